@@ -1,0 +1,55 @@
+"""Helpers shared by CLI commands: settings, logging, the container, output."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from app.container import Container, build_container
+from app.logs import configure_logging
+from app.settings import Settings
+from core.errors import CoreError
+from storage.migrate import upgrade_async
+
+T = TypeVar("T")
+
+
+def load_settings(*, quiet: bool = False) -> Settings:
+    """Read settings and set up logging (to stderr; stdout is for results)."""
+    settings = Settings()
+    configure_logging(
+        log_format=settings.log_format,
+        level="WARNING" if quiet else settings.log_level,
+        secrets=settings.secrets(),
+    )
+    return settings
+
+
+@asynccontextmanager
+async def opened_container(settings: Settings) -> AsyncIterator[Container]:
+    """Migrate, build the container, close it afterwards."""
+    await upgrade_async(settings.resolved_database_url)
+    container = build_container(settings)
+    try:
+        yield container
+    finally:
+        await container.close()
+
+
+def run_async(factory: Callable[[], Awaitable[T]]) -> T | int:
+    """Run a coroutine; core errors become a clear message and exit code 2."""
+    try:
+        return asyncio.run(factory())  # type: ignore[arg-type]
+    except CoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def print_json(value: Any) -> None:
+    """One JSON document on stdout (UTF-8, not ASCII-escaped)."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,66 @@
+"""`tgassist import PATH... --chat CHAT_ID`: Telegram Desktop exports into a chat."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from app.commands.common import load_settings, opened_container, print_json, run_async
+from core.ingest import ExportImporter
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add import."""
+    parser = subparsers.add_parser(
+        "import", help="import Telegram Desktop exports (result.json) into a chat"
+    )
+    parser.add_argument("paths", nargs="+", type=Path, help="result.json files or export folders")
+    parser.add_argument(
+        "--chat", type=int, required=True, help="chat id whose channels they become"
+    )
+    parser.add_argument("--no-index", action="store_true", help="store only; index later")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Parse every file first (a malformed one changes nothing), then store and index."""
+    settings = load_settings(quiet=True)
+
+    async def work() -> int:
+        parsed = ExportImporter.parse(args.paths)
+        total = sum(len(chat.posts) for _, chats in parsed for chat in chats)
+        async with opened_container(settings) as container:
+            show = not args.json and sys.stderr.isatty()
+            with tqdm(total=total, desc="storing", unit="post", disable=not show) as bar:
+                tenant_id, report = await container.importer.store(args.chat, parsed, bar.update)
+            indexed = 0
+            if not args.no_index:
+                pending = await container.indexer.pending(tenant_id)
+                with tqdm(total=pending, desc="indexing", unit="post", disable=not show) as bar:
+                    indexed = await container.indexer.index_tenant(tenant_id, bar.update)
+            summary = {
+                "chat": args.chat,
+                "tenant_id": tenant_id,
+                "files": report.files,
+                "channels": report.channels,
+                "inserted": report.inserted,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "skipped": report.skipped,
+                "indexed": indexed,
+            }
+            if args.json:
+                print_json(summary)
+            else:
+                print(
+                    f"imported {report.files} file(s), {len(report.channels)} channel(s): "
+                    f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
+                    f"{report.skipped} skipped; indexed {indexed} for chat {args.chat}"
+                )
+        return 0
+
+    return int(run_async(work))

@@ -1,0 +1,33 @@
+"""`tgassist run|bot|worker`: the long-running processes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from app.commands.common import load_settings
+from app.runner import run
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add run, bot and worker."""
+    for name, help_text, with_bot, with_jobs in (
+        ("run", "bot and scheduled jobs in one process (the default deployment)", True, True),
+        ("bot", "only the bot (webhook replicas, or exactly one polling process)", True, False),
+        ("worker", "only the scheduled jobs", False, True),
+    ):
+        parser = subparsers.add_parser(name, help=help_text)
+        parser.set_defaults(handler=_handler(with_bot, with_jobs))
+
+
+def _handler(with_bot: bool, with_jobs: bool):  # type: ignore[no-untyped-def]
+    def handle(_args: argparse.Namespace) -> int:
+        settings = load_settings()
+        if with_bot and not settings.bot_token.get_secret_value():
+            print("error: BOT_TOKEN is not set (put it in .env)", file=sys.stderr)
+            return 2
+        asyncio.run(run(settings, with_bot=with_bot, with_jobs=with_jobs))
+        return 0
+
+    return handle

@@ -1,0 +1,115 @@
+"""The composition root: builds every adapter and service from Settings, and closes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+from storage.index.embeddings import build_embedder
+
+from app.settings import Settings
+from core.indexing import BackgroundIndexer, Indexer
+from core.ingest import ChannelPostIngestor, ExportImporter
+from core.polling import ChannelPoller
+from core.ports import PostIndex
+from core.subscriptions import SubscriptionService
+from storage.db import create_engine, create_session_factory
+from storage.index.sparse import SparseEncoder
+from storage.repositories import UnitOfWorkFactory
+from storage.web_preview import WebPreviewSource
+
+log = structlog.get_logger(__name__)
+
+
+def build_index(settings: Settings) -> PostIndex:
+    """Qdrant server when QDRANT_URL is set, else Qdrant Edge shards under DATA_DIR."""
+    embedder = build_embedder(
+        settings.embeddings,
+        model=settings.embedding_model,
+        base_url=settings.openai_base_url,
+        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+    )
+    sparse = SparseEncoder()
+    if settings.qdrant_url:
+        from qdrant_client import AsyncQdrantClient
+        from storage.index.server import QdrantServerIndex
+
+        api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        client = AsyncQdrantClient(url=settings.qdrant_url, api_key=api_key)
+        return QdrantServerIndex(client, sparse, embedder)
+    from storage.index.edge import EdgePostIndex
+
+    return EdgePostIndex(settings.qdrant_path, sparse, embedder)
+
+
+@dataclass
+class Container:
+    """Everything an entry point needs, built once."""
+
+    settings: Settings
+    engine: AsyncEngine
+    uow_factory: UnitOfWorkFactory
+    index: PostIndex
+    source: WebPreviewSource
+    indexer: Indexer
+    background_indexer: BackgroundIndexer
+    poller: ChannelPoller
+    subscriptions: SubscriptionService
+    ingestor: ChannelPostIngestor
+    importer: ExportImporter
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def handler_services(self) -> dict[str, Any]:
+        """What bot handlers receive as keyword arguments."""
+        return {
+            "settings": self.settings,
+            "admin_ids": self.settings.admin_ids,
+            "subscriptions": self.subscriptions,
+            "ingestor": self.ingestor,
+            "indexer": self.indexer,
+            **self.extras,
+        }
+
+    async def close(self) -> None:
+        """Stop background work and release files and connections."""
+        await self.background_indexer.stop()
+        await self.source.close()
+        await self.index.close()
+        await self.engine.dispose()
+
+
+def build_container(settings: Settings, *, index: PostIndex | None = None) -> Container:
+    """Wire adapters and services; nothing connects until first use."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
+    index = index or build_index(settings)
+    source = WebPreviewSource(settings.telegram_web_base)
+    indexer = Indexer(uow_factory, index, settings.index_batch_size)
+    background = BackgroundIndexer(indexer)
+    poller = ChannelPoller(
+        uow_factory,
+        source,
+        background,
+        interval=timedelta(minutes=settings.poll_interval_minutes),
+        jitter=timedelta(seconds=settings.poll_jitter_seconds),
+        max_posts=settings.backfill_posts,
+    )
+    return Container(
+        settings=settings,
+        engine=engine,
+        uow_factory=uow_factory,
+        index=index,
+        source=source,
+        indexer=indexer,
+        background_indexer=background,
+        poller=poller,
+        subscriptions=SubscriptionService(
+            poller, index, background, max_channels=settings.max_channels_per_chat
+        ),
+        ingestor=ChannelPostIngestor(uow_factory, background),
+        importer=ExportImporter(uow_factory),
+    )

@@ -1,0 +1,91 @@
+"""Long-running entry points: the bot (polling or webhook), the worker, or both."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from contextlib import AsyncExitStack
+
+import structlog
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from app.container import Container, build_container
+from app.settings import Settings
+from bot.app import create_bot, create_dispatcher, set_commands
+from jobs.registry import JobContext
+from jobs.scheduler import build_scheduler
+from storage.migrate import upgrade_async
+
+log = structlog.get_logger(__name__)
+
+
+async def prepare(settings: Settings) -> Container:
+    """Migrate the schema and build the container."""
+    await upgrade_async(settings.resolved_database_url)
+    return build_container(settings)
+
+
+async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = True) -> None:
+    """Run the bot and/or the scheduled jobs until SIGINT/SIGTERM, then shut down cleanly."""
+    container = await prepare(settings)
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(container.close)
+        bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+        stack.push_async_callback(bot.session.close)
+        container.background_indexer.start()
+        container.background_indexer.kick(*await _tenants_with_pending(container))
+        if with_jobs:
+            scheduler = build_scheduler(JobContext(container, bot))
+            scheduler.start()
+            stack.callback(scheduler.shutdown, wait=False)
+            log.info("scheduler_started", jobs=[job.id for job in scheduler.get_jobs()])
+        if not with_bot:
+            await _wait_for_signal()
+            return
+        dispatcher = create_dispatcher(container.uow_factory, **container.handler_services())
+        await set_commands(bot)
+        if settings.webhook_url:
+            await _run_webhook(bot, dispatcher, settings)
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            log.info("polling_started")
+            await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=False)
+    log.info("stopped")
+
+
+async def _tenants_with_pending(container: Container) -> list[int]:
+    async with container.uow_factory() as uow:
+        return await uow.posts.tenants_with_pending()
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _run_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
+    """Serve Telegram's webhook calls; several replicas may run behind a load balancer."""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
+        app, path="/webhook"
+    )
+    setup_application(app, dispatcher, bot=bot)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    url = settings.webhook_url.rstrip("/") + "/webhook" if settings.webhook_url else ""
+    await bot.set_webhook(
+        url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
+    )
+    log.info("webhook_started", port=settings.webhook_port)
+    try:
+        await _wait_for_signal()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,66 @@
+"""Building the Bot and the Dispatcher; services arrive as keyword data, never globals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand
+
+from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMiddleware
+from bot.routers import channel_posts, errors, start, subscriptions
+from core.ports import UnitOfWorkFactory
+
+COMMANDS = {
+    "en": [
+        BotCommand(command="start", description="What this bot does"),
+        BotCommand(command="help", description="All commands"),
+        BotCommand(command="subscribe", description="Follow a channel: /subscribe @name"),
+        BotCommand(command="unsubscribe", description="Stop following a channel"),
+        BotCommand(command="channels", description="Channels this chat follows"),
+        BotCommand(command="ask", description="Ask about the channels' posts"),
+    ],
+    "ru": [
+        BotCommand(command="start", description="Что умеет бот"),
+        BotCommand(command="help", description="Все команды"),
+        BotCommand(command="subscribe", description="Подписаться: /subscribe @name"),
+        BotCommand(command="unsubscribe", description="Отписаться от канала"),
+        BotCommand(command="channels", description="Каналы этого чата"),
+        BotCommand(command="ask", description="Спросить по постам каналов"),
+    ],
+}
+
+
+def create_bot(token: str, api_base: str) -> Bot:
+    """A Bot talking to the given Bot API server, HTML by default, link previews off."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispatcher:
+    """A Dispatcher with every feature router; `services` become handler keyword arguments."""
+    dispatcher = Dispatcher(uow_factory=uow_factory, **services)
+    dispatcher.update.outer_middleware(LogContextMiddleware())
+    dispatcher.update.outer_middleware(DatabaseMiddleware(uow_factory))
+    dispatcher.update.outer_middleware(TenantMiddleware())
+    dispatcher.include_routers(
+        errors.router,
+        start.router,
+        subscriptions.router,
+        channel_posts.router,
+    )
+    return dispatcher
+
+
+async def set_commands(bot: Bot) -> None:
+    """Publish the command menu, in English by default and in Russian for Russian clients."""
+    await bot.set_my_commands(COMMANDS["en"])
+    await bot.set_my_commands(COMMANDS["ru"], language_code="ru")

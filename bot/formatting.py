@@ -1,0 +1,96 @@
+"""HTML for Telegram: escaping, and splitting long replies without breaking tags."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+
+TELEGRAM_LIMIT = 4096
+_TAG = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")
+# Preferred split points, best first: paragraph, line, sentence end, word boundary.
+_BOUNDARIES = (
+    re.compile(r"\n\n"),
+    re.compile(r"\n"),
+    re.compile(r"[.!?…](?=\s)"),
+    re.compile(r"\s"),
+)
+
+
+def escape(text: object) -> str:
+    """Escape text for Telegram's HTML parse mode."""
+    return html.escape(str(text), quote=True)
+
+
+def link(url: str, label: str) -> str:
+    """An escaped HTML link."""
+    return f'<a href="{escape(url)}">{escape(label)}</a>'
+
+
+def short_date(moment: datetime | None) -> str:
+    """A compact UTC date for lists."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+def visible_length(fragment: str) -> int:
+    """Length Telegram counts: text without tags, entities unescaped."""
+    return len(html.unescape(_TAG.sub("", fragment)))
+
+
+def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split HTML into messages of at most `limit` characters on sensible boundaries.
+
+    Tags open at a split are closed at the end of one part and reopened at the start of the
+    next, and no split falls inside a tag or an entity.
+    """
+    parts: list[str] = []
+    reopen = ""
+    rest = text
+    budget = limit - 200  # room for closing and reopening tags
+    while rest:
+        if len(reopen) + len(rest) <= limit:
+            parts.append(reopen + rest)
+            break
+        cut = _cut_point(rest, max(budget - len(reopen), 100))
+        head, rest = rest[:cut], rest[cut:].lstrip()
+        open_tags = _open_tags(reopen + head)
+        closing = "".join(f"</{name}>" for name, _ in reversed(open_tags))
+        parts.append((reopen + head).rstrip() + closing)
+        reopen = "".join(opening for _, opening in open_tags)
+    return [part for part in parts if visible_length(part) > 0 or "<" in part]
+
+
+def _cut_point(text: str, budget: int) -> int:
+    window = text[:budget]
+    for pattern in _BOUNDARIES:
+        ends = [match.end() for match in pattern.finditer(window)]
+        safe = [end for end in ends if end > budget // 3 and _safe(text, end)]
+        if safe:
+            return safe[-1]
+    end = budget
+    while end > 1 and not _safe(text, end):
+        end -= 1
+    return end
+
+
+def _safe(text: str, index: int) -> bool:
+    """True when index is neither inside a tag nor inside an &entity;."""
+    last_lt, last_gt = text.rfind("<", 0, index), text.rfind(">", 0, index)
+    if last_lt > last_gt:
+        return False
+    last_amp = text.rfind("&", 0, index)
+    return not (last_amp != -1 and ";" not in text[last_amp:index] and index - last_amp < 10)
+
+
+def _open_tags(fragment: str) -> list[tuple[str, str]]:
+    stack: list[tuple[str, str]] = []
+    for match in _TAG.finditer(fragment):
+        closing, name = match.group(1), match.group(2).lower()
+        if closing:
+            for position in range(len(stack) - 1, -1, -1):
+                if stack[position][0] == name:
+                    del stack[position]
+                    break
+        else:
+            stack.append((name, match.group(0)))
+    return stack

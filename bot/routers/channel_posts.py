@@ -1,0 +1,93 @@
+"""Posts of channels where the bot is an administrator (channel_post, edited_channel_post)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from aiogram import Router
+from aiogram.types import Message, MessageEntity
+
+from core.ingest import ChannelPostIngestor
+from core.models import ChannelInfo, MediaRef, PostDraft
+
+router = Router(name=__name__)
+
+
+def _links(text: str, entities: list[MessageEntity] | None) -> list[str]:
+    links: list[str] = []
+    for entity in entities or []:
+        if entity.type == "text_link" and entity.url:
+            links.append(entity.url)
+        elif entity.type == "url":
+            # Offsets are in UTF-16 code units, as Telegram counts them.
+            encoded = text.encode("utf-16-le")
+            start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+            links.append(encoded[start:end].decode("utf-16-le", errors="ignore"))
+    return list(dict.fromkeys(links))
+
+
+def _media(message: Message) -> list[MediaRef]:
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return [
+            MediaRef(
+                kind="photo",
+                file_id=largest.file_id,
+                file_unique_id=largest.file_unique_id,
+                width=largest.width,
+                height=largest.height,
+                file_size=largest.file_size,
+                mime_type="image/jpeg",
+            )
+        ]
+    for kind in ("video", "animation", "document", "audio", "voice"):
+        item = getattr(message, kind)
+        if item is not None:
+            return [
+                MediaRef(
+                    kind=kind,
+                    file_id=item.file_id,
+                    file_unique_id=item.file_unique_id,
+                    mime_type=getattr(item, "mime_type", None),
+                    file_size=getattr(item, "file_size", None),
+                )
+            ]
+    return []
+
+
+def draft_from_message(message: Message) -> PostDraft:
+    """A channel message as a post draft (the caption is the text of media posts)."""
+    text = message.text or message.caption or ""
+    entities = message.entities or message.caption_entities
+    forwarded = None
+    if message.forward_origin is not None:
+        origin = message.forward_origin
+        chat = getattr(origin, "chat", None) or getattr(origin, "sender_chat", None)
+        forwarded = getattr(chat, "title", None) or getattr(origin, "sender_user_name", None)
+    return PostDraft(
+        message_id=message.message_id,
+        date=message.date.astimezone(UTC),
+        text=text,
+        links=_links(text, entities),
+        entities=[
+            {"type": str(entity.type), "offset": entity.offset, "length": entity.length}
+            | ({"href": entity.url} if entity.url else {})
+            for entity in entities or []
+        ],
+        media=_media(message),
+        grouped_id=message.media_group_id,
+        edit_date=message.edit_date.astimezone(UTC) if message.edit_date else None,
+        forwarded_from=forwarded,
+    )
+
+
+@router.channel_post()
+@router.edited_channel_post()
+async def channel_post(message: Message, ingestor: ChannelPostIngestor) -> None:
+    """Store a post (or an edit) of a channel where the bot is admin; albums become one post."""
+    info = ChannelInfo(
+        username=message.chat.username,
+        title=message.chat.title or message.chat.username or str(message.chat.id),
+        telegram_id=message.chat.id,
+    )
+    await ingestor.ingest(info, draft_from_message(message))

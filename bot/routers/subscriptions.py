@@ -1,0 +1,194 @@
+"""/subscribe, /unsubscribe (by name or from a keyboard) and /channels."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.chat_action import ChatActionSender
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.filters import command_args, may_manage_chat
+from bot.formatting import escape, link, short_date
+from bot.replies import answer_long
+from bot.texts import t
+from core.errors import (
+    ChannelLimitReached,
+    ChannelNotReadable,
+    ChannelSourceError,
+    InvalidChannelName,
+)
+from core.models import Channel, SubscribedChannel, Tenant, channel_url
+from core.ports import UnitOfWork
+from core.subscriptions import SubscriptionService
+
+router = Router(name=__name__)
+
+
+class UnsubscribeCallback(CallbackData, prefix="unsub"):
+    """An inline button that unsubscribes the chat from one channel."""
+
+    channel_id: int
+
+
+def _channel_name(channel: Channel) -> str:
+    return f"@{channel.username}" if channel.username else escape(channel.title)
+
+
+@router.message(Command("subscribe"))
+async def subscribe(
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
+) -> None:
+    """Follow a channel: validate the name, backfill recent posts, index in the background."""
+    name = command_args(message)
+    if not name:
+        await message.answer(t(lang, "subscribe_usage"))
+        return
+    user_id = message.from_user.id if message.from_user else None
+    if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
+        await message.answer(t(lang, "admins_only"))
+        return
+    shown = escape(name[:64])
+    try:
+        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+            outcome = await subscriptions.subscribe(uow, tenant, name, user_id)
+    except InvalidChannelName as error:
+        await message.answer(t(lang, "invalid_name", reason=escape(error)))
+        return
+    except ChannelNotReadable as error:
+        await message.answer(t(lang, "not_readable", name=shown, reason=escape(error)))
+        return
+    except ChannelSourceError as error:
+        await message.answer(t(lang, "source_error", name=shown, reason=escape(error)))
+        return
+    except ChannelLimitReached:
+        await message.answer(t(lang, "limit_reached", limit=subscriptions.max_channels))
+        return
+    channel = outcome.channel
+    title = escape(channel.title)
+    if not outcome.created:
+        await message.answer(t(lang, "already_subscribed", title=title))
+    elif outcome.backfilled:
+        await message.answer(
+            t(
+                lang,
+                "subscribed",
+                title=title,
+                name=_channel_name(channel),
+                backfilled=outcome.backfilled,
+            )
+        )
+    else:
+        await message.answer(
+            t(
+                lang,
+                "subscribed_existing",
+                title=title,
+                name=_channel_name(channel),
+                posts=outcome.stored_posts,
+            )
+        )
+
+
+@router.message(Command("unsubscribe"))
+async def unsubscribe(
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
+) -> None:
+    """Stop following a channel named in the command, or offer a keyboard of the chat's channels."""
+    user_id = message.from_user.id if message.from_user else None
+    if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
+        await message.answer(t(lang, "admins_only"))
+        return
+    name = command_args(message)
+    if not name:
+        channels = await subscriptions.list(uow, tenant)
+        if not channels:
+            await message.answer(t(lang, "no_channels"))
+            return
+        await message.answer(t(lang, "unsubscribe_pick"), reply_markup=_keyboard(channels))
+        return
+    try:
+        channel = await subscriptions.unsubscribe(uow, tenant, name)
+    except InvalidChannelName as error:
+        await message.answer(t(lang, "invalid_name", reason=escape(error)))
+        return
+    if channel is None:
+        await message.answer(t(lang, "not_subscribed", name=escape(name[:64])))
+    else:
+        await message.answer(t(lang, "unsubscribed", title=escape(channel.title)))
+
+
+def _keyboard(channels: list[SubscribedChannel]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for item in channels[:90]:
+        builder.button(
+            text=f"❌ {item.channel.title[:40]}",
+            callback_data=UnsubscribeCallback(channel_id=item.channel.id),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+@router.callback_query(UnsubscribeCallback.filter())
+async def unsubscribe_button(
+    query: CallbackQuery,
+    callback_data: UnsubscribeCallback,
+    bot: Bot,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
+) -> None:
+    """Unsubscribe from the channel whose button was pressed."""
+    message = query.message
+    if message is None or not await may_manage_chat(
+        bot, message.chat.id, message.chat.type, query.from_user.id
+    ):
+        await query.answer(t(lang, "admins_only"), show_alert=True)
+        return
+    channel = await subscriptions.unsubscribe_channel(uow, tenant, callback_data.channel_id)
+    if channel is None:
+        await query.answer(t(lang, "not_subscribed", name="—"))
+        return
+    await query.answer()
+    await bot.edit_message_text(
+        t(lang, "unsubscribed", title=escape(channel.title)),
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+    )
+
+
+@router.message(Command("channels"))
+async def channels(
+    message: Message, uow: UnitOfWork, tenant: Tenant, lang: str, subscriptions: SubscriptionService
+) -> None:
+    """List the chat's channels with post counts and last update."""
+    items = await subscriptions.list(uow, tenant)
+    if not items:
+        await message.answer(t(lang, "no_channels"))
+        return
+    lines = [t(lang, "channels_header", count=len(items))]
+    for item in items:
+        url = channel_url(item.channel.username, item.channel.telegram_id)
+        label = item.channel.title
+        lines.append(
+            t(
+                lang,
+                "channel_line",
+                link=link(url, label) if url else escape(label),
+                posts=item.post_count,
+                last=short_date(item.last_post_at),
+            )
+        )
+    await answer_long(message, "\n".join(lines))

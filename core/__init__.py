@@ -1,0 +1,1 @@
+"""The domain of tgassist: ingestion, retrieval, answers, trends, interests, quotas."""

@@ -1,0 +1,71 @@
+"""Understanding what a user typed to name a channel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from core.errors import InvalidChannelName
+
+# Telegram usernames: a letter first, then letters, digits or underscores; 4–32 characters
+# (5 for new names, but a few old channels keep 4).
+USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+_TELEGRAM_HOSTS = {"t.me", "telegram.me", "telegram.dog", "www.t.me"}
+_RESERVED_PATHS = {"s", "c", "joinchat", "addstickers", "share", "proxy", "socks", "iv"}
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelName:
+    """A channel named by public username or, for private channels, by Telegram id."""
+
+    username: str | None = None
+    telegram_id: int | None = None
+
+    def __str__(self) -> str:
+        return f"@{self.username}" if self.username else str(self.telegram_id)
+
+
+def parse_channel_name(text: str) -> ChannelName:
+    """Parse `@name`, `name`, `t.me/name`, `https://t.me/s/name`, a post link, or `-100…` id."""
+    raw = text.strip()
+    if not raw:
+        raise InvalidChannelName("no channel name given")
+    if len(raw) > 200:
+        raise InvalidChannelName("that is too long to be a channel name")
+    if re.fullmatch(r"-100\d{5,15}", raw):
+        return ChannelName(telegram_id=int(raw))
+    if raw.startswith("@"):
+        return ChannelName(username=_checked(raw[1:]))
+    candidate = raw if "://" in raw else f"https://{raw}"
+    parts = urlsplit(candidate)
+    host = (parts.hostname or "").lower()
+    if host in _TELEGRAM_HOSTS:
+        return _from_path(parts.path)
+    if "/" in raw or "." in raw:
+        raise InvalidChannelName("only t.me links and @usernames name Telegram channels")
+    return ChannelName(username=_checked(raw))
+
+
+def _from_path(path: str) -> ChannelName:
+    segments = [segment for segment in path.split("/") if segment]
+    if not segments:
+        raise InvalidChannelName("the link names no channel")
+    first = segments[0]
+    if first.startswith("+") or first == "joinchat":
+        raise InvalidChannelName("private invite links cannot be followed; add the bot as admin")
+    if first == "c" and len(segments) > 1 and segments[1].isdigit():
+        return ChannelName(telegram_id=-(10**12 + int(segments[1])))
+    if first == "s" and len(segments) > 1:
+        first = segments[1]
+    elif first.lower() in _RESERVED_PATHS:
+        raise InvalidChannelName("the link names no channel")
+    return ChannelName(username=_checked(first))
+
+
+def _checked(username: str) -> str:
+    if not USERNAME_PATTERN.fullmatch(username) or username.endswith("_"):
+        raise InvalidChannelName(
+            "a channel username has 5–32 letters, digits or underscores and starts with a letter"
+        )
+    return username.lower()

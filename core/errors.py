@@ -1,0 +1,29 @@
+"""The base exception of the core layer and its user-facing subclasses."""
+
+
+class CoreError(Exception):
+    """Base class for every error raised by the core layer."""
+
+
+class InvalidChannelName(CoreError):
+    """The text given does not name a Telegram channel."""
+
+
+class ChannelNotReadable(CoreError):
+    """The channel exists but its posts cannot be read (no public preview, private, gone)."""
+
+
+class ChannelSourceError(CoreError):
+    """The channel source failed for a reason that may go away (network, 5xx, garbage)."""
+
+
+class ChannelLimitReached(CoreError):
+    """The chat already follows as many channels as it may."""
+
+
+class ExportFormatError(CoreError):
+    """A Telegram Desktop export file is malformed."""
+
+
+class IndexUnavailable(CoreError):
+    """The search index cannot be reached or opened (e.g. locked by another process)."""

@@ -1,0 +1,385 @@
+"""Parse Telegram Desktop JSON exports into channel posts.
+
+Two shapes exist: a single-chat export (``result.json`` = ``{"name", "type", "id", "messages"}``)
+and a full-account export (``{"chats": {"list": [chat, ...]}, "left_chats"?: {"list": [...]}}``).
+tgassist follows channels, so only ``public_channel`` and ``private_channel`` chats are taken:
+a full export's other chats (personal chats, groups, bots) are skipped unread, while a
+single-chat export of anything else is rejected, because the user asked for exactly that chat.
+Channels under ``left_chats`` are taken too: that section is only written when the user opts in.
+
+Nothing here touches the network or any path named inside an export (photo and file paths are
+kept as descriptors only); each file is read once, bounded by ``max_bytes``, and parsed
+all-or-nothing: any malformed part raises ``ExportFormatError`` naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeGuard, TypeVar
+
+from core.errors import ExportFormatError
+from core.models import ChannelInfo, MediaRef, PostDraft
+
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+CHANNEL_TYPES = frozenset({"public_channel", "private_channel"})
+MANIFEST_NAME = "channels.json"  # a dataset's list of channels, not an export
+
+_LINK_ENTITY_TYPES = frozenset({"link", "url"})
+_MAX_UNIXTIME_DIGITS = 12  # far beyond any real date; keeps int() and fromtimestamp() cheap
+_MAX_ISO_LENGTH = 64
+
+_T = TypeVar("_T")
+
+
+@dataclass(slots=True)
+class ExportedChat:
+    """One channel read from an export: its description, its posts, and how many were skipped."""
+
+    info: ChannelInfo
+    posts: list[PostDraft]
+    skipped: int  # service messages and messages with neither text nor media
+
+
+class _MalformedError(Exception):
+    """A problem found inside a document; callers prefix where it was found."""
+
+
+def iter_export_files(paths: Sequence[Path]) -> list[Path]:
+    """Expand files and directories into the export files to parse, in order, without repeats.
+
+    A directory yields its ``result.json`` when present (both export shapes write that name),
+    else its ``*.json`` files sorted by name, minus ``channels.json`` manifests and dotfiles.
+    Other paths, including missing ones, are passed through for ``parse_export`` to judge.
+    """
+    found: list[Path] = []
+    for path in paths:
+        found.extend(_expand(path))
+    return list(dict.fromkeys(found))
+
+
+def _expand(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return [path]
+    result = path / "result.json"
+    if result.is_file():
+        return [result]
+    return sorted(
+        child
+        for child in path.glob("*.json")
+        if child.name != MANIFEST_NAME and not child.name.startswith(".") and child.is_file()
+    )
+
+
+def parse_export(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ExportedChat]:
+    """Parse one export file into its channels; raise ExportFormatError if anything is malformed."""
+    document = _load_json(path, max_bytes)
+    try:
+        return _parse_document(document)
+    except _MalformedError as exc:
+        raise ExportFormatError(f"{path}: {exc}") from None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _load_json(path: Path, max_bytes: int) -> object:
+    if max_bytes <= 0:
+        raise ValueError("max_bytes must be positive")
+    data = _read_bounded(path, max_bytes)
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ExportFormatError(f"{path}: JSON is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, over-long integers
+        raise ExportFormatError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _read_bounded(path: Path, max_bytes: int) -> bytes:
+    # stat before open: opening a FIFO or device could block forever or never end.
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ExportFormatError(f"{path}: file does not exist") from None
+    except OSError as exc:
+        raise ExportFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ExportFormatError(f"{path}: is a directory, not an export file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ExportFormatError(f"{path}: is not a regular file")
+    if info.st_size > max_bytes:  # refuse without reading; the bounded read below covers growth
+        raise ExportFormatError(f"{path}: larger than the limit of {max_bytes} bytes")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise ExportFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(data) > max_bytes:
+        raise ExportFormatError(f"{path}: larger than the limit of {max_bytes} bytes")
+    return data
+
+
+# --- documents and chats -------------------------------------------------------------------
+
+
+def _parse_document(document: object) -> list[ExportedChat]:
+    if not isinstance(document, dict):
+        raise _MalformedError("top level is not a JSON object")
+    if "messages" in document:
+        chat = _parse_chat(document)
+        return [chat]
+    if "chats" in document or "left_chats" in document:
+        return _parse_account(document)
+    raise _MalformedError(
+        'neither a single-chat export (no "messages" list) nor a full export (no "chats")'
+    )
+
+
+def _parse_account(document: dict[str, object]) -> list[ExportedChat]:
+    chats: list[ExportedChat] = []
+    for section in ("chats", "left_chats"):
+        for index, chat in enumerate(_chat_list(document, section)):
+            where = f"{section}.list[{index}]"
+            if not isinstance(chat, dict):
+                raise _MalformedError(f"{where} is not an object")
+            kind = chat.get("type")
+            if not isinstance(kind, str):
+                raise _MalformedError(f'{where} has no string "type"')
+            if kind not in CHANNEL_TYPES:
+                continue  # personal chats and groups are not what tgassist follows
+            try:
+                chats.append(_parse_chat(chat, check_type=False))
+            except _MalformedError as exc:
+                name = chat.get("name")
+                label = f"{where} ({name!r})" if isinstance(name, str) else where
+                raise _MalformedError(f"{label}: {exc}") from None
+    return chats
+
+
+def _chat_list(document: dict[str, object], section: str) -> list[object]:
+    block = document.get(section)
+    if block is None:
+        return []
+    if not isinstance(block, dict):
+        raise _MalformedError(f'"{section}" is not an object')
+    chats = block.get("list")
+    if not isinstance(chats, list):
+        raise _MalformedError(f'"{section}" has no "list" array')
+    return chats
+
+
+def _parse_chat(chat: dict[str, object], *, check_type: bool = True) -> ExportedChat:
+    chat_id = chat.get("id")
+    if not _is_int(chat_id):
+        raise _MalformedError('chat has no integer "id"')
+    if check_type:
+        kind = chat.get("type")
+        if kind not in CHANNEL_TYPES:
+            raise _MalformedError(f"chat type {_show(kind)} is not a channel (public or private)")
+    name = chat.get("name")
+    if name is not None and not isinstance(name, str):
+        raise _MalformedError('chat "name" is not a string')
+    messages = chat.get("messages")
+    if not isinstance(messages, list):
+        raise _MalformedError('"messages" is not a list')
+
+    posts: list[PostDraft] = []
+    for index, raw in enumerate(messages):
+        post = _parse_message(raw, index)
+        if post is not None:
+            posts.append(post)
+    # Exports give the bare channel id; a deleted channel may come without a name.
+    info = ChannelInfo(username=None, title=name or f"channel {chat_id}", telegram_id=chat_id)
+    return ExportedChat(info=info, posts=posts, skipped=len(messages) - len(posts))
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def _parse_message(raw: object, index: int) -> PostDraft | None:
+    if not isinstance(raw, dict):
+        raise _MalformedError(f"message #{index} is not an object")
+    message_id = raw.get("id")
+    if not _is_int(message_id):
+        raise _MalformedError(f'message #{index} has no integer "id"')
+    try:
+        return _message_body(raw, message_id)
+    except _MalformedError as exc:
+        raise _MalformedError(f"message {message_id} (#{index}): {exc}") from None
+
+
+def _message_body(raw: dict[str, object], message_id: int) -> PostDraft | None:
+    kind = raw.get("type")
+    if not isinstance(kind, str):
+        raise _MalformedError('"type" is not a string')
+    if kind != "message":
+        return None  # service messages: joins, pins, title changes
+    date = _date(raw, "date_unixtime", "date")
+    if date is None:
+        raise _MalformedError('has neither "date_unixtime" nor "date"')
+    edit_date = _date(raw, "edited_unixtime", "edited")
+    text, entities = _text_and_entities(raw)
+    media = _media(raw)
+    if not text.strip() and not media:
+        return None  # polls, locations, contacts, deleted media: nothing to read or cite
+    return PostDraft(
+        message_id=message_id,
+        date=date,
+        text=text,
+        links=_links(entities),
+        entities=entities,
+        media=media,
+        edit_date=edit_date,
+        forwarded_from=_optional(raw, "forwarded_from", str),
+    )
+
+
+def _date(raw: dict[str, object], unix_key: str, iso_key: str) -> datetime | None:
+    # The Unix time is authoritative (UTC); the ISO form is the exporter's local time.
+    unix = raw.get(unix_key)
+    if unix is not None:
+        return _from_unixtime(unix, unix_key)
+    iso = raw.get(iso_key)
+    if iso is not None:
+        return _from_iso(iso, iso_key)
+    return None
+
+
+def _from_unixtime(value: object, key: str) -> datetime:
+    seconds: int | None = None
+    if _is_int(value):
+        seconds = value
+    elif (
+        isinstance(value, str)
+        and len(value) <= _MAX_UNIXTIME_DIGITS
+        and value.isascii()
+        and value.isdigit()
+    ):
+        seconds = int(value)
+    if seconds is not None:
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            pass
+    raise _MalformedError(f'"{key}" is not a Unix time: {_show(value)}')
+
+
+def _from_iso(value: object, key: str) -> datetime:
+    if isinstance(value, str) and len(value) <= _MAX_ISO_LENGTH:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
+    raise _MalformedError(f'"{key}" is not an ISO date: {_show(value)}')
+
+
+def _text_and_entities(raw: dict[str, object]) -> tuple[str, list[dict[str, object]]]:
+    text = raw.get("text", "")
+    if isinstance(text, str):
+        parts: list[object] = []
+        plain = text
+    elif isinstance(text, list):
+        parts = text
+        plain = "".join(_part_text(part, index) for index, part in enumerate(text))
+    else:
+        raise _MalformedError('"text" is neither a string nor a list')
+    # "text_entities" is the exporter's flat list; older exports only have the "text" list.
+    source = raw.get("text_entities", parts)
+    if not isinstance(source, list):
+        raise _MalformedError('"text_entities" is not a list')
+    entities = [_entity(item, index) for index, item in enumerate(source)]
+    return plain, [entity for entity in entities if entity is not None]
+
+
+def _part_text(part: object, index: int) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, dict):
+        text = part.get("text")
+        if isinstance(text, str):
+            return text
+    raise _MalformedError(f'"text" item {index} is neither a string nor an entity with "text"')
+
+
+def _entity(item: object, index: int) -> dict[str, object] | None:
+    if isinstance(item, str):
+        return None  # plain run inside a "text" list
+    if not isinstance(item, dict):
+        raise _MalformedError(f"entity {index} is not an object")
+    kind, text, href = item.get("type"), item.get("text"), item.get("href")
+    if not isinstance(kind, str) or not isinstance(text, str):
+        raise _MalformedError(f'entity {index} lacks a string "type" or "text"')
+    if href is not None and not isinstance(href, str):
+        raise _MalformedError(f'entity {index} has a non-string "href"')
+    if kind == "plain":
+        return None
+    entity: dict[str, object] = {"type": kind, "text": text}
+    if href is not None:
+        entity["href"] = href
+    return entity
+
+
+def _links(entities: list[dict[str, object]]) -> list[str]:
+    links: list[str] = []
+    for entity in entities:
+        if entity["type"] == "text_link" and "href" in entity:
+            links.append(str(entity["href"]))
+        elif entity["type"] in _LINK_ENTITY_TYPES:
+            links.append(str(entity["text"]))
+    return list(dict.fromkeys(links))
+
+
+def _media(raw: dict[str, object]) -> list[MediaRef]:
+    # Paths are relative to the export folder and are only recorded, never opened.
+    media: list[MediaRef] = []
+    width = _optional(raw, "width", int)
+    height = _optional(raw, "height", int)
+    photo = _optional(raw, "photo", str)
+    if photo is not None:
+        size = _optional(raw, "photo_file_size", int)
+        media.append(MediaRef(kind="photo", url=photo, width=width, height=height, file_size=size))
+    if _optional(raw, "file", str) is not None:
+        media.append(
+            MediaRef(
+                kind=_optional(raw, "media_type", str) or "document",
+                width=width,
+                height=height,
+                mime_type=_optional(raw, "mime_type", str),
+                file_size=_optional(raw, "file_size", int),
+            )
+        )
+    return media
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _optional(raw: dict[str, object], key: str, kind: type[_T]) -> _T | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, kind) and not isinstance(value, bool):  # True is no width
+        return value
+    raise _MalformedError(f'"{key}" is not {_KIND_NAMES.get(kind, kind.__name__)}: {_show(value)}')
+
+
+_KIND_NAMES: dict[type, str] = {int: "an integer", str: "a string"}
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)  # True is no id
+
+
+def _show(value: object) -> str:
+    """A short repr for error messages, so a huge bad value does not flood the log."""
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."

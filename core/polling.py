@@ -1,0 +1,162 @@
+"""Reading public channels through their web preview: backfill, incremental polls, backoff."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from core.errors import ChannelNotReadable, ChannelSourceError
+from core.indexing import BackgroundIndexer
+from core.models import Channel, ChannelPage, PostDraft, SourceKind
+from core.ports import ChannelSource, UnitOfWork, UnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
+
+MAX_PAGES = 100  # a hard stop against a source that keeps offering older pages
+MAX_BACKOFF = timedelta(hours=24)
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
+
+
+async def read_channel(
+    source: ChannelSource, username: str, *, limit: int, newer_than: int | None = None
+) -> ChannelPage:
+    """Walk pages from the newest back until `limit` posts or `newer_than` is reached."""
+    first = await source.fetch_page(username)
+    posts: dict[int, PostDraft] = {}
+    page: ChannelPage | None = first
+    pages = 0
+    while page is not None and pages < MAX_PAGES:
+        pages += 1
+        fresh = [p for p in page.posts if newer_than is None or p.message_id > newer_than]
+        posts.update((post.message_id, post) for post in fresh)
+        oldest = min((p.message_id for p in page.posts), default=None)
+        reached_known = newer_than is not None and oldest is not None and oldest <= newer_than
+        if len(posts) >= limit or reached_known or page.before is None:
+            break
+        if oldest is not None and page.before > oldest:  # a page that does not go back: stop
+            break
+        page = await source.fetch_page(username, before=page.before)
+    newest_first = sorted(posts.values(), key=lambda p: p.message_id, reverse=True)[:limit]
+    return ChannelPage(
+        channel=first.channel, posts=sorted(newest_first, key=lambda p: p.message_id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """Outcome of polling one channel."""
+
+    channel_id: int
+    new_posts: int
+    error: str | None = None
+
+
+class ChannelPoller:
+    """Keeps web-preview channels fresh, with jitter and per-channel exponential backoff."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        source: ChannelSource,
+        indexer: BackgroundIndexer,
+        *,
+        interval: timedelta,
+        jitter: timedelta,
+        max_posts: int,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._source = source
+        self._indexer = indexer
+        self._interval = interval
+        self._jitter = jitter
+        self._max_posts = max_posts
+        self._clock = clock
+
+    def next_poll(self, errors: int) -> datetime:
+        """When to poll again: the interval plus jitter, doubled per consecutive error."""
+        delay = min(self._interval * (2 ** min(errors, 10)), MAX_BACKOFF)
+        jitter = self._jitter.total_seconds() * random.random()
+        return self._clock() + delay + timedelta(seconds=jitter)
+
+    async def store_page(
+        self, uow: UnitOfWork, channel: Channel | None, username: str, page: ChannelPage
+    ) -> Channel:
+        """Create or refresh the channel from a page and store its posts."""
+        if channel is None:
+            channel = await uow.channels.create(
+                username=username,
+                title=page.channel.title or username,
+                source=SourceKind.WEB_PREVIEW,
+                telegram_id=page.channel.telegram_id,
+            )
+        elif page.channel.title:
+            await uow.channels.update_info(channel.id, title=page.channel.title)
+        await uow.posts.upsert_many(channel.id, page.posts)
+        newest = max((p.message_id for p in page.posts), default=None)
+        last = max(newest or 0, channel.last_message_id or 0) or None
+        await uow.channels.record_poll(
+            channel.id,
+            polled_at=self._clock(),
+            next_poll_at=self.next_poll(0),
+            last_message_id=last,
+            error=None,
+        )
+        return channel
+
+    async def backfill(self, uow: UnitOfWork, channel: Channel | None, username: str) -> int:
+        """Read a channel's recent posts (on subscribe); returns how many were read."""
+        page = await read_channel(self._source, username, limit=self._max_posts)
+        await self.store_page(uow, channel, username, page)
+        return len(page.posts)
+
+    async def poll_channel(self, channel: Channel) -> PollResult:
+        """Fetch posts newer than the last seen one; errors back the channel off."""
+        assert channel.username is not None
+        try:
+            page = await read_channel(
+                self._source,
+                channel.username,
+                limit=self._max_posts,
+                newer_than=channel.last_message_id,
+            )
+        except (ChannelNotReadable, ChannelSourceError) as error:
+            log.warning("channel_poll_failed", channel=channel.username, error=str(error))
+            async with self._uow_factory() as uow:
+                await uow.channels.record_poll(
+                    channel.id,
+                    polled_at=self._clock(),
+                    next_poll_at=self.next_poll(channel.poll_errors + 1),
+                    last_message_id=None,
+                    error=str(error),
+                )
+                await uow.commit()
+            return PollResult(channel.id, 0, str(error))
+        async with self._uow_factory() as uow:
+            await self.store_page(uow, channel, channel.username, page)
+            tenants = await uow.channels.subscriber_tenants(channel.id)
+            await uow.commit()
+        if page.posts:
+            self._indexer.kick(*tenants)
+        return PollResult(channel.id, len(page.posts))
+
+    async def poll_due(self, limit: int = 100) -> list[PollResult]:
+        """Poll every channel whose time has come; one channel's failure never stops the rest."""
+        async with self._uow_factory() as uow:
+            channels = await uow.channels.due_for_poll(self._clock(), limit)
+        results = []
+        for channel in channels:
+            try:
+                results.append(await self.poll_channel(channel))
+            except Exception as error:  # a bug or a database hiccup: log it, go on
+                log.exception("channel_poll_crashed", channel_id=channel.id)
+                results.append(PollResult(channel.id, 0, repr(error)))
+        return results

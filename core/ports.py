@@ -1,0 +1,239 @@
+"""Protocol ports through which the core talks to storage and the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from core.models import (
+    Channel,
+    ChannelPage,
+    PostDraft,
+    SourceKind,
+    SubscribedChannel,
+    Tenant,
+)
+
+
+def collection_name(tenant_id: int) -> str:
+    """Name of a tenant's posts collection in the index."""
+    return f"t{tenant_id}_posts"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDocument:
+    """One post as the index stores it: text to vectorise plus payload to filter and cite."""
+
+    post_id: int  # database id of the post
+    channel_id: int  # database id of the channel
+    channel_username: str | None
+    channel_title: str
+    message_id: int
+    date: datetime
+    permalink: str
+    text: str
+    album_id: str | None = None
+
+    @property
+    def point_id(self) -> int:
+        """Stable point id derived from channel and message id, so re-indexing is idempotent."""
+        return (self.channel_id << 32) | (self.message_id & 0xFFFFFFFF)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """Optional restrictions on a search."""
+
+    channel_ids: Sequence[int] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One ranked post returned by the index."""
+
+    score: float
+    document: IndexDocument
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionStats:
+    """What the index knows about a tenant's collection."""
+
+    name: str
+    points_count: int
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class PostIndex(Protocol):
+    """Per-tenant search index over posts (Qdrant Edge embedded, or a Qdrant server)."""
+
+    async def stats(self, tenant_id: int) -> CollectionStats | None:
+        """Return the tenant's collection stats, or None when the collection does not exist."""
+        ...
+
+    async def upsert(self, tenant_id: int, documents: Sequence[IndexDocument]) -> None:
+        """Insert or replace documents (idempotent by point id); creates the collection."""
+        ...
+
+    async def delete_channel(self, tenant_id: int, channel_id: int) -> None:
+        """Remove every point of one channel from one tenant's collection."""
+        ...
+
+    async def delete_posts(self, tenant_id: int, point_ids: Sequence[int]) -> None:
+        """Remove the given points from one tenant's collection."""
+        ...
+
+    async def search(
+        self,
+        tenant_id: int,
+        query: str,
+        *,
+        limit: int = 10,
+        filters: SearchFilter | None = None,
+    ) -> list[SearchHit]:
+        """Hybrid (sparse BM25 + dense when configured) search fused by RRF, best first."""
+        ...
+
+    async def close(self) -> None:
+        """Release files, threads and connections."""
+        ...
+
+
+class ChannelSource(Protocol):
+    """Reads a public channel's posts (the t.me/s web preview)."""
+
+    async def fetch_page(self, username: str, before: int | None = None) -> ChannelPage:
+        """Read one page of posts, newest page when `before` is None.
+
+        Raises ChannelNotReadable when the channel has no public preview and
+        ChannelSourceError for failures that may pass.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPosts:
+    """Outcome of storing a batch of drafts."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class TenantRepository(Protocol):
+    """Tenants: one per chat."""
+
+    async def get_or_create(
+        self, chat_id: int, kind: str, title: str | None, language: str
+    ) -> Tenant: ...
+
+    async def by_chat_id(self, chat_id: int) -> Tenant | None: ...
+
+    async def by_id(self, tenant_id: int) -> Tenant | None: ...
+
+    async def list_all(self) -> list[Tenant]: ...
+
+    async def set_alerts(self, tenant_id: int, enabled: bool) -> None: ...
+
+    async def set_language(self, tenant_id: int, language: str) -> None: ...
+
+
+class UserRepository(Protocol):
+    """Telegram users who talk to the bot."""
+
+    async def touch(
+        self, user_id: int, username: str | None, first_name: str | None, language: str | None
+    ) -> None: ...
+
+
+class ChannelRepository(Protocol):
+    """Channels, their poll state and the chats subscribed to them."""
+
+    async def by_username(self, username: str) -> Channel | None: ...
+
+    async def by_telegram_id(self, telegram_id: int) -> Channel | None: ...
+
+    async def by_id(self, channel_id: int) -> Channel | None: ...
+
+    async def create(
+        self, *, username: str | None, title: str, source: SourceKind, telegram_id: int | None
+    ) -> Channel: ...
+
+    async def update_info(
+        self, channel_id: int, *, title: str | None = None, telegram_id: int | None = None
+    ) -> None: ...
+
+    async def record_poll(
+        self,
+        channel_id: int,
+        *,
+        polled_at: datetime,
+        next_poll_at: datetime,
+        last_message_id: int | None,
+        error: str | None,
+    ) -> None: ...
+
+    async def due_for_poll(self, now: datetime, limit: int) -> list[Channel]: ...
+
+    async def subscribe(self, tenant_id: int, channel_id: int, user_id: int | None) -> bool: ...
+
+    async def unsubscribe(self, tenant_id: int, channel_id: int) -> bool: ...
+
+    async def subscription_count(self, tenant_id: int) -> int: ...
+
+    async def subscribed(self, tenant_id: int) -> list[SubscribedChannel]: ...
+
+    async def subscriber_tenants(self, channel_id: int) -> list[int]: ...
+
+
+class PostRepository(Protocol):
+    """Posts and their per-tenant indexing state."""
+
+    async def upsert_many(self, channel_id: int, drafts: Sequence[PostDraft]) -> StoredPosts: ...
+
+    async def merge_album_member(self, channel_id: int, draft: PostDraft) -> StoredPosts: ...
+
+    async def pending_for_index(self, tenant_id: int, limit: int) -> list[PendingPost]: ...
+
+    async def pending_count(self, tenant_id: int) -> int: ...
+
+    async def mark_indexed(self, tenant_id: int, versions: dict[int, int]) -> None: ...
+
+    async def mark_index_error(
+        self, tenant_id: int, post_ids: Sequence[int], error: str
+    ) -> None: ...
+
+    async def forget_index_state(self, tenant_id: int, channel_id: int) -> None: ...
+
+    async def tenants_with_pending(self) -> list[int]: ...
+
+    async def count_for_tenant(self, tenant_id: int) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPost:
+    """A post waiting to be (re)indexed into one tenant's collection."""
+
+    document: IndexDocument
+    version: int
+
+
+class UnitOfWork(Protocol):
+    """Repositories sharing one database transaction."""
+
+    tenants: TenantRepository
+    users: UserRepository
+    channels: ChannelRepository
+    posts: PostRepository
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]

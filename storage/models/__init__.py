@@ -1,0 +1,30 @@
+"""SQLAlchemy 2.0 ORM models; the schema itself is owned by the Alembic migrations."""
+
+from storage.models import interests, quotas, trends
+from storage.models.base import Base, BigId, UTCDateTime, utcnow
+from storage.models.core import (
+    ChannelRow,
+    PostIndexStateRow,
+    PostRow,
+    QuestionRow,
+    SubscriptionRow,
+    TenantRow,
+    UserRow,
+)
+
+__all__ = [
+    "Base",
+    "BigId",
+    "ChannelRow",
+    "PostIndexStateRow",
+    "PostRow",
+    "QuestionRow",
+    "SubscriptionRow",
+    "TenantRow",
+    "UTCDateTime",
+    "UserRow",
+    "interests",
+    "quotas",
+    "trends",
+    "utcnow",
+]

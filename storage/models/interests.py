@@ -1,0 +1,3 @@
+"""Tables of the interests feature."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the quotas feature."""
+
+from __future__ import annotations

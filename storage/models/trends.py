@@ -1,0 +1,3 @@
+"""Tables of the trends feature."""
+
+from __future__ import annotations

@@ -1,0 +1,105 @@
+"""Tenants (one per chat) and users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Tenant
+from storage.models import TenantRow, UserRow, utcnow
+from storage.repositories._upsert import upsert
+
+
+def to_tenant(row: TenantRow) -> Tenant:
+    """Map a row to its DTO."""
+    return Tenant(
+        id=row.id,
+        chat_id=row.chat_id,
+        kind=row.kind,
+        title=row.title,
+        language=row.language,
+        alerts_enabled=row.alerts_enabled,
+    )
+
+
+class SqlTenantRepository:
+    """Tenants in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get_or_create(
+        self, chat_id: int, kind: str, title: str | None, language: str
+    ) -> Tenant:
+        """Return the chat's tenant, creating it on first contact (race-safe)."""
+        statement = upsert(
+            self._session,
+            TenantRow.__table__,
+            keys=["chat_id"],
+            update=[],
+        ).values(
+            chat_id=chat_id,
+            kind=kind,
+            title=title,
+            language=language,
+            alerts_enabled=True,
+            created_at=utcnow(),
+        )
+        await self._session.execute(statement)
+        row = await self._session.scalar(select(TenantRow).where(TenantRow.chat_id == chat_id))
+        assert row is not None
+        return to_tenant(row)
+
+    async def by_chat_id(self, chat_id: int) -> Tenant | None:
+        """The tenant of a chat, if the bot has met it."""
+        row = await self._session.scalar(select(TenantRow).where(TenantRow.chat_id == chat_id))
+        return to_tenant(row) if row else None
+
+    async def by_id(self, tenant_id: int) -> Tenant | None:
+        """A tenant by id."""
+        row = await self._session.get(TenantRow, tenant_id)
+        return to_tenant(row) if row else None
+
+    async def list_all(self) -> list[Tenant]:
+        """Every tenant, oldest first."""
+        rows = await self._session.scalars(select(TenantRow).order_by(TenantRow.id))
+        return [to_tenant(row) for row in rows]
+
+    async def set_alerts(self, tenant_id: int, enabled: bool) -> None:
+        """Turn trend alerts on or off for a chat."""
+        await self._session.execute(
+            update(TenantRow).where(TenantRow.id == tenant_id).values(alerts_enabled=enabled)
+        )
+
+    async def set_language(self, tenant_id: int, language: str) -> None:
+        """Remember the chat's language."""
+        await self._session.execute(
+            update(TenantRow).where(TenantRow.id == tenant_id).values(language=language)
+        )
+
+
+class SqlUserRepository:
+    """Users in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def touch(
+        self, user_id: int, username: str | None, first_name: str | None, language: str | None
+    ) -> None:
+        """Create or refresh a user on each contact."""
+        now = utcnow()
+        statement = upsert(
+            self._session,
+            UserRow.__table__,
+            keys=["id"],
+            update=["username", "first_name", "language_code", "last_seen_at"],
+        ).values(
+            id=user_id,
+            username=username,
+            first_name=first_name,
+            language_code=language,
+            created_at=now,
+            last_seen_at=now,
+        )
+        await self._session.execute(statement)

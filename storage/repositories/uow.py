@@ -1,0 +1,47 @@
+"""A unit of work: the repositories over one AsyncSession, committed together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories.channels import SqlChannelRepository
+from storage.repositories.posts import SqlPostRepository
+from storage.repositories.tenants import SqlTenantRepository, SqlUserRepository
+
+
+class SqlUnitOfWork:
+    """Repositories bound to one session; the caller decides when to commit."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.tenants = SqlTenantRepository(session)
+        self.users = SqlUserRepository(session)
+        self.channels = SqlChannelRepository(session)
+        self.posts = SqlPostRepository(session)
+
+    async def commit(self) -> None:
+        """Commit the transaction."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Roll the transaction back."""
+        await self.session.rollback()
+
+
+class UnitOfWorkFactory:
+    """Opens a unit of work per use: `async with uow_factory() as uow: ...`."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[SqlUnitOfWork]:
+        async with self._sessions() as session:
+            try:
+                yield SqlUnitOfWork(session)
+            except BaseException:
+                await session.rollback()
+                raise

@@ -1,0 +1,49 @@
+"""How /subscribe understands channel names."""
+
+import pytest
+
+from core.channel_names import ChannelName, parse_channel_name
+from core.errors import InvalidChannelName
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("@durov", ChannelName(username="durov")),
+        ("Durov", ChannelName(username="durov")),
+        ("t.me/durov", ChannelName(username="durov")),
+        ("https://t.me/durov", ChannelName(username="durov")),
+        ("https://t.me/s/durov", ChannelName(username="durov")),
+        ("https://t.me/durov/123", ChannelName(username="durov")),
+        ("http://telegram.me/durov?start=1", ChannelName(username="durov")),
+        ("  @news_channel  ", ChannelName(username="news_channel")),
+        ("-1001234567890", ChannelName(telegram_id=-1001234567890)),
+        ("https://t.me/c/1234567890/5", ChannelName(telegram_id=-1001234567890)),
+    ],
+)
+def test_accepts_every_usual_form(text: str, expected: ChannelName) -> None:
+    """@name, bare names, t.me links, /s/ previews, post links and private ids all parse."""
+    assert parse_channel_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "@a",
+        "@bad-name",
+        "@1abc",
+        "@name_",
+        "https://example.com/durov",
+        "https://t.me/+AbCdEf",
+        "https://t.me/joinchat/AbCdEf",
+        "https://t.me/",
+        "../etc/passwd",
+        "@" + "x" * 40,
+        "x" * 500,
+    ],
+)
+def test_rejects_what_is_not_a_channel(text: str) -> None:
+    """Wrong names, foreign hosts, invite links and oversized input are refused clearly."""
+    with pytest.raises(InvalidChannelName):
+        parse_channel_name(text)

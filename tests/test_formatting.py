@@ -1,0 +1,68 @@
+"""Splitting long HTML replies for Telegram."""
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.formatting import escape, split_html
+
+_TAG = re.compile(r"<(/?)([a-z]+)[^>]*>")
+
+
+def _balanced(fragment: str) -> bool:
+    stack: list[str] = []
+    for match in _TAG.finditer(fragment):
+        if match.group(1):
+            if not stack or stack.pop() != match.group(2):
+                return False
+        else:
+            stack.append(match.group(2))
+    return not stack
+
+
+def test_short_text_stays_whole() -> None:
+    """A reply under the limit is sent as one message, unchanged."""
+    assert split_html("<b>hello</b> world") == ["<b>hello</b> world"]
+
+
+def test_splits_on_paragraphs_first() -> None:
+    """A long reply breaks between paragraphs, not inside them."""
+    paragraph = "Слово " * 300
+    text = "\n\n".join(paragraph.strip() for _ in range(5))
+    parts = split_html(text)
+    assert len(parts) > 1
+    assert all(len(part) <= 4096 for part in parts)
+    assert all(part.endswith("Слово") for part in parts)
+
+
+def test_tags_are_closed_and_reopened_across_parts() -> None:
+    """A bold span crossing a split is closed in one part and reopened in the next."""
+    text = "<b>" + ("word " * 2000) + "</b>"
+    parts = split_html(text)
+    assert len(parts) >= 3
+    for part in parts:
+        assert part.startswith("<b>") and part.endswith("</b>")
+        assert _balanced(part)
+
+
+def test_never_cuts_inside_an_entity_or_tag() -> None:
+    """Escaped entities and link tags are never split in half."""
+    text = " ".join([escape("<&>") + ' <a href="https://t.me/x/1">link</a>'] * 800)
+    for part in split_html(text):
+        assert _balanced(part)
+        assert not re.search(r"&[a-z]*$", part)
+        assert part.count("<a ") == part.count("</a>")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=900), min_size=1, max_size=20))
+def test_any_escaped_text_splits_validly(chunks: list[str]) -> None:
+    """Whatever the text, every part is within the limit, balanced and nothing is lost."""
+    text = "\n\n".join("<i>" + escape(chunk) + "</i>" for chunk in chunks)
+    parts = split_html(text)
+    assert all(len(part) <= 4096 for part in parts)
+    assert all(_balanced(part) for part in parts)
+    joined = "".join(re.sub(r"<[^>]+>", "", part) for part in parts)
+    original = re.sub(r"<[^>]+>", "", text)
+    assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", original)
