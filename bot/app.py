@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -51,13 +51,24 @@ def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispat
     dispatcher.update.outer_middleware(LogContextMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(uow_factory))
     dispatcher.update.outer_middleware(TenantMiddleware())
-    dispatcher.include_routers(
+    feature_routers = [
         errors.router,
         start.router,
         subscriptions.router,
         channel_posts.router,
-    )
+    ]
+    for router in feature_routers:
+        _detach(router)
+    dispatcher.include_routers(*feature_routers)
     return dispatcher
+
+
+def _detach(router: Router) -> None:
+    """Free a module-level router from a previous Dispatcher (tests build one per test)."""
+    parent = router.parent_router
+    if parent is not None:
+        parent.sub_routers.remove(router)
+        router._parent_router = None
 
 
 async def set_commands(bot: Bot) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.services import fresh_postgres_database, redis_url_or_skip
 
-# pytest_plugins = ["tests.fakes.fixtures"]  # TEMP
+pytest_plugins = ["tests.fakes.fixtures"]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "telegram-news-ru"
 

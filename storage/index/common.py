@@ -1,0 +1,85 @@
+"""What both index adapters share: vector names, payload layout, search tuning."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from core.ports import IndexDocument, SearchFilter
+from storage.index.embeddings import Embedder
+
+SPARSE_VECTOR = "sparse"
+DENSE_VECTOR = "dense"
+# Payload fields with an integer index, for channel and date filters.
+INDEXED_FIELDS = ("channel_id", "date")
+# Qdrant server's default RRF constant, so both adapters rank alike; small k lets the top hit
+# of one retriever win over documents that are merely mediocre in both.
+RRF_K = 2
+
+
+def prefetch_limit(limit: int) -> int:
+    """Candidates each retriever hands to fusion: enough that RRF sees overlaps."""
+    return max(4 * limit, 40)
+
+
+def timestamp(moment: datetime) -> float:
+    """Unix seconds; a naive datetime is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def to_payload(document: IndexDocument) -> dict[str, Any]:
+    """The stored payload; the date is integer unix seconds so ranges can use an integer index."""
+    return {
+        "post_id": document.post_id,
+        "channel_id": document.channel_id,
+        "channel_username": document.channel_username,
+        "channel_title": document.channel_title,
+        "message_id": document.message_id,
+        "date": int(timestamp(document.date)),
+        "permalink": document.permalink,
+        "text": document.text,
+        "album_id": document.album_id,
+    }
+
+
+def from_payload(payload: Mapping[str, Any]) -> IndexDocument:
+    """Rebuild the document from a stored payload, with an aware UTC date."""
+    return IndexDocument(
+        post_id=int(payload["post_id"]),
+        channel_id=int(payload["channel_id"]),
+        channel_username=payload.get("channel_username"),
+        channel_title=str(payload["channel_title"]),
+        message_id=int(payload["message_id"]),
+        date=datetime.fromtimestamp(int(payload["date"]), UTC),
+        permalink=str(payload["permalink"]),
+        text=str(payload["text"]),
+        album_id=payload.get("album_id"),
+    )
+
+
+def matches_nothing(filters: SearchFilter | None) -> bool:
+    """An explicitly empty channel list selects no posts at all."""
+    return filters is not None and filters.channel_ids is not None and not filters.channel_ids
+
+
+def date_bounds(filters: SearchFilter) -> tuple[float | None, float | None]:
+    """(since, until) as unix seconds: posts with since <= date < until."""
+    since = timestamp(filters.since) if filters.since else None
+    until = timestamp(filters.until) if filters.until else None
+    return since, until
+
+
+async def embed_documents(
+    embedder: Embedder, documents: Sequence[IndexDocument]
+) -> list[list[float] | None]:
+    """Dense vectors in document order; None for posts without text (a vector of nothing
+    would sit close to every query)."""
+    wanted = [position for position, doc in enumerate(documents) if doc.text.strip()]
+    vectors = await embedder.embed_passages([documents[position].text for position in wanted])
+    result: list[list[float] | None] = [None] * len(documents)
+    for position, vector in zip(wanted, vectors, strict=True):
+        result[position] = vector
+    return result

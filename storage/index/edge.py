@@ -1,0 +1,352 @@
+"""The embedded post index: qdrant-edge (the Qdrant engine in-process), one shard per tenant.
+
+qdrant-edge is synchronous, so every call runs on a small private thread pool and never on
+the event loop; a lock per shard keeps one operation at a time on each shard (taken inside
+the worker, so a cancelled caller cannot let a second operation in while the first runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import structlog
+from qdrant_edge import (
+    CountRequest,
+    Distance,
+    EdgeConfig,
+    EdgeShard,
+    EdgeSparseVectorParams,
+    EdgeVectorParams,
+    FieldCondition,
+    Filter,
+    Fusion,
+    MatchAny,
+    MatchValue,
+    Modifier,
+    PayloadSchemaType,
+    Point,
+    Prefetch,
+    Query,
+    QueryRequest,
+    RangeFloat,
+    SearchParams,
+    SparseVector,
+    UpdateOperation,
+)
+
+from core.errors import IndexUnavailable
+from core.ports import CollectionStats, IndexDocument, SearchFilter, SearchHit, collection_name
+from storage.index.common import (
+    DENSE_VECTOR,
+    INDEXED_FIELDS,
+    RRF_K,
+    SPARSE_VECTOR,
+    date_bounds,
+    embed_documents,
+    from_payload,
+    matches_nothing,
+    prefetch_limit,
+    to_payload,
+)
+from storage.index.embeddings import Embedder
+from storage.index.sparse import SparseEncoder
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class _Shard:
+    name: str
+    path: Path
+    shard: EdgeShard
+    dense: bool  # dense vectors are written and searched
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False
+
+
+class EdgePostIndex:
+    """`PostIndex` on qdrant-edge shards under `root/t{tenant_id}_posts`, opened lazily and cached.
+
+    A shard can be open in one process only (its WAL is locked): a second process gets
+    IndexUnavailable instead of a traceback.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        sparse: SparseEncoder,
+        embedder: Embedder | None,
+        *,
+        workers: int = 4,
+    ) -> None:
+        self._root = root
+        self._sparse = sparse
+        self._embedder = embedder
+        self._shards: dict[int, _Shard] = {}
+        self._open_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qdrant-edge")
+        self._closed = False
+
+    async def stats(self, tenant_id: int) -> CollectionStats | None:
+        """Points in the tenant's shard, or None when it was never created."""
+        shard = await self._call(self._open, tenant_id, False)
+        if shard is None:
+            return None
+        count = await self._call(self._count, shard)
+        extra = {"engine": "qdrant-edge", "dense": shard.dense, "path": str(shard.path)}
+        return CollectionStats(name=shard.name, points_count=count, extra=extra)
+
+    async def upsert(self, tenant_id: int, documents: Sequence[IndexDocument]) -> None:
+        """Insert or replace documents by point id; creates the shard on first use."""
+        if not documents:
+            return
+        shard = await self._call(self._open, tenant_id, True)
+        assert shard is not None  # created when missing
+        dense: list[list[float] | None] = [None] * len(documents)
+        if shard.dense and self._embedder is not None:
+            dense = await embed_documents(self._embedder, documents)
+        await self._call(self._write, shard, documents, dense)
+        log.debug("index_upserted", collection=shard.name, points=len(documents))
+
+    async def delete_channel(self, tenant_id: int, channel_id: int) -> None:
+        """Remove every point of one channel from one tenant's shard."""
+        condition = FieldCondition("channel_id", match=MatchValue(channel_id))
+        await self._update(tenant_id, UpdateOperation.delete_points_by_filter(Filter([condition])))
+
+    async def delete_posts(self, tenant_id: int, point_ids: Sequence[int]) -> None:
+        """Remove the given points from one tenant's shard."""
+        if point_ids:
+            await self._update(tenant_id, UpdateOperation.delete_points(list(point_ids)))
+
+    async def search(
+        self,
+        tenant_id: int,
+        query: str,
+        *,
+        limit: int = 10,
+        filters: SearchFilter | None = None,
+    ) -> list[SearchHit]:
+        """BM25 (and dense, with an embedder) exact search fused by RRF, best first."""
+        if limit <= 0 or matches_nothing(filters):
+            return []
+        shard = await self._call(self._open, tenant_id, False)
+        if shard is None:
+            return []
+        dense: list[float] | None = None
+        if shard.dense and self._embedder is not None:
+            dense = await self._embedder.embed_query(query)
+        return await self._call(self._query, shard, query, dense, limit, filters)
+
+    async def close(self) -> None:
+        """Flush and close every shard, then stop the worker threads."""
+        if self._closed:
+            return
+        self._closed = True
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._close_all)
+        self._executor.shutdown(wait=False)
+
+    # -- everything below runs on the worker threads --------------------------------------
+
+    async def _call(self, function: Callable[..., T], *args: Any) -> T:
+        if self._closed:
+            raise IndexUnavailable("the post index is closed")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, function, *args)
+
+    def _open(self, tenant_id: int, create: bool) -> _Shard | None:
+        with self._open_lock:
+            if self._closed:
+                raise IndexUnavailable("the post index is closed")
+            cached = self._shards.get(tenant_id)
+            if cached is not None:
+                return cached
+            name = collection_name(tenant_id)
+            path = self._root / name
+            if path.exists():
+                shard = _load(name, path)
+            elif create:
+                shard = self._create(name, path)
+            else:
+                return None
+            opened = _Shard(name, path, shard, dense=self._dense_ready(name, shard))
+            self._shards[tenant_id] = opened
+            log.info("index_shard_opened", collection=name, path=str(path), dense=opened.dense)
+            return opened
+
+    def _create(self, name: str, path: Path) -> EdgeShard:
+        vectors = None
+        if self._embedder is not None:
+            params = EdgeVectorParams(size=self._embedder.dim, distance=Distance.Cosine)
+            vectors = {DENSE_VECTOR: params}
+        sparse = {SPARSE_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shard = EdgeShard.create(str(path), EdgeConfig(vectors=vectors, sparse_vectors=sparse))
+            for key in INDEXED_FIELDS:
+                shard.update(UpdateOperation.create_field_index(key, PayloadSchemaType.Integer))
+        except Exception as exc:
+            # A half-made directory would be taken for a shard next time.
+            shutil.rmtree(path, ignore_errors=True)
+            raise IndexUnavailable(f"index {name} cannot be created at {path}: {exc}") from exc
+        log.info("index_shard_created", collection=name, dense=vectors is not None)
+        return shard
+
+    def _dense_ready(self, name: str, shard: EdgeShard) -> bool:
+        """Whether this shard can take the embedder's vectors, adding them when it has none."""
+        if self._embedder is None:
+            return False
+        dim = self._embedder.dim
+        try:
+            # Cheapest way to learn the shard's dense config through the public API.
+            shard.query(QueryRequest(limit=1, query=Query.Nearest([0.0] * dim, using=DENSE_VECTOR)))
+        except Exception as exc:
+            if "Not existing vector name" not in str(exc):
+                log.warning(
+                    "index_dense_mismatch",
+                    collection=name,
+                    error=str(exc),
+                    fallback="lexical search for this tenant; delete the shard and re-index",
+                )
+                return False
+            # Made while embeddings were off: new posts get vectors, older ones on re-index.
+            shard.update(UpdateOperation.create_dense_vector(DENSE_VECTOR, dim, Distance.Cosine))
+            log.warning("index_dense_added", collection=name, dim=dim)
+        return True
+
+    def _write(
+        self,
+        shard: _Shard,
+        documents: Sequence[IndexDocument],
+        dense: Sequence[list[float] | None],
+    ) -> None:
+        sparse = self._sparse.documents([doc.text for doc in documents])
+        points = []
+        for position, document in enumerate(documents):
+            terms = sparse[position]
+            vector: dict[str, Any] = {SPARSE_VECTOR: SparseVector(terms.indices, terms.values)}
+            embedding = dense[position]
+            if embedding is not None:
+                vector[DENSE_VECTOR] = embedding
+            points.append(Point(document.point_id, vector, to_payload(document)))
+        with _locked(shard):
+            shard.shard.update(UpdateOperation.upsert_points(points))
+
+    async def _update(self, tenant_id: int, operation: UpdateOperation) -> None:
+        shard = await self._call(self._open, tenant_id, False)
+        if shard is not None:
+            await self._call(_apply, shard, operation)
+
+    def _count(self, shard: _Shard) -> int:
+        with _locked(shard):
+            return shard.shard.count(CountRequest(exact=True))
+
+    def _query(
+        self,
+        shard: _Shard,
+        text: str,
+        dense: list[float] | None,
+        limit: int,
+        filters: SearchFilter | None,
+    ) -> list[SearchHit]:
+        request = _request(self._sparse, text, dense, limit, _filter(filters))
+        if request is None:
+            return []
+        with _locked(shard):
+            points = shard.shard.query(request)
+        return [SearchHit(point.score, from_payload(point.payload or {})) for point in points]
+
+    def _close_all(self) -> None:
+        with self._open_lock:
+            for shard in self._shards.values():
+                with shard.lock:
+                    shard.closed = True
+                    shard.shard.flush()
+                    shard.shard.close()
+            log.info("index_closed", shards=len(self._shards))
+            self._shards.clear()
+
+
+def _load(name: str, path: Path) -> EdgeShard:
+    try:
+        return EdgeShard.load(str(path))
+    except Exception as exc:
+        message = str(exc)
+        if "WouldBlock" in message or "temporarily unavailable" in message:  # WAL lock held
+            raise IndexUnavailable(
+                f"index {name} is in use by another tgassist process (is the bot running?)"
+            ) from exc
+        raise IndexUnavailable(f"index {name} at {path} cannot be opened: {message}") from exc
+
+
+@contextmanager
+def _locked(shard: _Shard) -> Iterator[None]:
+    with shard.lock:
+        if shard.closed:
+            raise IndexUnavailable("the post index is closed")
+        yield
+
+
+def _apply(shard: _Shard, operation: UpdateOperation) -> None:
+    with _locked(shard):
+        shard.shard.update(operation)
+
+
+def _filter(filters: SearchFilter | None) -> Filter | None:
+    if filters is None:
+        return None
+    must: list[Any] = []
+    if filters.channel_ids is not None:
+        must.append(
+            FieldCondition("channel_id", match=MatchAny([int(c) for c in filters.channel_ids]))
+        )
+    since, until = date_bounds(filters)
+    if since is not None or until is not None:
+        must.append(FieldCondition("date", range=RangeFloat(gte=since, lt=until)))
+    return Filter(must=must) if must else None
+
+
+def _request(
+    sparse: SparseEncoder,
+    text: str,
+    dense: list[float] | None,
+    limit: int,
+    condition: Filter | None,
+) -> QueryRequest | None:
+    """Query one retriever directly, or fuse sparse and dense candidates with RRF."""
+    legs: list[tuple[Query, SearchParams | None]] = []
+    terms = sparse.query(text)
+    if terms:
+        legs.append(
+            (Query.Nearest(SparseVector(terms.indices, terms.values), using=SPARSE_VECTOR), None)
+        )
+    if dense is not None:
+        # Exact: HNSW recall is poor on this data at default ef; a full scan of tens of
+        # thousands of 384-dim vectors takes a few milliseconds.
+        legs.append((Query.Nearest(dense, using=DENSE_VECTOR), SearchParams(exact=True)))
+    if not legs:
+        return None
+    if len(legs) == 1:
+        query, params = legs[0]
+        return QueryRequest(limit, query=query, filter=condition, params=params, with_payload=True)
+    prefetches = [
+        Prefetch(prefetch_limit(limit), query=query, params=params, filter=condition)
+        for query, params in legs
+    ]
+    return QueryRequest(
+        limit,
+        query=Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # the stub omits Fusion.Rrf
+        prefetches=prefetches,
+        filter=condition,
+        with_payload=True,
+    )

@@ -1,0 +1,251 @@
+"""The post index on a Qdrant server through qdrant-client, one collection per tenant.
+
+Behaves like the embedded EdgePostIndex: same vectors, payload, filters and fusion. Tests run
+it on qdrant-client's in-process mode (`location=":memory:"`), which implements the same API
+but runs synchronously inside the event loop; production points it at a real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import structlog
+from qdrant_client import AsyncQdrantClient, models
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+from core.errors import IndexUnavailable
+from core.ports import CollectionStats, IndexDocument, SearchFilter, SearchHit, collection_name
+from storage.index.common import (
+    DENSE_VECTOR,
+    INDEXED_FIELDS,
+    SPARSE_VECTOR,
+    date_bounds,
+    embed_documents,
+    from_payload,
+    matches_nothing,
+    prefetch_limit,
+    to_payload,
+)
+from storage.index.embeddings import Embedder
+from storage.index.sparse import SparseEncoder
+
+log = structlog.get_logger(__name__)
+
+_HTTP_CONFLICT = 409
+# One retriever: (query vector, vector name, search params).
+_Leg = tuple[list[float] | models.SparseVector, str, models.SearchParams | None]
+
+
+class QdrantServerIndex:
+    """`PostIndex` on a Qdrant server; collections are created on first upsert."""
+
+    def __init__(
+        self, client: AsyncQdrantClient, sparse: SparseEncoder, embedder: Embedder | None
+    ) -> None:
+        self._client = client
+        self._sparse = sparse
+        self._embedder = embedder
+        self._dense: dict[str, bool] = {}  # known collections: whether dense vectors are used
+        self._create_lock = asyncio.Lock()
+
+    async def stats(self, tenant_id: int) -> CollectionStats | None:
+        """Points in the tenant's collection, or None when it does not exist."""
+        with _reachable():
+            name = await self._collection(tenant_id, create=False)
+            if name is None:
+                return None
+            count = await self._client.count(name, exact=True)
+        extra = {"engine": "qdrant", "dense": self._dense[name]}
+        return CollectionStats(name=name, points_count=count.count, extra=extra)
+
+    async def upsert(self, tenant_id: int, documents: Sequence[IndexDocument]) -> None:
+        """Insert or replace documents by point id; creates the collection on first use."""
+        if not documents:
+            return
+        texts = [doc.text for doc in documents]
+        with _reachable():
+            name = await self._collection(tenant_id, create=True)
+            assert name is not None  # created when missing
+            dense: list[list[float] | None] = [None] * len(documents)
+            if self._dense[name] and self._embedder is not None:
+                dense = await embed_documents(self._embedder, documents)
+            # ~15k texts/s: a batch would stall the loop for a noticeable moment.
+            sparse = await asyncio.to_thread(self._sparse.documents, texts)
+            points = []
+            for position, document in enumerate(documents):
+                terms = sparse[position]
+                vector: dict[str, models.Vector] = {
+                    SPARSE_VECTOR: models.SparseVector(indices=terms.indices, values=terms.values)
+                }
+                embedding = dense[position]
+                if embedding is not None:
+                    vector[DENSE_VECTOR] = embedding
+                points.append(
+                    models.PointStruct(
+                        id=document.point_id, vector=vector, payload=to_payload(document)
+                    )
+                )
+            await self._client.upsert(name, points=points, wait=True)
+        log.debug("index_upserted", collection=name, points=len(documents))
+
+    async def delete_channel(self, tenant_id: int, channel_id: int) -> None:
+        """Remove every point of one channel from one tenant's collection."""
+        condition = models.FieldCondition(
+            key="channel_id", match=models.MatchValue(value=channel_id)
+        )
+        selector = models.FilterSelector(filter=models.Filter(must=[condition]))
+        await self._delete(tenant_id, selector)
+
+    async def delete_posts(self, tenant_id: int, point_ids: Sequence[int]) -> None:
+        """Remove the given points from one tenant's collection."""
+        if point_ids:
+            await self._delete(tenant_id, models.PointIdsList(points=list(point_ids)))
+
+    async def search(
+        self,
+        tenant_id: int,
+        query: str,
+        *,
+        limit: int = 10,
+        filters: SearchFilter | None = None,
+    ) -> list[SearchHit]:
+        """BM25 (and dense, with an embedder) exact search fused by RRF, best first."""
+        if limit <= 0 or matches_nothing(filters):
+            return []
+        with _reachable():
+            name = await self._collection(tenant_id, create=False)
+            if name is None:
+                return []
+            legs: list[_Leg] = []
+            terms = self._sparse.query(query)
+            if terms:
+                sparse = models.SparseVector(indices=terms.indices, values=terms.values)
+                legs.append((sparse, SPARSE_VECTOR, None))
+            if self._dense[name] and self._embedder is not None:
+                dense = await self._embedder.embed_query(query)
+                # Exact, as on Edge: recall matters more than the few ms HNSW would save.
+                legs.append((dense, DENSE_VECTOR, models.SearchParams(exact=True)))
+            if not legs:
+                return []
+            condition = _filter(filters)
+            if len(legs) == 1:
+                vector, using, params = legs[0]
+                response = await self._client.query_points(
+                    name,
+                    query=vector,
+                    using=using,
+                    search_params=params,
+                    query_filter=condition,
+                    limit=limit,
+                    with_payload=True,
+                )
+            else:
+                prefetch = [
+                    models.Prefetch(
+                        query=vector,
+                        using=using,
+                        params=params,
+                        filter=condition,
+                        limit=prefetch_limit(limit),
+                    )
+                    for vector, using, params in legs
+                ]
+                response = await self._client.query_points(
+                    name,
+                    prefetch=prefetch,
+                    query=models.FusionQuery(fusion=models.Fusion.RRF),  # k=2, as on Edge
+                    query_filter=condition,
+                    limit=limit,
+                    with_payload=True,
+                )
+        return [
+            SearchHit(point.score, from_payload(point.payload or {})) for point in response.points
+        ]
+
+    async def close(self) -> None:
+        """Close the client's connections."""
+        await self._client.close()
+
+    async def _collection(self, tenant_id: int, *, create: bool) -> str | None:
+        """The tenant's collection name once it exists (created if asked), else None."""
+        name = collection_name(tenant_id)
+        if name in self._dense:
+            return name
+        async with self._create_lock:
+            if name in self._dense:
+                return name
+            if not await self._client.collection_exists(name):
+                if not create:
+                    return None
+                await self._create(name)
+            self._dense[name] = await self._dense_ready(name)
+        return name
+
+    async def _create(self, name: str) -> None:
+        vectors: dict[str, models.VectorParams] = {}
+        if self._embedder is not None:
+            vectors[DENSE_VECTOR] = models.VectorParams(
+                size=self._embedder.dim, distance=models.Distance.COSINE
+            )
+        sparse = {SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)}
+        try:
+            await self._client.create_collection(
+                name, vectors_config=vectors, sparse_vectors_config=sparse
+            )
+        except UnexpectedResponse as exc:
+            if exc.status_code != _HTTP_CONFLICT:  # another process created it first
+                raise
+            return
+        for key in INDEXED_FIELDS:
+            await self._client.create_payload_index(
+                name, field_name=key, field_schema=models.PayloadSchemaType.INTEGER
+            )
+        log.info("index_collection_created", collection=name, dense=bool(vectors))
+
+    async def _dense_ready(self, name: str) -> bool:
+        """Whether the collection's dense vector fits the embedder (lexical search if not)."""
+        if self._embedder is None:
+            return False
+        info = await self._client.get_collection(name)
+        vectors = info.config.params.vectors
+        params = vectors.get(DENSE_VECTOR) if isinstance(vectors, dict) else None
+        if params is not None and params.size == self._embedder.dim:
+            return True
+        log.warning(
+            "index_dense_mismatch",
+            collection=name,
+            found=params.size if params else None,
+            expected=self._embedder.dim,
+            fallback="lexical search for this tenant; delete the collection and re-index",
+        )
+        return False
+
+    async def _delete(self, tenant_id: int, selector: models.PointsSelector) -> None:
+        with _reachable():
+            name = await self._collection(tenant_id, create=False)
+            if name is not None:
+                await self._client.delete(name, points_selector=selector, wait=True)
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Report a server that cannot be reached as IndexUnavailable."""
+    try:
+        yield
+    except ResponseHandlingException as exc:
+        raise IndexUnavailable(f"the Qdrant server cannot be reached: {exc}") from exc
+
+
+def _filter(filters: SearchFilter | None) -> models.Filter | None:
+    if filters is None:
+        return None
+    must: list[models.Condition] = []
+    if filters.channel_ids is not None:
+        channels = [int(channel) for channel in filters.channel_ids]
+        must.append(models.FieldCondition(key="channel_id", match=models.MatchAny(any=channels)))
+    since, until = date_bounds(filters)
+    if since is not None or until is not None:
+        must.append(models.FieldCondition(key="date", range=models.Range(gte=since, lt=until)))
+    return models.Filter(must=must) if must else None

@@ -1,0 +1,89 @@
+"""End-to-end harness: the real app (container, Dispatcher, polling) against fake Telegram servers."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any, Self
+
+from aiogram import Bot, Dispatcher
+
+from app.container import Container, build_container
+from app.settings import Settings
+from bot.app import create_bot, create_dispatcher
+from storage.migrate import upgrade_async
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.fixtures import polling
+
+TEST_TOKEN_SECRET = "TEST-token-abcdefghijklmnopqrstuvwxyz"
+
+
+def make_settings(tmp_path: Path, bot_api: FakeBotAPI | None = None, **overrides: Any) -> Settings:
+    """Settings for a test: no .env, data under tmp_path, lexical index unless told otherwise."""
+    values: dict[str, Any] = {
+        "bot_token": f"{bot_api.bot_user['id'] if bot_api else 1}:{TEST_TOKEN_SECRET}",
+        "telegram_api_base": bot_api.base_url if bot_api else "http://127.0.0.1:9",
+        "data_dir": tmp_path / "data",
+        "embeddings": "none",
+        "log_format": "console",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class BotHarness:
+    """Runs the whole bot the way `tgassist run` does, polling a FakeBotAPI."""
+
+    def __init__(self, settings: Settings, bot_api: FakeBotAPI) -> None:
+        self.settings = settings
+        self.api = bot_api
+        self.container: Container
+        self.bot: Bot
+        self.dispatcher: Dispatcher
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Self:
+        await upgrade_async(self.settings.resolved_database_url)
+        self.container = build_container(self.settings)
+        self._stack.push_async_callback(self.container.close)
+        self.bot = create_bot(self.settings.bot_token.get_secret_value(), self.api.base_url)
+        self._stack.push_async_callback(self.bot.session.close)
+        self.dispatcher = create_dispatcher(
+            self.container.uow_factory, **self.container.handler_services()
+        )
+        self.container.background_indexer.start()
+        await self._stack.enter_async_context(
+            polling(self.dispatcher, self.bot, stop_timeout=10, polling_timeout=1)
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._stack.aclose()
+
+    async def send(self, text: str, *, replies: int = 1, timeout: float = 10.0, **kw: Any) -> list[str]:
+        """Send a message update and return the texts of the next `replies` messages to that chat."""
+        update = self.api.message(text, **kw)
+        return await self._feed(update, replies=replies, timeout=timeout)
+
+    async def press(self, data: str, *, timeout: float = 10.0, **kw: Any) -> list[dict[str, Any]]:
+        """Press an inline button; returns the answerCallbackQuery/edit calls that followed."""
+        before = len(self.api.calls())
+        answered = len(self.api.calls("answerCallbackQuery"))
+        self.api.add_update(self.api.callback_query(data, **kw))
+        await self.api.wait_for("answerCallbackQuery", count=answered + 1, timeout=timeout)
+        return [{"method": call.method, **call.params} for call in self.api.calls()[before:]]
+
+    async def _feed(self, update: dict[str, Any], *, replies: int, timeout: float) -> list[str]:
+        chat_id = update["message"]["chat"]["id"]
+        already = len(self.api.sent_messages(chat_id))
+        self.api.add_update(update)
+        await self.api.wait_for(
+            lambda call: call.method == "sendMessage" and call.ok and call.chat_id == chat_id,
+            count=already + replies,
+            timeout=timeout,
+        )
+        return [m["text"] for m in self.api.sent_messages(chat_id)[already:]]
+
+    async def settle(self) -> None:
+        """Let background indexing finish."""
+        await self.container.background_indexer.drain()
