@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,10 +48,12 @@ class ChannelPostIngestor:
     def __init__(self, uow_factory: UnitOfWorkFactory, indexer: BackgroundIndexer) -> None:
         self._uow_factory = uow_factory
         self._indexer = indexer
+        # Album members arrive as concurrent updates; one channel's posts are stored in order.
+        self._locks: defaultdict[int | str | None, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def ingest(self, info: ChannelInfo, draft: PostDraft) -> StoredPosts:
         """Store a new or edited channel post; album members fold into one post."""
-        async with self._uow_factory() as uow:
+        async with self._locks[info.telegram_id or info.username], self._uow_factory() as uow:
             channel = await find_or_create_channel(uow, info, SourceKind.BOT_ADMIN)
             if draft.grouped_id:
                 stored = await uow.posts.merge_album_member(channel.id, draft)

@@ -26,28 +26,51 @@ def utc_now() -> datetime:
 
 
 async def read_channel(
-    source: ChannelSource, username: str, *, limit: int, newer_than: int | None = None
+    source: ChannelSource,
+    username: str,
+    *,
+    limit: int,
+    newer_than: int | None = None,
+    max_pages: int = MAX_PAGES,
 ) -> ChannelPage:
-    """Walk pages from the newest back until `limit` posts or `newer_than` is reached."""
-    first = await source.fetch_page(username)
+    """Gather up to `limit` of the newest posts (only those above `newer_than`) page by page.
+
+    Stops when enough posts are gathered, a known post is reached, no older page exists,
+    `max_pages` pages were read, or a page's `before` does not go back (a loop). The result's
+    `before` says where to continue; None when nothing is left or the walk cannot go on safely.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    page = await source.fetch_page(username)
     posts: dict[int, PostDraft] = {}
-    page: ChannelPage | None = first
-    pages = 0
-    while page is not None and pages < MAX_PAGES:
+    before, pages = page.before, 1
+    while True:
+        for post in page.posts:
+            if newer_than is None or post.message_id > newer_than:
+                posts.setdefault(post.message_id, post)
+        reached_known = newer_than is not None and any(
+            p.message_id <= newer_than for p in page.posts
+        )
+        if before is None or reached_known or len(posts) >= limit:
+            break
+        if pages >= max_pages:
+            log.warning("channel_read_page_cap", username=username, pages=pages)
+            break
+        page = await source.fetch_page(username, before=before)
         pages += 1
-        fresh = [p for p in page.posts if newer_than is None or p.message_id > newer_than]
-        posts.update((post.message_id, post) for post in fresh)
-        oldest = min((p.message_id for p in page.posts), default=None)
-        reached_known = newer_than is not None and oldest is not None and oldest <= newer_than
-        if len(posts) >= limit or reached_known or page.before is None:
+        if page.before is not None and page.before >= before:
+            log.warning("channel_read_loop", username=username, before=before, next=page.before)
+            for post in page.posts:
+                if newer_than is None or post.message_id > newer_than:
+                    posts.setdefault(post.message_id, post)
+            before = None
             break
-        if oldest is not None and page.before > oldest:  # a page that does not go back: stop
-            break
-        page = await source.fetch_page(username, before=page.before)
-    newest_first = sorted(posts.values(), key=lambda p: p.message_id, reverse=True)[:limit]
-    return ChannelPage(
-        channel=first.channel, posts=sorted(newest_first, key=lambda p: p.message_id)
-    )
+        before = page.before
+    ordered = sorted(posts.values(), key=lambda p: p.message_id)
+    if len(ordered) > limit:
+        ordered = ordered[-limit:]
+        before = ordered[0].message_id  # older posts exist: continue just below the kept ones
+    return ChannelPage(channel=page.channel, posts=ordered, before=before)
 
 
 @dataclass(frozen=True, slots=True)

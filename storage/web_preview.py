@@ -2,7 +2,7 @@
 
 `parse_preview` turns one preview page into a `ChannelPage` without any I/O;
 `WebPreviewSource` fetches pages over HTTP and maps every failure onto the core
-errors; `backfill` walks older pages through any `ChannelSource`.
+errors (`core.polling.read_channel` walks older pages through it).
 
 Edited posts: the preview says "edited" but never when, so `edit_date` is set to
 the post date as a marker ("edited at some unknown time") and is None otherwise.
@@ -22,19 +22,17 @@ import structlog
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 from yarl import URL
 
+from core.channel_names import USERNAME_PATTERN
 from core.errors import ChannelNotReadable, ChannelSourceError, InvalidChannelName
 from core.models import ChannelInfo, ChannelPage, MediaRef, PostDraft
-from core.ports import ChannelSource
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_BASE_URL = "https://t.me"
 DEFAULT_USER_AGENT = "Mozilla/5.0 (compatible; tgassist/0.1)"
 MAX_REDIRECTS = 3
-BACKFILL_MAX_PAGES = 50
 
 # Telegram usernames: 5–32 ASCII letters, digits or underscores, starting with a letter.
-_USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 # CSS `url(...)` inside a style attribute (a CSS value, not HTML).
 _CSS_URL_RE = re.compile(r"""url\(\s*(['"]?)(.+?)\1\s*\)""")
 _VIEW_SUFFIXES = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
@@ -54,7 +52,7 @@ def validate_username(username: str) -> str:
     Only letters, digits and underscores pass, so the name can never smuggle
     path, query or fragment characters into the URL.
     """
-    if not isinstance(username, str) or _USERNAME_RE.fullmatch(username) is None:
+    if not isinstance(username, str) or USERNAME_PATTERN.fullmatch(username) is None:
         shown = repr(username)[:40]
         raise InvalidChannelName(f"not a Telegram channel username: {shown}")
     return username
@@ -120,7 +118,7 @@ def _page_username(tree: LexborHTMLParser, messages: list[LexborNode]) -> str | 
     candidates = [header.lstrip("@")]
     candidates += [(m.attributes.get("data-post") or "").partition("/")[0] for m in messages[:1]]
     for candidate in candidates:
-        if _USERNAME_RE.fullmatch(candidate):
+        if USERNAME_PATTERN.fullmatch(candidate):
             return candidate
     return None
 
@@ -444,47 +442,3 @@ class WebPreviewSource:
 
 
 # --------------------------------------------------------------------------- backfill
-
-
-async def backfill(
-    source: ChannelSource,
-    username: str,
-    limit: int,
-    *,
-    max_pages: int = BACKFILL_MAX_PAGES,
-) -> ChannelPage:
-    """Gather up to `limit` of the newest posts by walking older pages.
-
-    Stops when enough posts are gathered, no older page exists, `max_pages`
-    pages were read, or a page's `before` does not go back in time (a loop).
-    The result's `before` says where to continue, None when nothing is left
-    or the walk cannot safely go on.
-    """
-    if limit < 1:
-        raise ValueError("limit must be at least 1")
-    page = await source.fetch_page(username)
-    posts = {post.message_id: post for post in page.posts}
-    before = page.before
-    pages = 1
-    while before is not None and len(posts) < limit:
-        if pages >= max_pages:
-            log.warning("web_preview.backfill_page_cap", username=username, pages=pages)
-            break
-        older = await source.fetch_page(username, before=before)
-        pages += 1
-        for post in older.posts:
-            posts.setdefault(post.message_id, post)
-        if older.before is not None and older.before >= before:
-            log.warning(
-                "web_preview.backfill_loop", username=username, before=before, next=older.before
-            )
-            before = None
-            break
-        before = older.before
-
-    ordered = sorted(posts.values(), key=lambda p: p.message_id)
-    if len(ordered) > limit:
-        ordered = ordered[-limit:]
-        before = ordered[0].message_id  # older posts exist: continue just below the kept ones
-    log.info("web_preview.backfilled", username=username, posts=len(ordered), pages=pages)
-    return ChannelPage(channel=page.channel, posts=ordered, before=before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, Self
@@ -60,7 +61,9 @@ class BotHarness:
     async def __aexit__(self, *exc_info: object) -> None:
         await self._stack.aclose()
 
-    async def send(self, text: str, *, replies: int = 1, timeout: float = 10.0, **kw: Any) -> list[str]:
+    async def send(
+        self, text: str, *, replies: int = 1, timeout: float = 10.0, **kw: Any
+    ) -> list[str]:
         """Send a message update and return the texts of the next `replies` messages to that chat."""
         update = self.api.message(text, **kw)
         return await self._feed(update, replies=replies, timeout=timeout)
@@ -87,3 +90,15 @@ class BotHarness:
     async def settle(self) -> None:
         """Let background indexing finish."""
         await self.container.background_indexer.drain()
+
+
+async def eventually(check: Any, *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Await `check()` until it returns something truthy (updates without replies need this)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)

@@ -33,7 +33,11 @@ async def harness(
 ) -> AsyncIterator[BotHarness]:
     """The whole bot with embedded defaults (SQLite, Qdrant Edge, lexical)."""
     settings = make_settings(
-        tmp_path, bot_api, telegram_web_base=tme.base_url, backfill_posts=25, max_channels_per_chat=2
+        tmp_path,
+        bot_api,
+        telegram_web_base=tme.base_url,
+        backfill_posts=25,
+        max_channels_per_chat=2,
     )
     async with BotHarness(settings, bot_api) as running:
         yield running
@@ -119,7 +123,9 @@ async def test_unsubscribe_by_name_and_by_button(harness: BotHarness, tme: FakeT
     assert "Which channel" in prompt and len(keyboard) == 1
     await harness.press(keyboard[0][0]["callback_data"])
     await harness.api.wait_for("editMessageText", chat_id=1001)
-    assert "Unsubscribed from <b>Second</b>" in harness.api.calls("editMessageText")[-1].params["text"]
+    assert (
+        "Unsubscribed from <b>Second</b>" in harness.api.calls("editMessageText")[-1].params["text"]
+    )
     [listing] = await harness.send("/channels")
     assert "follows no channels" in listing
 
@@ -129,7 +135,9 @@ async def test_only_group_admins_change_subscriptions(harness: BotHarness) -> No
     group = -100500
     harness.api.add_chat(group, "supergroup", title="Team")
     harness.api.set_chat_admins(group, [42])
-    [refused] = await harness.send("/subscribe @dailynews", chat_id=group, user_id=7, chat_type="supergroup")
+    [refused] = await harness.send(
+        "/subscribe @dailynews", chat_id=group, user_id=7, chat_type="supergroup"
+    )
     assert "Only group administrators" in refused
     [accepted] = await harness.send(
         "/subscribe @dailynews", chat_id=group, user_id=42, chat_type="supergroup"

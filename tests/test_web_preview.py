@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestServer
 
 from core.errors import ChannelNotReadable, ChannelSourceError, InvalidChannelName
 from core.models import ChannelInfo, ChannelPage, PostDraft
-from storage.web_preview import WebPreviewSource, backfill, parse_preview, parse_views
+from core.polling import read_channel
+from storage.web_preview import WebPreviewSource, parse_preview, parse_views
 
 DATA = Path(__file__).parent / "data" / "tme"
 CHANNEL = "techdigest"
@@ -313,10 +314,10 @@ async def test_fetch_newest_page_over_http(source: WebPreviewSource) -> None:
 async def test_backfill_walks_every_older_page(
     source: WebPreviewSource, tme: tuple[FakeTme, TestServer]
 ) -> None:
-    """backfill follows data-before page by page until the oldest page has no cursor."""
+    """read_channel follows data-before page by page until the oldest page has no cursor."""
     fake, _ = tme
 
-    page = await backfill(source, CHANNEL, 1_000)
+    page = await read_channel(source, CHANNEL, limit=1_000)
 
     assert fake.requests == [(CHANNEL, None), (CHANNEL, "120"), (CHANNEL, "105")]
     assert [p.message_id for p in page.posts] == [
@@ -329,10 +330,10 @@ async def test_backfill_walks_every_older_page(
 async def test_backfill_stops_at_limit_and_says_where_to_resume(
     source: WebPreviewSource, tme: tuple[FakeTme, TestServer]
 ) -> None:
-    """backfill keeps only the newest `limit` posts and points `before` just below them."""
+    """read_channel keeps only the newest `limit` posts and points `before` just below them."""
     fake, _ = tme
 
-    page = await backfill(source, CHANNEL, 8)
+    page = await read_channel(source, CHANNEL, limit=8)
 
     assert fake.requests == [(CHANNEL, None), (CHANNEL, "120")]
     assert [p.message_id for p in page.posts] == [119, 120, 121, 122, 125, 126, 127, 129]
@@ -402,7 +403,7 @@ async def test_connection_refused_raises_source_error() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["a", "bad-name", "../etc", "name?x=1", "", "abcd", "1abcde", "x" * 33, "name/../x", "näme_x"],
+    ["a", "bad-name", "../etc", "name?x=1", "", "abc", "1abcde", "x" * 33, "name/../x", "näme_x"],
 )
 async def test_invalid_usernames_never_reach_the_network(
     source: WebPreviewSource, tme: tuple[FakeTme, TestServer], name: str
@@ -427,7 +428,7 @@ async def test_injected_session_is_not_closed(tme: tuple[FakeTme, TestServer]) -
         assert not session.closed
 
 
-# --------------------------------------------------------------------------- backfill guards
+# ------------------------------------------------------------------- read_channel guards
 
 
 class ScriptedSource:
@@ -450,7 +451,7 @@ async def test_backfill_stops_when_before_does_not_decrease() -> None:
     """A `before` that fails to go back stops the walk instead of looping forever."""
     looping = ScriptedSource(500, step=0)  # every older page points at the same cursor
 
-    page = await backfill(looping, CHANNEL, 100)
+    page = await read_channel(looping, CHANNEL, limit=100)
 
     assert looping.calls == [None, 500]
     assert page.before is None
@@ -460,7 +461,7 @@ async def test_backfill_stops_after_max_pages() -> None:
     """An endless channel is read no further than max_pages pages."""
     endless = ScriptedSource(900, step=-1)
 
-    page = await backfill(endless, CHANNEL, 100, max_pages=3)
+    page = await read_channel(endless, CHANNEL, limit=100, max_pages=3)
 
     assert len(endless.calls) == 3
     assert page.before is not None

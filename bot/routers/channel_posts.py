@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from aiogram import Router
 from aiogram.types import Message, MessageEntity
@@ -76,7 +76,7 @@ def draft_from_message(message: Message) -> PostDraft:
         ],
         media=_media(message),
         grouped_id=message.media_group_id,
-        edit_date=message.edit_date.astimezone(UTC) if message.edit_date else None,
+        edit_date=datetime.fromtimestamp(message.edit_date, UTC) if message.edit_date else None,
         forwarded_from=forwarded,
     )
 

@@ -55,7 +55,7 @@ class SqlChannelRepository:
     async def create(
         self, *, username: str | None, title: str, source: SourceKind, telegram_id: int | None
     ) -> Channel:
-        """Store a new channel."""
+        """Store a new channel; if a concurrent request just stored it, return that one."""
         row = ChannelRow(
             username=username.lower() if username else None,
             title=title[:255],
@@ -64,8 +64,16 @@ class SqlChannelRepository:
             poll_errors=0,
             created_at=utcnow(),
         )
-        self._session.add(row)
-        await self._session.flush()
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError:
+            existing = (await self.by_username(username) if username else None) or (
+                await self.by_telegram_id(telegram_id) if telegram_id is not None else None
+            )
+            if existing is None:
+                raise
+            return existing
         return to_channel(row)
 
     async def update_info(

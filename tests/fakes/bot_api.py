@@ -218,6 +218,39 @@ _TAG_ENTITY = {
 }
 _NAMED_HTML_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _TAG_NAME_RE = re.compile(r"[^\s>]*")  # how tdlib delimits a tag name
+# tdlib's entity syntax: the semicolon is optional.
+_HTML_ENTITY_RE = re.compile(
+    r"&(?:#(?P<dec>[0-9]+)|#[xX](?P<hex>[0-9a-fA-F]+)|(?P<name>[a-zA-Z]+));?"
+)
+
+
+def _check_ampersands(source: str) -> None:
+    """Every "&" must start a supported entity.
+
+    Done on the raw source because HTMLParser silently drops an invalid "&x" at the very end.
+    """
+    for index in (m.start() for m in re.finditer("&", source)):
+        at = len(source[:index].encode())
+        entity = _HTML_ENTITY_RE.match(source, index)
+        if entity is None:
+            raise _EntityParseError(
+                f'Character "&" at byte offset {at} does not start an HTML entity; '
+                "escape it as &amp;"
+            )
+        if entity["name"] and entity["name"] not in _NAMED_HTML_ENTITIES:
+            raise _EntityParseError(
+                f'Unsupported HTML entity "&{entity["name"]};" at byte offset {at}; '
+                "only &lt; &gt; &amp; &quot; and numeric entities are supported"
+            )
+        code = int(entity["dec"] or entity["hex"] or "0", 10 if entity["dec"] else 16)
+        if not entity["name"] and not 0 < code <= 0x10FFFF:
+            raise _EntityParseError(f"Invalid numeric entity at byte offset {at}")
+
+
+def _decode_entity(entity: re.Match[str]) -> str:
+    if entity["name"]:
+        return _NAMED_HTML_ENTITIES[entity["name"]]
+    return chr(int(entity["dec"], 10) if entity["dec"] else int(entity["hex"], 16))
 
 
 class _EntityParseError(Exception):
@@ -312,7 +345,8 @@ class _TelegramHTML(HTMLParser):
             self.entities.append({**open_tag.entity, "offset": open_tag.offset, "length": length})
 
     def handle_data(self, data: str) -> None:
-        # HTMLParser passes a "<" that starts no tag, and a bare "&", through as text.
+        # HTMLParser passes a "<" that starts no tag through as text, and at the end of the
+        # input also entities; "&"s were validated up front.
         if (lt := data.find("<")) != -1:
             index = self._index(lt)
             at = self._byte_offset(index)
@@ -321,28 +355,15 @@ class _TelegramHTML(HTMLParser):
             if name.end() == len(self._source):
                 self._fail(f"Unclosed start tag at byte offset {at}")
             self._fail(f'Unsupported start tag "{name.group().lower()}" at byte offset {at}')
-        if (amp := data.find("&")) != -1:
-            self._fail(
-                f'Character "&" at byte offset {self._byte_offset(self._index(amp))} does not '
-                "start an HTML entity; escape it as &amp;"
-            )
-        self._append(data)
+        self._append(_HTML_ENTITY_RE.sub(_decode_entity, data))
 
     def handle_entityref(self, name: str) -> None:
-        if name not in _NAMED_HTML_ENTITIES:
-            self._fail(
-                f'Unsupported HTML entity "&{name};" at byte offset {self._byte_offset()}; '
-                "only &lt; &gt; &amp; &quot; and numeric entities are supported"
-            )
+        if name not in _NAMED_HTML_ENTITIES:  # e.g. "&lt2": HTMLParser reads a longer name
+            self._fail(f'Unsupported HTML entity "&{name};" at byte offset {self._byte_offset()}')
         self._append(_NAMED_HTML_ENTITIES[name])
 
     def handle_charref(self, name: str) -> None:
-        try:
-            code = int(name[1:], 16) if name[:1] in ("x", "X") else int(name)
-            char = chr(code)
-        except (ValueError, OverflowError):
-            self._fail(f"Invalid numeric entity at byte offset {self._byte_offset()}")
-        self._append(char)
+        self._append(chr(int(name[1:], 16) if name[:1] in ("x", "X") else int(name)))
 
     def handle_comment(self, data: str) -> None:
         self._fail(f'Unsupported start tag "!--" at byte offset {self._byte_offset()}')
@@ -368,6 +389,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     """Parse Telegram HTML into (plain text, entities) or raise a 400 like Telegram does."""
     parser = _TelegramHTML(source)
     try:
+        _check_ampersands(source)
         parser.feed(source)
         parser.finish()
     except _EntityParseError as e:

@@ -106,7 +106,7 @@ class LLMRequest:
     json: dict[str, Any]
     headers: dict[str, str]
     at: float
-    status: int = 200
+    status: int = 0  # 0 until answered
 
 
 @dataclass
@@ -290,7 +290,9 @@ class FakeOpenAI:
         record = await self._record(request)
         try:
             await self._admit(request, record)
-            return await handler(record.json)
+            response = await handler(record.json)
+            record.status = response.status
+            return response
         except OpenAIError as e:
             record.status = e.status
             return e.response()

@@ -57,7 +57,9 @@ class FakeTelegramWeb:
         """Publish a new post in a channel."""
         channel = self.channels[username.lower()]
         message_id = max(channel.posts, default=0) + 1
-        last = max((p.date for p in channel.posts.values()), default=datetime(2024, 11, 1, tzinfo=UTC))
+        last = max(
+            (p.date for p in channel.posts.values()), default=datetime(2024, 11, 1, tzinfo=UTC)
+        )
         post = FakePost(message_id, text, last + timedelta(hours=1), **extra)  # type: ignore[arg-type]
         channel.posts[message_id] = post
         return post

@@ -1,0 +1,102 @@
+"""Posts of channels where the bot is an administrator, through the real Dispatcher."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import PostRow
+from tests.fakes.bot_api import FakeBotAPI
+from tests.harness import BotHarness, eventually, make_settings
+
+CHANNEL = -1001234567890
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, bot_api: FakeBotAPI) -> AsyncIterator[BotHarness]:
+    """The whole bot with embedded defaults."""
+    async with BotHarness(make_settings(tmp_path, bot_api), bot_api) as running:
+        yield running
+
+
+async def _posts(harness: BotHarness) -> list[PostRow]:
+    async with harness.container.uow_factory() as uow:
+        rows = await uow.session.scalars(select(PostRow).order_by(PostRow.message_id))  # type: ignore[attr-defined]
+        return list(rows)
+
+
+async def test_channel_posts_are_stored_and_edits_update_them(harness: BotHarness) -> None:
+    """A channel_post is stored once; edited_channel_post replaces its text with a new version."""
+    api = harness.api
+    api.add_update(
+        api.channel_post(
+            "Первый пост https://example.com/a",
+            chat_id=CHANNEL,
+            message_id=10,
+            username="AdminChan",
+            title="Admin channel",
+            entities=[{"type": "url", "offset": 12, "length": 21}],
+        )
+    )
+    [post] = await eventually(lambda: _posts(harness))
+    assert post.text.startswith("Первый пост") and post.links == ["https://example.com/a"]
+    api.add_update(api.edited_channel_post("Исправленный пост", chat_id=CHANNEL, message_id=10))
+    edited = await eventually(
+        lambda: _with(harness, lambda rows: rows and rows[0].version == 2 and rows)
+    )
+    assert edited[0].text == "Исправленный пост" and edited[0].edit_date is not None
+    assert len(edited) == 1
+
+
+async def test_album_messages_become_one_post(harness: BotHarness) -> None:
+    """Three messages sharing a media_group_id are stored as one post with three photos."""
+    api = harness.api
+    for number, caption in enumerate(["Фото с выставки", None, None]):
+        api.add_update(
+            api.channel_post(
+                caption,
+                chat_id=CHANNEL,
+                message_id=20 + number,
+                username="adminchan",
+                title="Admin channel",
+                media_group_id="album-1",
+                photo=f"photo{number}",
+            )
+        )
+    rows = await eventually(
+        lambda: _with(harness, lambda rows: rows and len(rows[0].media) == 3 and rows)
+    )
+    assert len(rows) == 1
+    assert rows[0].text == "Фото с выставки" and rows[0].grouped_id == "album-1"
+
+
+async def test_subscribing_to_an_admin_channel_indexes_its_posts(harness: BotHarness) -> None:
+    """A chat can /subscribe to a channel the bot administers; its posts reach that chat's index."""
+    api = harness.api
+    api.add_update(
+        api.channel_post("Пост для индекса", chat_id=CHANNEL, username="adminchan", title="Admin")
+    )
+    await eventually(lambda: _posts(harness))
+    [reply] = await harness.send("/subscribe @adminchan")
+    assert "Subscribed" in reply
+    await harness.settle()
+    async with harness.container.uow_factory() as uow:
+        tenant = await uow.tenants.by_chat_id(1001)
+    assert tenant is not None
+    stats = await harness.container.index.stats(tenant.id)
+    assert stats is not None and stats.points_count == 1
+    api.add_update(api.channel_post("Второй пост", chat_id=CHANNEL, username="adminchan"))
+
+    async def two_points() -> bool:
+        await harness.settle()
+        stats = await harness.container.index.stats(tenant.id)
+        return stats is not None and stats.points_count == 2
+
+    await eventually(two_points)
+
+
+async def _with(harness: BotHarness, check):  # type: ignore[no-untyped-def]
+    return check(await _posts(harness))
