@@ -29,7 +29,11 @@ class Indexer:
             return await uow.posts.pending_count(tenant_id)
 
     async def index_tenant(self, tenant_id: int, progress: Progress | None = None) -> int:
-        """Index every pending post of a tenant; stops at the first index failure (they stay pending)."""
+        """Index every pending post of a tenant.
+
+        On an index failure the batch is marked with the error and stays pending (a later run
+        retries it), and the error is raised.
+        """
         done = 0
         while True:
             async with self._uow_factory() as uow:
@@ -49,7 +53,7 @@ class Indexer:
                         tenant_id, [item.document.post_id for item in batch], str(error)
                     )
                     await uow.commit()
-                    return done
+                    raise
                 await uow.posts.mark_indexed(
                     tenant_id, {item.document.post_id: item.version for item in batch}
                 )

@@ -16,6 +16,7 @@ from core.models import (
     SubscribedChannel,
     Tenant,
 )
+from core.quota_ports import MediaRepository, QuotaRepository
 
 
 def collection_name(tenant_id: int) -> str:
@@ -214,6 +215,10 @@ class PostRepository(Protocol):
 
     async def count_for_tenant(self, tenant_id: int) -> int: ...
 
+    async def bump_version(self, post_id: int) -> None:
+        """Make a post pending for re-indexing everywhere (e.g. its vision text changed)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class PendingPost:
@@ -230,6 +235,8 @@ class UnitOfWork(Protocol):
     users: UserRepository
     channels: ChannelRepository
     posts: PostRepository
+    quotas: QuotaRepository
+    media: MediaRepository
 
     async def commit(self) -> None: ...
 

@@ -156,7 +156,8 @@ async def test_get_updates_offset_limit_and_long_poll(bot_api: FakeBotAPI, bot: 
     asyncio.get_running_loop().call_later(0.2, bot_api.add_update, bot_api.message("late"))
     started = time.monotonic()
     [late] = await bot.get_updates(offset=ids[2] + 1, timeout=5)
-    assert late.message is not None and late.message.text == "late"
+    assert late.message is not None
+    assert late.message.text == "late"
     assert time.monotonic() - started < 2
 
 
@@ -322,7 +323,8 @@ async def test_chat_members_chat_info_and_files(bot_api: FakeBotAPI, bot: Bot) -
     telegram_file = await bot.get_file(file["file_id"])
     assert telegram_file.file_path == "documents/report.pdf"
     downloaded = await bot.download_file("documents/report.pdf")
-    assert downloaded is not None and downloaded.read() == b"%PDF-1.7 fake"
+    assert downloaded is not None
+    assert downloaded.read() == b"%PDF-1.7 fake"
 
 
 async def test_raw_protocol_bodies_and_unknown_methods(bot_api: FakeBotAPI) -> None:
@@ -408,12 +410,14 @@ async def test_openai_vision_and_streaming(
         stream=True,
         stream_options={"include_usage": True},
     )
-    pieces, usage = [], None
+    pieces: list[str] = []
+    usage = None
     async for chunk in stream:
         pieces.extend(c.delta.content or "" for c in chunk.choices)
         usage = chunk.usage or usage
     assert "".join(pieces) == "echo: one two three"
-    assert usage is not None and usage.completion_tokens == 5
+    assert usage is not None
+    assert usage.completion_tokens == 5
 
 
 async def test_openai_embeddings_are_deterministic(llm_client: openai.AsyncOpenAI) -> None:

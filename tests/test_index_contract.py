@@ -8,7 +8,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -314,7 +314,8 @@ async def test_edge_shard_held_by_another_process(tmp_path: Path, sparse: Sparse
     assert holder.stdout is not None
     second = EdgePostIndex(root, sparse, None)
     try:
-        assert await asyncio.wait_for(holder.stdout.readline(), 60) == b"ready\n"
+        while (line := await asyncio.wait_for(holder.stdout.readline(), 60)) != b"ready\n":
+            assert line, "the holder process exited early"
         with pytest.raises(
             IndexUnavailable, match="t5_posts is in use by another tgassist process"
         ):
@@ -452,3 +453,48 @@ def test_build_embedder_choices(monkeypatch: pytest.MonkeyPatch) -> None:
         assert build_embedder("openai", model="m") is None
     assert [entry["event"] for entry in logs] == ["embeddings_unavailable"] * 2
     assert "aarch64" in logs[0]["reason"]
+
+
+class _TinyEmbedder:
+    """An 8-dim embedder, to meet a collection built for another model."""
+
+    dim = 8
+
+    async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        return [[1.0] * self.dim for _ in texts]
+
+    async def embed_query(self, text: str) -> list[float]:
+        return [1.0] * self.dim
+
+
+async def test_embedder_of_another_size_falls_back(make_index: IndexFactory, e5: Embedder) -> None:
+    """A collection built for another vector size warns and serves lexical search."""
+    first = make_index(e5)
+    await first.upsert(1, CORPUS[:4])
+    if isinstance(first, EdgePostIndex):
+        await first.close()
+    other = make_index(_TinyEmbedder())
+    with structlog.testing.capture_logs() as logs:
+        await other.upsert(1, CORPUS[4:])
+    assert "index_dense_mismatch" in [entry["event"] for entry in logs]
+    assert ids(await other.search(1, "MacBook"))[0] == MACBOOK.point_id
+    stats = await other.stats(1)
+    assert stats is not None
+    assert stats.points_count == len(CORPUS)
+
+
+class _BrokenEmbedder(_TinyEmbedder):
+    """Embeds documents but fails on queries, like an embeddings API going down."""
+
+    async def embed_query(self, text: str) -> list[float]:
+        raise ConnectionError("embeddings API is down")
+
+
+async def test_search_survives_query_embedding_failure(make_index: IndexFactory) -> None:
+    """When the query cannot be embedded, search falls back to BM25 with a warning."""
+    index = make_index(_BrokenEmbedder())
+    await index.upsert(1, CORPUS)
+    with structlog.testing.capture_logs() as logs:
+        hits = await index.search(1, "выборы")
+    assert ids(hits) == [ELECTION.point_id]
+    assert [entry["event"] for entry in logs] == ["index_query_embedding_failed"]

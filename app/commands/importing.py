@@ -9,6 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from app.commands.common import load_settings, opened_container, print_json, run_async
+from core.errors import IndexUnavailable
 from core.ingest import ExportImporter
 
 
@@ -37,11 +38,15 @@ def handle(args: argparse.Namespace) -> int:
             show = not args.json and sys.stderr.isatty()
             with tqdm(total=total, desc="storing", unit="post", disable=not show) as bar:
                 tenant_id, report = await container.importer.store(args.chat, parsed, bar.update)
-            indexed = 0
+            indexed, index_error = 0, None
             if not args.no_index:
                 pending = await container.indexer.pending(tenant_id)
                 with tqdm(total=pending, desc="indexing", unit="post", disable=not show) as bar:
-                    indexed = await container.indexer.index_tenant(tenant_id, bar.update)
+                    try:
+                        indexed = await container.indexer.index_tenant(tenant_id, bar.update)
+                    except IndexUnavailable as error:
+                        # The posts are stored and stay pending; the running bot indexes them.
+                        index_error = str(error)
             summary = {
                 "chat": args.chat,
                 "tenant_id": tenant_id,
@@ -52,6 +57,7 @@ def handle(args: argparse.Namespace) -> int:
                 "unchanged": report.unchanged,
                 "skipped": report.skipped,
                 "indexed": indexed,
+                "index_error": index_error,
             }
             if args.json:
                 print_json(summary)
@@ -61,6 +67,12 @@ def handle(args: argparse.Namespace) -> int:
                     f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
                     f"{report.skipped} skipped; indexed {indexed} for chat {args.chat}"
                 )
-        return 0
+            if index_error:
+                print(
+                    f"warning: posts stored but not indexed yet: {index_error}; they are indexed "
+                    "by the running bot, or later by `tgassist jobs run index-pending`",
+                    file=sys.stderr,
+                )
+        return 3 if index_error else 0
 
     return int(run_async(work))

@@ -6,8 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
+
 from core.ports import IndexDocument, SearchFilter
 from storage.index.embeddings import Embedder
+
+log = structlog.get_logger(__name__)
 
 SPARSE_VECTOR = "sparse"
 DENSE_VECTOR = "dense"
@@ -83,3 +87,13 @@ async def embed_documents(
     for position, vector in zip(wanted, vectors, strict=True):
         result[position] = vector
     return result
+
+
+async def embed_query_or_none(embedder: Embedder, query: str) -> list[float] | None:
+    """The query vector, or None (lexical search) when the embedder fails: a flaky embeddings
+    API should cost answer quality, not the answer."""
+    try:
+        return await embedder.embed_query(query)
+    except Exception as exc:
+        log.warning("index_query_embedding_failed", error=repr(exc), fallback="lexical search")
+        return None

@@ -51,6 +51,7 @@ from storage.index.common import (
     SPARSE_VECTOR,
     date_bounds,
     embed_documents,
+    embed_query_or_none,
     from_payload,
     matches_nothing,
     prefetch_limit,
@@ -144,7 +145,7 @@ class EdgePostIndex:
             return []
         dense: list[float] | None = None
         if shard.dense and self._embedder is not None:
-            dense = await self._embedder.embed_query(query)
+            dense = await embed_query_or_none(self._embedder, query)
         return await self._call(self._query, shard, query, dense, limit, filters)
 
     async def close(self) -> None:

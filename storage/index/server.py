@@ -23,6 +23,7 @@ from storage.index.common import (
     SPARSE_VECTOR,
     date_bounds,
     embed_documents,
+    embed_query_or_none,
     from_payload,
     matches_nothing,
     prefetch_limit,
@@ -124,9 +125,10 @@ class QdrantServerIndex:
                 sparse = models.SparseVector(indices=terms.indices, values=terms.values)
                 legs.append((sparse, SPARSE_VECTOR, None))
             if self._dense[name] and self._embedder is not None:
-                dense = await self._embedder.embed_query(query)
-                # Exact, as on Edge: recall matters more than the few ms HNSW would save.
-                legs.append((dense, DENSE_VECTOR, models.SearchParams(exact=True)))
+                dense = await embed_query_or_none(self._embedder, query)
+                if dense is not None:
+                    # Exact, as on Edge: recall matters more than the ms HNSW would save.
+                    legs.append((dense, DENSE_VECTOR, models.SearchParams(exact=True)))
             if not legs:
                 return []
             condition = _filter(filters)
@@ -205,19 +207,32 @@ class QdrantServerIndex:
         log.info("index_collection_created", collection=name, dense=bool(vectors))
 
     async def _dense_ready(self, name: str) -> bool:
-        """Whether the collection's dense vector fits the embedder (lexical search if not)."""
+        """Whether the collection can take the embedder's vectors, adding them when it has none."""
         if self._embedder is None:
             return False
+        dim = self._embedder.dim
         info = await self._client.get_collection(name)
         vectors = info.config.params.vectors
         params = vectors.get(DENSE_VECTOR) if isinstance(vectors, dict) else None
-        if params is not None and params.size == self._embedder.dim:
+        if params is not None and params.size == dim:
+            return True
+        if params is None:
+            # Made while embeddings were off: new posts get vectors, older ones on re-index.
+            config = models.DenseVectorConfig(size=dim, distance=models.Distance.COSINE)
+            try:
+                await self._client.create_vector_name(
+                    name, DENSE_VECTOR, models.DenseVectorNameConfig(dense=config)
+                )
+            except UnexpectedResponse as exc:  # servers before named-vector creation
+                log.warning("index_dense_unavailable", collection=name, error=str(exc))
+                return False
+            log.warning("index_dense_added", collection=name, dim=dim)
             return True
         log.warning(
             "index_dense_mismatch",
             collection=name,
-            found=params.size if params else None,
-            expected=self._embedder.dim,
+            found=params.size,
+            expected=dim,
             fallback="lexical search for this tenant; delete the collection and re-index",
         )
         return False

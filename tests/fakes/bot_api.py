@@ -12,8 +12,9 @@ apart from parsing its own text, so a benchmark can push tens of thousands of me
 
 Deliberate simplifications (see each method): a numeric ``chat_id`` the fake has not seen is
 treated as an existing chat (private if positive, group/supergroup if negative); Markdown parse
-modes are not parsed (the raw text is counted); a bare ``&`` in HTML is rejected although real
-Telegram keeps it literally, so unescaped user text is caught before it meets a real ``<``.
+modes are not parsed (the raw text is counted); in HTML an ``&`` that does not start ``&lt;``,
+``&gt;``, ``&amp;``, ``&quot;`` or a numeric entity is rejected, although real Telegram (tdlib)
+keeps it literally: unescaped text is caught here before it meets a real ``<``.
 """
 
 from __future__ import annotations
@@ -942,9 +943,12 @@ class FakeBotAPI:
         """The registered chat, created or updated as needed (type inferred from the id)."""
         chat = self._chats.get(chat_id)
         changes = {k: v for k, v in fields.items() if v}
-        unchanged = chat is not None and chat_type in (None, chat["type"])
-        if unchanged and all(chat.get(k) == v for k, v in changes.items()):  # type: ignore[union-attr]
-            return chat  # type: ignore[return-value]
+        if (
+            chat is not None
+            and chat_type in (None, chat["type"])
+            and all(chat.get(k) == v for k, v in changes.items())
+        ):
+            return chat
         known = {k: v for k, v in (chat or {}).items() if k not in ("id", "type")}
         kind = chat_type or (chat["type"] if chat else self._infer_type(chat_id))
         return self.add_chat(chat_id, kind, **{**known, **changes})
@@ -1012,7 +1016,7 @@ class FakeBotAPI:
             "message_id": self._next_message_id(chat_id, message_id),
             "date": _to_timestamp(date),
             "chat": self._short_chat(chat),
-            "from": user,
+            "from": dict(user),  # a copy: later builders may rename the registered user
             "text": text,
         }
         entities = auto_entities(text) if entities is None else entities
@@ -1071,7 +1075,7 @@ class FakeBotAPI:
         self._callback_ids.add(query_id)
         query: dict[str, Any] = {
             "id": query_id,
-            "from": user,
+            "from": dict(user),
             "message": copy.deepcopy(message),
             "chat_instance": str(-abs(chat_id) * 7919),
             "data": data,

@@ -1,0 +1,126 @@
+"""Text to terms: URLs, mentions and numbers out, stop words out, Snowball stems (Russian, English)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+import Stemmer
+
+from core.trends.stopwords import FILLER_STEMS, STOP_WORDS
+
+# Links and @mentions name where a post came from, not what it is about.
+_NOISE = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:ru|com|org|net|io|me|ly|cc|in|su|рф)/\S*|@\w+",
+    re.IGNORECASE,
+)
+# Letters only: digits split words and numbers never become terms.
+_WORD = re.compile(r"[a-zа-я]+")
+_WORD_ANY_CASE = re.compile(r"[A-Za-zА-Яа-яЁё]+")
+_ACRONYM = re.compile(r"\b[A-ZА-ЯЁ]{2}\b")  # ЦБ, ИИ, ЕС, UK: short but meaningful
+# Russian law marks every paid post with "Реклама" and an erid token; hashtags mark the rest.
+_AD_MARK = re.compile(
+    r"\berid\b|#реклам|#партн[её]р|на правах рекламы|(?:^|\n)\W*реклама\b", re.IGNORECASE
+)
+_MIN_LENGTH = 3
+
+
+class TermExtractor:
+    """Normalises post text into stemmed terms; remembers every word it has stemmed."""
+
+    def __init__(self) -> None:
+        self._russian = Stemmer.Stemmer("russian")
+        self._english = Stemmer.Stemmer("english")
+        self._stems: dict[str, str] = {}  # lower-cased word -> stem, "" for a stop word
+
+    def stem(self, word: str) -> str:
+        """The stem of a lower-cased word, or "" when the word carries no topic."""
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stem_new(word)
+            self._stems[word] = stem
+        return stem
+
+    def _stem_new(self, word: str) -> str:
+        if word in STOP_WORDS:
+            return ""
+        stemmer = self._english if "a" <= word[0] <= "z" else self._russian
+        stem: str = stemmer.stemWord(word)
+        return "" if stem in FILLER_STEMS or stem in STOP_WORDS else stem
+
+    @staticmethod
+    def clean(text: str) -> str:
+        """The text without links and mentions."""
+        return _NOISE.sub(" ", text)
+
+    def terms(self, text: str) -> set[str]:
+        """The distinct stems of a text (unigrams)."""
+        cleaned = self.clean(text)
+        lowered = cleaned.lower().replace("ё", "е")
+        words = {word for word in _WORD.findall(lowered) if len(word) >= _MIN_LENGTH}
+        words.update(match.lower().replace("ё", "е") for match in _ACRONYM.findall(cleaned))
+        stem = self.stem
+        result = {stem(word) for word in words}
+        result.discard("")
+        return result
+
+    def sequence(self, text: str) -> list[tuple[str, str]]:
+        """(stem, surface word) for every word in order; stop words keep an empty stem."""
+        result = []
+        for surface in _WORD_ANY_CASE.findall(self.clean(text)):
+            word = surface.lower().replace("ё", "е")
+            if len(word) < _MIN_LENGTH and not (len(word) == 2 and surface.isupper()):
+                result.append(("", surface))
+                continue
+            result.append((self.stem(word), surface))
+        return result
+
+    def phrases(self, sequence: list[tuple[str, str]]) -> set[str]:
+        """Pairs of adjacent content words ("южн кор"): names and set phrases."""
+        pairs = set()
+        for (first, _), (second, _) in zip(sequence, sequence[1:], strict=False):
+            if first and second and first != second:
+                pairs.add(f"{first} {second}")
+        return pairs
+
+    @staticmethod
+    def is_advertisement(text: str) -> bool:
+        """True for paid posts: an ad campaign bought in several channels is not news."""
+        return _AD_MARK.search(text) is not None
+
+
+def surface_forms(
+    sequences: Iterable[list[tuple[str, str]]], terms: Iterable[str]
+) -> dict[str, str]:
+    """The most frequent written form of each term (a stem or a stem pair) in the given texts."""
+    wanted = set(terms)
+    counts: dict[str, Counter[str]] = {term: Counter() for term in wanted}
+    for sequence in sequences:
+        for index, (stem, surface) in enumerate(sequence):
+            if stem in wanted:
+                counts[stem][surface] += 1
+            if index + 1 < len(sequence):
+                following = sequence[index + 1]
+                pair = f"{stem} {following[0]}"
+                if pair in wanted:
+                    counts[pair][f"{surface} {following[1]}"] += 1
+    forms = {}
+    for term, counter in counts.items():
+        if counter:
+            forms[term] = _display(counter)
+    return forms
+
+
+def _display(counter: Counter[str]) -> str:
+    """The commonest form; lower-case unless it is capitalised most of the time (a name)."""
+    by_lower: Counter[str] = Counter()
+    for form, count in counter.items():
+        by_lower[form.lower()] += count
+    best_lower, total = by_lower.most_common(1)[0]
+    variants = Counter({f: c for f, c in counter.items() if f.lower() == best_lower})
+    form, count = variants.most_common(1)[0]
+    capitalised = sum(c for f, c in variants.items() if f[:1].isupper())
+    if form.isupper() and len(form) <= 5:
+        return form  # an acronym
+    return form if capitalised * 2 > total and form[:1].isupper() else best_lower

@@ -1,0 +1,101 @@
+"""Limit overrides, question counts and recorded storage usage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.quota_ports import QuotaOverride, StorageUsage
+from storage.models import PostRow, QuestionRow, SubscriptionRow, utcnow
+from storage.models.quotas import TenantQuotaOverrideRow, TenantStorageUsageRow
+from storage.repositories._upsert import upsert
+
+_OVERRIDE_FIELDS = [item.name for item in fields(QuotaOverride)]
+
+
+class SqlQuotaRepository:
+    """Quota data in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def override(self, tenant_id: int) -> QuotaOverride | None:
+        """The tenant's limit overrides, if any."""
+        row = await self._session.get(TenantQuotaOverrideRow, tenant_id)
+        if row is None:
+            return None
+        return QuotaOverride(**{name: getattr(row, name) for name in _OVERRIDE_FIELDS})
+
+    async def set_override(self, tenant_id: int, override: QuotaOverride) -> None:
+        """Store the tenant's overrides (replacing earlier ones)."""
+        values = {name: getattr(override, name) for name in _OVERRIDE_FIELDS}
+        statement = upsert(
+            self._session,
+            TenantQuotaOverrideRow.__table__,
+            keys=["tenant_id"],
+            update=[*_OVERRIDE_FIELDS, "updated_at"],
+        ).values(tenant_id=tenant_id, updated_at=utcnow(), **values)
+        await self._session.execute(statement)
+
+    async def questions_since(self, since: datetime) -> dict[int, int]:
+        """Questions asked per tenant since a moment."""
+        rows = await self._session.execute(
+            select(QuestionRow.tenant_id, func.count(QuestionRow.id))
+            .where(QuestionRow.created_at >= since)
+            .group_by(QuestionRow.tenant_id)
+        )
+        return {tenant_id: int(count) for tenant_id, count in rows}
+
+    async def storage_usage(self, tenant_id: int | None = None) -> list[StorageUsage]:
+        """Recorded usage rows, of one tenant or of all."""
+        query = select(TenantStorageUsageRow).order_by(
+            TenantStorageUsageRow.tenant_id, TenantStorageUsageRow.content_type
+        )
+        if tenant_id is not None:
+            query = query.where(TenantStorageUsageRow.tenant_id == tenant_id)
+        return [
+            StorageUsage(
+                tenant_id=row.tenant_id,
+                content_type=row.content_type,
+                bytes=row.bytes,
+                objects=row.object_count,
+                computed_at=row.computed_at,
+            )
+            for row in await self._session.scalars(query)
+        ]
+
+    async def record_storage_usage(self, items: Sequence[StorageUsage]) -> None:
+        """Upsert usage rows (one per tenant and content type)."""
+        now = utcnow()
+        rows = [
+            {
+                "tenant_id": item.tenant_id,
+                "content_type": item.content_type,
+                "bytes": item.bytes,
+                "object_count": item.objects,
+                "computed_at": item.computed_at or now,
+            }
+            for item in items
+        ]
+        if not rows:
+            return
+        statement = upsert(
+            self._session,
+            TenantStorageUsageRow.__table__,
+            keys=["tenant_id", "content_type"],
+            update=["bytes", "object_count", "computed_at"],
+        )
+        await self._session.execute(statement, rows)
+
+    async def index_bytes_estimate(self, tenant_id: int) -> int:
+        """UTF-8-ish size of the post texts of the tenant's channels."""
+        total = await self._session.scalar(
+            select(func.coalesce(func.sum(func.length(PostRow.text)), 0))
+            .join(SubscriptionRow, SubscriptionRow.channel_id == PostRow.channel_id)
+            .where(SubscriptionRow.tenant_id == tenant_id)
+        )
+        return int(total or 0)

@@ -1,0 +1,66 @@
+"""Running the `tgassist` command line in tests, in-process or as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.cli import main
+
+
+@dataclass
+class CliResult:
+    """Exit code and output of one CLI run."""
+
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        """stdout parsed as one JSON document."""
+        return json.loads(self.out)
+
+
+def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Environment for a CLI run: data under tmp_path, lexical index, no .env."""
+    return {"DATA_DIR": str(tmp_path / "data"), "EMBEDDINGS": "none", "LOG_FORMAT": "json", **extra}
+
+
+def run_cli(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    *argv: str,
+    **env: str,
+) -> CliResult:
+    """Run `tgassist ARGV` in this process with the test environment."""
+    monkeypatch.chdir(tmp_path)
+    for key, value in cli_env(tmp_path, **env).items():
+        monkeypatch.setenv(key, value)
+    capsys.readouterr()
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return CliResult(code, captured.out, captured.err)
+
+
+def run_cli_process(tmp_path: Path, *argv: str, stdin: str | None = None, **env: str) -> CliResult:
+    """Run `tgassist ARGV` as a separate process (for locks and signals)."""
+    environment = {**os.environ, **cli_env(tmp_path, **env)}
+    completed = subprocess.run(
+        [sys.executable, "-m", "app.cli", *argv],
+        cwd=tmp_path,
+        env={**environment, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr)
