@@ -157,13 +157,19 @@ class EdgePostIndex:
         await loop.run_in_executor(self._executor, self._close_all)
         self._executor.shutdown(wait=False)
 
-    # -- everything below runs on the worker threads --------------------------------------
-
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a blocking function on the index's worker threads."""
         if self._closed:
             raise IndexUnavailable("the post index is closed")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, function, *args)
+
+    async def _update(self, tenant_id: int, operation: UpdateOperation) -> None:
+        shard = await self._call(self._open, tenant_id, False)
+        if shard is not None:
+            await self._call(_apply, shard, operation)
+
+    # -- the methods below block: they run on the worker threads -------------------------
 
     def _open(self, tenant_id: int, create: bool) -> _Shard | None:
         with self._open_lock:
@@ -180,7 +186,12 @@ class EdgePostIndex:
                 shard = self._create(name, path)
             else:
                 return None
-            opened = _Shard(name, path, shard, dense=self._dense_ready(name, shard))
+            try:
+                dense = self._dense_ready(name, shard)
+            except Exception:
+                shard.close()  # an uncached open shard would lock us out of it
+                raise
+            opened = _Shard(name, path, shard, dense=dense)
             self._shards[tenant_id] = opened
             log.info("index_shard_opened", collection=name, path=str(path), dense=opened.dense)
             return opened
@@ -242,11 +253,6 @@ class EdgePostIndex:
             points.append(Point(document.point_id, vector, to_payload(document)))
         with _locked(shard):
             shard.shard.update(UpdateOperation.upsert_points(points))
-
-    async def _update(self, tenant_id: int, operation: UpdateOperation) -> None:
-        shard = await self._call(self._open, tenant_id, False)
-        if shard is not None:
-            await self._call(_apply, shard, operation)
 
     def _count(self, shard: _Shard) -> int:
         with _locked(shard):

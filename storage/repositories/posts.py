@@ -13,6 +13,7 @@ from core.models import MediaRef, PostDraft, permalink
 from core.ports import IndexDocument, PendingPost, StoredPosts
 from storage.models import ChannelRow, PostIndexStateRow, PostRow, SubscriptionRow, utcnow
 from storage.repositories._upsert import upsert
+from storage.repositories.media import SqlMediaRepository
 
 # Columns whose change makes a new version of a post (views alone do not).
 _CONTENT = ("text", "links", "entities", "media", "grouped_id", "edit_date", "forwarded_from")
@@ -135,9 +136,13 @@ class SqlPostRepository:
 
     async def pending_for_index(self, tenant_id: int, limit: int) -> list[PendingPost]:
         """Posts of the tenant's channels that its index lacks or holds in an older version."""
-        rows = await self._session.execute(
-            self._pending_query(tenant_id).order_by(PostRow.id).limit(limit)
+        rows = list(
+            await self._session.execute(
+                self._pending_query(tenant_id).order_by(PostRow.id).limit(limit)
+            )
         )
+        # What the vision job saw in a post's images is searchable like its text.
+        seen = await SqlMediaRepository(self._session).vision_texts([row[0].id for row in rows])
         return [
             PendingPost(
                 document=IndexDocument(
@@ -148,7 +153,7 @@ class SqlPostRepository:
                     message_id=post.message_id,
                     date=post.date,
                     permalink=permalink(username, telegram_id, post.message_id),
-                    text=post.text,
+                    text=f"{post.text}\n\n{seen[post.id]}" if post.id in seen else post.text,
                     album_id=post.grouped_id,
                 ),
                 version=post.version,
@@ -221,6 +226,14 @@ class SqlPostRepository:
             .distinct()
         )
         return list(rows)
+
+    async def bump_version(self, post_id: int) -> None:
+        """Make a post pending for re-indexing in every tenant (its vision text changed)."""
+        await self._session.execute(
+            update(PostRow)
+            .where(PostRow.id == post_id)
+            .values(version=PostRow.version + 1, updated_at=utcnow())
+        )
 
     async def count_for_tenant(self, tenant_id: int) -> int:
         """How many posts the tenant's channels hold."""

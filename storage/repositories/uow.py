@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.channels import SqlChannelRepository
+from storage.repositories.media import SqlMediaRepository
 from storage.repositories.posts import SqlPostRepository
+from storage.repositories.quotas import SqlQuotaRepository
 from storage.repositories.tenants import SqlTenantRepository, SqlUserRepository
 
 
@@ -21,6 +23,8 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(session)
         self.channels = SqlChannelRepository(session)
         self.posts = SqlPostRepository(session)
+        self.quotas = SqlQuotaRepository(session)
+        self.media = SqlMediaRepository(session)
 
     async def commit(self) -> None:
         """Commit the transaction."""

@@ -1,0 +1,126 @@
+"""Data objects of trend detection and alerting; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPost:
+    """A post as the detector sees it."""
+
+    post_id: int
+    channel_id: int
+    channel_name: str  # @username, or the title when the channel has none
+    date: datetime
+    text: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrendParams:
+    """How the detector decides what is a trend."""
+
+    window: timedelta = timedelta(hours=6)  # "now"
+    baseline: timedelta = timedelta(days=7)  # "usual", cut into window-sized bins
+    half_life: timedelta = timedelta(days=2)  # EWMA memory of the baseline
+    min_channels: int = 3  # distinct channels that must carry the story
+    min_mentions: int = 3  # posts in the window
+    min_z: float = 4.0  # significance of the strongest term
+    smoothing: float = 2.0  # SigniTrend's beta: rare terms need a real jump, in posts
+    per_channel_cap: int = 2  # posts one channel adds to a term's count in one window
+    boilerplate_share: float = 0.3  # a term in this share of a channel's posts is its signature
+    boilerplate_min_posts: int = 8  # ...once the channel has this many posts
+    max_trends: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPostRef:
+    """One post behind a trend."""
+
+    post_id: int
+    channel_id: int
+    channel_name: str
+    date: datetime
+    url: str
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """A story several channels suddenly cover."""
+
+    trend_key: str  # stable while the story continues
+    label: str  # its top terms, readable
+    headline: str  # the first line of its most representative post
+    terms: list[str]  # readable forms, strongest first
+    stems: list[str]  # normalised terms, strongest first (identity and interest matching)
+    score: float
+    z: float  # significance of the strongest term
+    mentions: int  # posts in the window
+    baseline: float  # posts usually expected in a window of this length
+    channels: list[str]  # channel names, first to cover it first
+    channel_ids: list[int]
+    posts: list[TrendPostRef]  # oldest first
+    first_seen: datetime  # the earliest post behind it
+
+    @property
+    def post_ids(self) -> frozenset[int]:
+        """Ids of the posts behind the trend."""
+        return frozenset(post.post_id for post in self.posts)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousTrend:
+    """A trend of an earlier run, for carrying its identity forward."""
+
+    trend_key: str
+    stems: list[str]
+    post_ids: frozenset[int]
+    last_seen: datetime
+
+
+class AlertStatus(StrEnum):
+    """Where an alert is in the outbox."""
+
+    PENDING = "pending"  # written before sending
+    SENDING = "sending"  # claimed by a broadcaster until its lease ends
+    SENT = "sent"
+    FAILED = "failed"  # given up: blocked, chat gone, or too many attempts
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTrend:
+    """A trend as stored for a tenant."""
+
+    id: int
+    tenant_id: int
+    trend: Trend
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AlertToSend:
+    """A claimed alert with what its message needs."""
+
+    alert_id: int
+    tenant_id: int
+    chat_id: int
+    chat_kind: str
+    language: str
+    attempts: int
+    trend: Trend
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    """What one detection run over the tenants did."""
+
+    tenants: int = 0
+    trends: int = 0
+    new_trends: int = 0
+    alerts_queued: int = 0
+    errors: int = 0
+    skipped_by_interest: list[str] = field(default_factory=list)
