@@ -10,11 +10,14 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.index.embeddings import build_embedder
 
+from app.metrics import PrometheusMetrics
+from app.quotas import QuotaServices, build_quota_services
 from app.settings import Settings
 from core.indexing import BackgroundIndexer, Indexer
 from core.ingest import ChannelPostIngestor, ExportImporter
 from core.polling import ChannelPoller
 from core.ports import PostIndex
+from core.quotas import BudgetGate
 from core.subscriptions import SubscriptionService
 from storage.db import create_engine, create_session_factory
 from storage.index.sparse import SparseEncoder
@@ -60,7 +63,18 @@ class Container:
     subscriptions: SubscriptionService
     ingestor: ChannelPostIngestor
     importer: ExportImporter
+    quota: QuotaServices
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def budget_gate(self) -> BudgetGate:
+        """The per-tenant budget gate every LLM call goes through."""
+        return self.quota.gate
+
+    @property
+    def metrics(self) -> PrometheusMetrics:
+        """This container's Prometheus metrics (the `core.metrics.Metrics` port)."""
+        return self.quota.metrics
 
     def handler_services(self) -> dict[str, Any]:
         """What bot handlers receive as keyword arguments."""
@@ -70,12 +84,15 @@ class Container:
             "subscriptions": self.subscriptions,
             "ingestor": self.ingestor,
             "indexer": self.indexer,
+            "budget_gate": self.quota.gate,
+            "quota_report": self.quota.report,
             **self.extras,
         }
 
     async def close(self) -> None:
         """Stop background work and release files and connections."""
         await self.background_indexer.stop()
+        await self.quota.close()
         await self.source.close()
         await self.index.close()
         await self.engine.dispose()
@@ -98,6 +115,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         jitter=timedelta(seconds=settings.poll_jitter_seconds),
         max_posts=settings.backfill_posts,
     )
+    quota = build_quota_services(settings, engine, uow_factory, index, reindex=background.kick)
     return Container(
         settings=settings,
         engine=engine,
@@ -108,8 +126,13 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         background_indexer=background,
         poller=poller,
         subscriptions=SubscriptionService(
-            poller, index, background, max_channels=settings.max_channels_per_chat
+            poller,
+            index,
+            background,
+            max_channels=settings.max_channels_per_chat,
+            channel_limit=quota.gate.channel_limit,
         ),
         ingestor=ChannelPostIngestor(uow_factory, background),
         importer=ExportImporter(uow_factory),
+        quota=quota,
     )

@@ -51,6 +51,28 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0)
     vision_model: str | None = None
 
+    # Quotas (0 = unlimited; per-tenant overrides through `tgassist quota set`)
+    quota_daily_tokens: int = Field(default=200_000, ge=0)
+    quota_storage_bytes: int = Field(default=1024**3, ge=0)
+    quota_daily_questions: int = Field(default=300, ge=0)
+    storage_usage_interval_hours: float = Field(default=6.0, ge=0)
+
+    # Media store and vision
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    media_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1)
+    media_allowed_types: Annotated[frozenset[str], NoDecode] = frozenset(
+        {"image/jpeg", "image/png", "image/webp", "image/gif"}
+    )
+    media_fetch_interval_minutes: float = Field(default=10.0, ge=0)
+    vision_interval_minutes: float = Field(default=15.0, ge=0)
+    vision_batch_size: int = Field(default=20, ge=1)
+    vision_max_retries: int = Field(default=2, ge=0)
+    vision_tokens_per_image: int = Field(default=1000, ge=1)
+
     # Operations
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
@@ -66,6 +88,19 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator("media_allowed_types", mode="before")
+    @classmethod
+    def _parse_media_types(cls, value: object) -> object:
+        """Accept `image/jpeg,image/png` as well as a list."""
+        if isinstance(value, str):
+            return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def vision_configured(self) -> bool:
+        """Whether a vision model and an OpenAI-compatible endpoint for it are configured."""
+        return bool(self.vision_model) and self.llm_configured
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -95,4 +130,5 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value, for log redaction."""
         values = [self.bot_token, self.openai_api_key, self.qdrant_api_key, self.webhook_secret]
+        values += [self.s3_access_key_id, self.s3_secret_access_key]
         return [v.get_secret_value() for v in values if v and v.get_secret_value()]

@@ -20,6 +20,10 @@ class ChannelSourceError(CoreError):
 class ChannelLimitReached(CoreError):
     """The chat already follows as many channels as it may."""
 
+    def __init__(self, message: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit  # the chat's own limit (it may have an override)
+
 
 class ExportFormatError(CoreError):
     """A Telegram Desktop export file is malformed."""

@@ -79,6 +79,7 @@ class BackgroundIndexer:
         self._indexer = indexer
         self._dirty: set[int] = set()
         self._wake = asyncio.Event()
+        self._running = asyncio.Lock()  # one drain at a time; a second caller waits for it
         self._task: asyncio.Task[None] | None = None
 
     def kick(self, *tenant_ids: int) -> None:
@@ -100,14 +101,15 @@ class BackgroundIndexer:
             self._task = None
 
     async def drain(self) -> None:
-        """Index every dirty tenant now (tests and shutdown use this)."""
-        while self._dirty:
-            tenant_id = self._dirty.pop()
-            try:
-                indexed = await self._indexer.index_tenant(tenant_id)
-                log.info("tenant_indexed", tenant_id=tenant_id, posts=indexed)
-            except Exception:
-                log.exception("tenant_indexing_failed", tenant_id=tenant_id)
+        """Index every dirty tenant now; returns once any indexing already under way is done."""
+        async with self._running:
+            while self._dirty:
+                tenant_id = self._dirty.pop()
+                try:
+                    indexed = await self._indexer.index_tenant(tenant_id)
+                    log.info("tenant_indexed", tenant_id=tenant_id, posts=indexed)
+                except Exception as error:  # stays pending; the index-pending job retries
+                    log.warning("tenant_indexing_failed", tenant_id=tenant_id, error=str(error))
 
     async def _run(self) -> None:
         while True:

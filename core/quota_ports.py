@@ -120,6 +120,10 @@ class QuotaRepository(Protocol):
         """Bytes of post text a tenant's index holds (for servers that do not report sizes)."""
         ...
 
+    async def ingestion_lags(self) -> dict[str, float]:
+        """Per channel (username or title): seconds between its newest post and storing it."""
+        ...
+
 
 # --- media ------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -36,11 +37,13 @@ class SubscriptionService:
         indexer: BackgroundIndexer,
         *,
         max_channels: int,
+        channel_limit: Callable[[int], Awaitable[int]] | None = None,
     ) -> None:
         self._poller = poller
         self._index = index
         self._indexer = indexer
         self._max_channels = max_channels
+        self._channel_limit = channel_limit  # per-tenant limit (quota overrides); 0 = unlimited
 
     @property
     def max_channels(self) -> int:
@@ -55,8 +58,11 @@ class SubscriptionService:
         channel = await self._find(uow, name)
         if channel is not None and await self._is_subscribed(uow, tenant.id, channel.id):
             return SubscribeOutcome(channel, created=False, backfilled=0, stored_posts=0)
-        if await uow.channels.subscription_count(tenant.id) >= self._max_channels:
-            raise ChannelLimitReached(f"this chat already follows {self._max_channels} channels")
+        limit = (
+            await self._channel_limit(tenant.id) if self._channel_limit else self._max_channels
+        )
+        if limit > 0 and await uow.channels.subscription_count(tenant.id) >= limit:
+            raise ChannelLimitReached(f"this chat already follows {limit} channels", limit)
 
         backfilled = 0
         if channel is None or channel.source is SourceKind.WEB_PREVIEW:

@@ -67,8 +67,9 @@ async def subscribe(
     except ChannelSourceError as error:
         await message.answer(t(lang, "source_error", name=shown, reason=escape(error)))
         return
-    except ChannelLimitReached:
-        await message.answer(t(lang, "limit_reached", limit=subscriptions.max_channels))
+    except ChannelLimitReached as error:
+        limit = error.limit or subscriptions.max_channels
+        await message.answer(t(lang, "limit_reached", limit=limit))
         return
     channel = outcome.channel
     title = escape(channel.title)

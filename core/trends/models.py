@@ -28,8 +28,8 @@ class TrendParams:
     half_life: timedelta = timedelta(days=2)  # EWMA memory of the baseline
     min_channels: int = 3  # distinct channels that must carry the story
     min_mentions: int = 3  # posts in the window
-    min_z: float = 4.0  # significance of the strongest term
-    smoothing: float = 2.0  # SigniTrend's beta: rare terms need a real jump, in posts
+    min_z: float = 3.0  # significance of the strongest term
+    smoothing: float = 1.0  # SigniTrend's beta: rare terms need a real jump, in posts
     per_channel_cap: int = 2  # posts one channel adds to a term's count in one window
     boilerplate_share: float = 0.3  # a term in this share of a channel's posts is its signature
     boilerplate_min_posts: int = 8  # ...once the channel has this many posts

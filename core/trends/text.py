@@ -24,6 +24,7 @@ _AD_MARK = re.compile(
     r"\berid\b|#реклам|#партн[её]р|на правах рекламы|(?:^|\n)\W*реклама\b", re.IGNORECASE
 )
 _MIN_LENGTH = 3
+_PHRASE_GAP = re.compile(r"[ \t\u00a0«»\"'-]+")  # what may separate the words of one phrase
 
 
 class TermExtractor:
@@ -66,9 +67,20 @@ class TermExtractor:
         return result
 
     def sequence(self, text: str) -> list[tuple[str, str]]:
-        """(stem, surface word) for every word in order; stop words keep an empty stem."""
-        result = []
-        for surface in _WORD_ANY_CASE.findall(self.clean(text)):
+        """(stem, surface word) for every word in order; stop words keep an empty stem.
+
+        Punctuation, numbers or a line break between two words add a ("", "") break, so
+        phrases never span them.
+        """
+        result: list[tuple[str, str]] = []
+        cleaned = self.clean(text)
+        previous_end = 0
+        for match in _WORD_ANY_CASE.finditer(cleaned):
+            gap = cleaned[previous_end : match.start()]
+            if result and gap and not _PHRASE_GAP.fullmatch(gap):
+                result.append(("", ""))
+            previous_end = match.end()
+            surface = match.group()
             word = surface.lower().replace("ё", "е")
             if len(word) < _MIN_LENGTH and not (len(word) == 2 and surface.isupper()):
                 result.append(("", surface))

@@ -58,7 +58,7 @@ from storage.index.common import (
     to_payload,
 )
 from storage.index.embeddings import Embedder
-from storage.index.sparse import SparseEncoder
+from storage.index.sparse import SparseEncoder, SparseTerms
 
 log = structlog.get_logger(__name__)
 
@@ -243,14 +243,10 @@ class EdgePostIndex:
         dense: Sequence[list[float] | None],
     ) -> None:
         sparse = self._sparse.documents([doc.text for doc in documents])
-        points = []
-        for position, document in enumerate(documents):
-            terms = sparse[position]
-            vector: dict[str, Any] = {SPARSE_VECTOR: SparseVector(terms.indices, terms.values)}
-            embedding = dense[position]
-            if embedding is not None:
-                vector[DENSE_VECTOR] = embedding
-            points.append(Point(document.point_id, vector, to_payload(document)))
+        points = [
+            _point(document, terms, embedding)
+            for document, terms, embedding in zip(documents, sparse, dense, strict=True)
+        ]
         with _locked(shard):
             shard.shard.update(UpdateOperation.upsert_points(points))
 
@@ -307,6 +303,13 @@ def _locked(shard: _Shard) -> Iterator[None]:
 def _apply(shard: _Shard, operation: UpdateOperation) -> None:
     with _locked(shard):
         shard.shard.update(operation)
+
+
+def _point(document: IndexDocument, terms: SparseTerms, embedding: list[float] | None) -> Point:
+    vector: dict[str, Any] = {SPARSE_VECTOR: SparseVector(terms.indices, terms.values)}
+    if embedding is not None:
+        vector[DENSE_VECTOR] = embedding
+    return Point(document.point_id, vector, to_payload(document))
 
 
 def _filter(filters: SearchFilter | None) -> Filter | None:

@@ -30,7 +30,7 @@ from storage.index.common import (
     to_payload,
 )
 from storage.index.embeddings import Embedder
-from storage.index.sparse import SparseEncoder
+from storage.index.sparse import SparseEncoder, SparseTerms
 
 log = structlog.get_logger(__name__)
 
@@ -74,20 +74,10 @@ class QdrantServerIndex:
                 dense = await embed_documents(self._embedder, documents)
             # ~15k texts/s: a batch would stall the loop for a noticeable moment.
             sparse = await asyncio.to_thread(self._sparse.documents, texts)
-            points = []
-            for position, document in enumerate(documents):
-                terms = sparse[position]
-                vector: dict[str, models.Vector] = {
-                    SPARSE_VECTOR: models.SparseVector(indices=terms.indices, values=terms.values)
-                }
-                embedding = dense[position]
-                if embedding is not None:
-                    vector[DENSE_VECTOR] = embedding
-                points.append(
-                    models.PointStruct(
-                        id=document.point_id, vector=vector, payload=to_payload(document)
-                    )
-                )
+            points = [
+                _point(document, terms, embedding)
+                for document, terms, embedding in zip(documents, sparse, dense, strict=True)
+            ]
             await self._client.upsert(name, points=points, wait=True)
         log.debug("index_upserted", collection=name, points=len(documents))
 
@@ -251,6 +241,17 @@ def _reachable() -> Iterator[None]:
         yield
     except ResponseHandlingException as exc:
         raise IndexUnavailable(f"the Qdrant server cannot be reached: {exc}") from exc
+
+
+def _point(
+    document: IndexDocument, terms: SparseTerms, embedding: list[float] | None
+) -> models.PointStruct:
+    vector: dict[str, models.Vector] = {
+        SPARSE_VECTOR: models.SparseVector(indices=terms.indices, values=terms.values)
+    }
+    if embedding is not None:
+        vector[DENSE_VECTOR] = embedding
+    return models.PointStruct(id=document.point_id, vector=vector, payload=to_payload(document))
 
 
 def _filter(filters: SearchFilter | None) -> models.Filter | None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.models import SourceKind
 from core.quota_ports import QuotaOverride, StorageUsage
-from storage.models import PostRow, QuestionRow, SubscriptionRow, utcnow
+from storage.models import ChannelRow, PostRow, QuestionRow, SubscriptionRow, utcnow
 from storage.models.quotas import TenantQuotaOverrideRow, TenantStorageUsageRow
 from storage.repositories._upsert import upsert
 
@@ -99,3 +100,31 @@ class SqlQuotaRepository:
             .where(SubscriptionRow.tenant_id == tenant_id)
         )
         return int(total or 0)
+
+    async def ingestion_lags(self) -> dict[str, float]:
+        """Per channel: how long after its newest post was published it was stored."""
+        rows = await self._session.execute(
+            select(
+                ChannelRow.username,
+                ChannelRow.title,
+                func.max(PostRow.date),
+                func.max(PostRow.created_at),
+            )
+            .join(PostRow, PostRow.channel_id == ChannelRow.id)
+            .where(ChannelRow.source != SourceKind.EXPORT.value)  # imported history is not lag
+            .group_by(ChannelRow.id, ChannelRow.username, ChannelRow.title)
+        )
+        lags = {}
+        for username, title, newest, stored in rows:
+            if newest is None or stored is None:
+                continue
+            newest, stored = _aware(newest), _aware(stored)
+            lags[username or title] = max(0.0, (stored - newest).total_seconds())
+        return lags
+
+
+def _aware(moment: datetime) -> datetime:
+    # Aggregates bypass the column type, so SQLite hands back naive (UTC) timestamps or strings.
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,470 @@
+"""Finds stories several channels suddenly cover: bursting terms, grouped into trends.
+
+The recent window (default 6 h) is compared against the same-length bins of the baseline
+before it (default 7 days). For each term, the share of posts mentioning it per bin feeds an
+exponentially weighted mean and variance (SigniTrend); the window's count is scored as
+``z = (x - max(E, beta)) / (S + beta)`` with E and S scaled to the window's post volume and
+beta smoothing rare terms. A term counts only if enough distinct channels use it now.
+
+Channel boilerplate is removed before anything is counted: a term found in a large share of
+one channel's own posts (signatures, "subscribe" footers) is that channel's signature, not
+news, and paid posts (marked as ads) are skipped. Bursting terms that share their posts are
+grouped greedily into one trend (near-duplicate posts fall together), labelled with its top
+terms and the first line of its most representative post, and keyed stably: an earlier run's
+trend with the same posts or top terms hands its key on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from core.trends.models import PreviousTrend, Trend, TrendParams, TrendPost, TrendPostRef
+from core.trends.text import TermExtractor, surface_forms
+
+_CACHE_LIMIT = 50_000  # posts whose terms are remembered between runs
+_LEADING_JUNK = re.compile(r"^[\W_]+")
+_HEADLINE_LENGTH = 140
+_SNIPPET_LENGTH = 90
+_STORY_SIMILARITY = 0.25  # cosine of a post against a trend's seed posts to join the trend
+
+
+@dataclass(slots=True)
+class _Scored:
+    term: str
+    z: float
+    count: float  # capped window count
+    expected: float
+    posts: set[int]  # window post indices
+
+
+@dataclass(slots=True)
+class _Cluster:
+    seed: _Scored
+    terms: list[_Scored] = field(default_factory=list)
+    posts: set[int] = field(default_factory=set)
+
+
+class TrendDetector:
+    """Pure detection over a list of posts as of a given moment; keeps a cache of post terms."""
+
+    def __init__(self, params: TrendParams | None = None, extractor: TermExtractor | None = None):
+        self.params = params or TrendParams()
+        self.extractor = extractor or TermExtractor()
+        self._terms_cache: dict[tuple[int, int], frozenset[str]] = {}
+
+    def detect(
+        self,
+        posts: Sequence[TrendPost],
+        as_of: datetime,
+        previous: Sequence[PreviousTrend] = (),
+    ) -> list[Trend]:
+        """Trends as of `as_of` over the posts before it, best first."""
+        params = self.params
+        window_start = as_of - params.window
+        start = window_start - params.baseline
+        recent = [post for post in posts if start <= post.date < as_of]
+        terms = [self._post_terms(post) for post in recent]
+        boilerplate = self._boilerplate(recent, terms, window_start)
+        for index, post in enumerate(recent):
+            signature = boilerplate.get(post.channel_id)
+            if signature and terms[index]:
+                terms[index] = terms[index] - signature
+
+        window = [i for i, post in enumerate(recent) if post.date >= window_start and terms[i]]
+        window = self._without_reposts(recent, terms, window)
+        if not window:
+            return []
+        window_posts = [recent[i] for i in window]
+        sequences = [self.extractor.sequence(post.text) for post in window_posts]
+        window_terms = [
+            self._with_phrases(terms[i], sequences[n], boilerplate.get(recent[i].channel_id))
+            for n, i in enumerate(window)
+        ]
+        postings = _postings(window_terms)
+        candidates = self._candidates(window_posts, postings)
+        if not candidates:
+            return []
+        idf = {
+            term: math.log((len(window_terms) + 1) / (len(indices) + 0.5))
+            for term, indices in postings.items()
+        }
+        baseline_rows = [
+            (terms[i], int((window_start - post.date) / params.window))
+            for i, post in enumerate(recent)
+            if post.date < window_start and terms[i]
+        ]
+        scored = self._score(candidates, window_posts, window_terms, baseline_rows)
+        clusters = self._cluster(scored, window_terms, idf)
+        trends = [
+            self._trend(cluster, window_posts, window_terms, sequences) for cluster in clusters
+        ]
+        trends = [trend for trend in trends if trend is not None]
+        trends.sort(key=lambda trend: (-trend.score, trend.first_seen))
+        return carry_identity(trends[: params.max_trends], previous)
+
+    # --- terms --------------------------------------------------------------------------------
+
+    def _post_terms(self, post: TrendPost) -> frozenset[str]:
+        key = (post.post_id, hash(post.text))
+        cached = self._terms_cache.get(key)
+        if cached is not None:
+            return cached
+        if self.extractor.is_advertisement(post.text):
+            found: frozenset[str] = frozenset()
+        else:
+            found = frozenset(self.extractor.terms(post.text))
+        if len(self._terms_cache) >= _CACHE_LIMIT:
+            del self._terms_cache[next(iter(self._terms_cache))]
+        self._terms_cache[key] = found
+        return found
+
+    def _boilerplate(
+        self, posts: list[TrendPost], terms: list[frozenset[str]], window_start: datetime
+    ) -> dict[int, frozenset[str]]:
+        """Per channel, the terms in a large share of its posts: its signature and footers.
+
+        Learnt from the baseline, so a story a channel covers heavily right now stays news;
+        a channel without enough history is judged on all of its posts.
+        """
+        params = self.params
+        before: defaultdict[int, list[frozenset[str]]] = defaultdict(list)
+        every: defaultdict[int, list[frozenset[str]]] = defaultdict(list)
+        for post, post_terms in zip(posts, terms, strict=True):
+            if post_terms:
+                every[post.channel_id].append(post_terms)
+                if post.date < window_start:
+                    before[post.channel_id].append(post_terms)
+        result = {}
+        for channel_id, sets in every.items():
+            history = before.get(channel_id, [])
+            sample = history if len(history) >= params.boilerplate_min_posts else sets
+            if len(sample) < params.boilerplate_min_posts:
+                continue
+            counts: Counter[str] = Counter()
+            for post_terms in sample:
+                counts.update(post_terms)
+            threshold = params.boilerplate_share * len(sample)
+            signature = frozenset(term for term, count in counts.items() if count >= threshold)
+            if signature:
+                result[channel_id] = signature
+        return result
+
+    @staticmethod
+    def _without_reposts(
+        posts: list[TrendPost], terms: list[frozenset[str]], window: list[int]
+    ) -> list[int]:
+        """One channel repeating the same post counts once."""
+        seen: set[tuple[int, frozenset[str]]] = set()
+        kept = []
+        for index in sorted(window, key=lambda i: posts[i].date):
+            key = (posts[index].channel_id, terms[index])
+            if key not in seen:
+                seen.add(key)
+                kept.append(index)
+        return kept
+
+    def _with_phrases(
+        self,
+        terms: frozenset[str],
+        sequence: list[tuple[str, str]],
+        signature: frozenset[str] | None,
+    ) -> frozenset[str]:
+        pairs = {
+            pair
+            for pair in self.extractor.phrases(sequence)
+            if all(part in terms for part in pair.split(" "))
+        }
+        if signature:
+            pairs = {pair for pair in pairs if not any(p in signature for p in pair.split(" "))}
+        return terms | pairs
+
+    # --- scoring ------------------------------------------------------------------------------
+
+    def _candidates(
+        self, posts: list[TrendPost], postings: dict[str, list[int]]
+    ) -> dict[str, list[int]]:
+        """Terms enough posts of enough distinct channels use in the window."""
+        params = self.params
+        result = {}
+        for term, indices in postings.items():
+            if len(indices) < params.min_mentions:
+                continue
+            if len({posts[i].channel_id for i in indices}) >= params.min_channels:
+                result[term] = indices
+        return result
+
+    def _score(
+        self,
+        candidates: dict[str, list[int]],
+        posts: list[TrendPost],
+        window_terms: list[frozenset[str]],
+        baseline_rows: list[tuple[frozenset[str], int]],
+    ) -> list[_Scored]:
+        params = self.params
+        bins = max(1, math.ceil(params.baseline / params.window))
+        volume = [0] * bins
+        unigrams = {term for term in candidates if " " not in term}
+        pairs_by_first: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
+        for term in candidates:
+            if " " in term:
+                first, second = term.split(" ", 1)
+                pairs_by_first[first].append((term, second))
+        needed = unigrams | set(pairs_by_first) | {s for v in pairs_by_first.values() for _, s in v}
+        counts: defaultdict[str, list[int]] = defaultdict(lambda: [0] * bins)
+        for post_terms, bin_index in baseline_rows:
+            if bin_index >= bins:
+                continue
+            volume[bin_index] += 1
+            present = post_terms & needed
+            for term in present:
+                if term in unigrams:
+                    counts[term][bin_index] += 1
+                # Pairs are matched as co-occurrence here: a generous baseline, a cautious z.
+                for pair, second in pairs_by_first.get(term, ()):
+                    if second in present:
+                        counts[pair][bin_index] += 1
+
+        alpha = 1.0 - 0.5 ** (params.window / params.half_life)
+        now_volume = len(posts)
+        beta = params.smoothing
+        scored = []
+        for term, indices in candidates.items():
+            mean, variance = _ewma(counts.get(term), volume, alpha)
+            per_channel = Counter(posts[i].channel_id for i in indices)
+            count = float(sum(min(n, params.per_channel_cap) for n in per_channel.values()))
+            expected = mean * now_volume
+            spread = math.sqrt(variance) * now_volume
+            z = (count - max(expected, beta)) / (spread + beta)
+            if z >= params.min_z / 2:
+                scored.append(_Scored(term, z, count, expected, set(indices)))
+        scored.sort(key=lambda s: (-s.z, s.term))
+        return scored
+
+    # --- grouping -----------------------------------------------------------------------------
+
+    def _cluster(
+        self, scored: list[_Scored], window_terms: list[frozenset[str]], idf: dict[str, float]
+    ) -> list[_Cluster]:
+        """Greedy: the strongest term seeds a trend; terms mostly found in its posts join it.
+
+        A trend's posts are those of its seed term plus posts that read like them (cosine
+        against the seed posts' term profile), so posts telling the same story in other words
+        fall in, while posts merely sharing a common word stay out.
+        """
+        params = self.params
+        clusters: list[_Cluster] = []
+        for item in scored:
+            best, best_share = None, 0.0
+            for cluster in clusters:
+                shared = len(item.posts & cluster.seed.posts)
+                share = shared / len(item.posts)
+                if shared >= 2 and share >= 0.5 and share > best_share:
+                    best, best_share = cluster, share
+            if best is not None:
+                best.terms.append(item)
+            elif item.z >= params.min_z:
+                clusters.append(_Cluster(seed=item, terms=[item]))
+        for cluster in clusters:
+            cluster.posts = self._story_posts(cluster, window_terms, idf)
+        # A weaker cluster sharing half its posts with a stronger one tells the same story (or
+        # mixes it with another): it collapses into the stronger one, which stays as it is.
+        kept: list[_Cluster] = []
+        for cluster in clusters:  # strongest first
+            if not any(
+                len(cluster.posts & stronger.posts) >= max(2, 0.5 * len(cluster.posts))
+                for stronger in kept
+            ):
+                kept.append(cluster)
+        return kept
+
+    @staticmethod
+    def _story_posts(
+        cluster: _Cluster, window_terms: list[frozenset[str]], idf: dict[str, float]
+    ) -> set[int]:
+        seed_posts = cluster.seed.posts
+        profile: Counter[str] = Counter()
+        for index in seed_posts:
+            profile.update(window_terms[index])
+        weights = {term: count / len(seed_posts) * idf[term] for term, count in profile.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        names = {s.term for s in cluster.terms}
+        posts = set(seed_posts)
+        for index, terms in enumerate(window_terms):
+            if index in posts or not terms & names:
+                continue
+            dot = sum(weights.get(term, 0.0) * idf[term] for term in terms)
+            length = math.sqrt(sum(idf[term] ** 2 for term in terms)) or 1.0
+            if dot / (norm * length) >= _STORY_SIMILARITY:
+                posts.add(index)
+        return posts
+
+    def _trend(
+        self,
+        cluster: _Cluster,
+        posts: list[TrendPost],
+        window_terms: list[frozenset[str]],
+        sequences: list[list[tuple[str, str]]],
+    ) -> Trend | None:
+        params = self.params
+        members = sorted(cluster.posts, key=lambda i: (posts[i].date, posts[i].post_id))
+        channel_ids = list(dict.fromkeys(posts[i].channel_id for i in members))
+        if len(channel_ids) < params.min_channels or len(members) < params.min_mentions:
+            return None
+        # Terms ranked by how much of the story they cover and how sharply they burst.
+        coverage = {
+            s.term: sum(1 for i in members if s.term in window_terms[i]) / len(members)
+            for s in cluster.terms
+        }
+        ordered = sorted(
+            cluster.terms, key=lambda s: (-coverage[s.term] * math.sqrt(max(s.z, 0.1)), s.term)
+        )
+        stems = [s.term for s in ordered]
+        shown = _display_terms(stems)
+        forms = surface_forms((sequences[i] for i in members), shown)
+        readable = [forms[term] for term in shown if term in forms][:6]
+        names = set(stems)
+        seed = cluster.seed
+        central = max(
+            (i for i in members if seed.term in window_terms[i]),
+            key=lambda i: (len(window_terms[i] & names) / math.sqrt(len(window_terms[i])), -i),
+        )
+        names_by_id = {posts[i].channel_id: posts[i].channel_name for i in members}
+        score = seed.z * math.sqrt(len(channel_ids) / params.min_channels)
+        first_seen = posts[members[0]].date
+        return Trend(
+            trend_key=natural_key(seed.term, first_seen),
+            label=" · ".join(readable[:3]),
+            headline=_first_line(posts[central].text, _HEADLINE_LENGTH),
+            terms=readable,
+            stems=stems,
+            score=round(score, 2),
+            z=round(seed.z, 2),
+            mentions=len(members),
+            baseline=round(seed.expected, 2),
+            channels=[names_by_id[channel_id] for channel_id in channel_ids],
+            channel_ids=channel_ids,
+            posts=[
+                TrendPostRef(
+                    post_id=posts[i].post_id,
+                    channel_id=posts[i].channel_id,
+                    channel_name=posts[i].channel_name,
+                    date=posts[i].date,
+                    url=posts[i].url,
+                    snippet=_first_line(posts[i].text, _SNIPPET_LENGTH),
+                )
+                for i in members
+            ],
+            first_seen=first_seen,
+        )
+
+
+def _postings(window_terms: list[frozenset[str]]) -> dict[str, list[int]]:
+    """Term -> indices of the window posts using it."""
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    for index, post_terms in enumerate(window_terms):
+        for term in post_terms:
+            postings[term].append(index)
+    return postings
+
+
+def _ewma(counts: list[int] | None, volume: list[int], alpha: float) -> tuple[float, float]:
+    """EWMA mean and variance of a term's share of posts over the bins, oldest bin first."""
+    mean = variance = 0.0
+    started = False
+    for bin_index in range(len(volume) - 1, -1, -1):
+        total = volume[bin_index]
+        if not total:
+            continue
+        rate = (counts[bin_index] if counts else 0) / total
+        if not started:
+            mean, started = rate, True
+            continue
+        delta = rate - mean
+        mean += alpha * delta
+        variance = (1 - alpha) * (variance + alpha * delta * delta)
+    return mean, variance
+
+
+def _display_terms(stems: list[str]) -> list[str]:
+    """Terms worth showing: a phrase stands for the words in it."""
+    covered = {part for term in stems if " " in term for part in term.split(" ")}
+    result = []
+    for term in stems:
+        if " " not in term and term in covered:
+            continue
+        if " " in term and any(part in term.split(" ") for t in result for part in t.split(" ")):
+            continue  # an overlapping phrase says nothing new
+        result.append(term)
+    return result
+
+
+def _first_line(text: str, limit: int) -> str:
+    """The first non-empty line without leading emoji and markup, shortened at a word."""
+    for line in text.splitlines():
+        line = _LEADING_JUNK.sub("", line.replace("**", "").replace("__", "")).strip()
+        if len(line) >= 3:
+            break
+    else:
+        line = text.strip()
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:—- ") + "…"
+
+
+def natural_key(seed: str, first_seen: datetime) -> str:
+    """Identity of a new trend: its strongest term and the day its first post appeared."""
+    source = f"{seed}|{first_seen:%Y-%m-%d}"
+    return hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def carry_identity(trends: list[Trend], previous: Sequence[PreviousTrend]) -> list[Trend]:
+    """Give each trend the key of the earlier trend it continues (same posts or top terms)."""
+    if not previous:
+        return trends
+    available = list(previous)
+    result = []
+    for trend in trends:  # best first: the strongest claims its predecessor first
+        match = _best_predecessor(trend, available)
+        if match is not None:
+            available.remove(match)
+            trend = _with_key(trend, match.trend_key)
+        result.append(trend)
+    used = {trend.trend_key for trend in result}
+    if len(used) < len(result):  # a new natural key clashing with an inherited one
+        seen: set[str] = set()
+        fixed = []
+        for trend in result:
+            if trend.trend_key in seen:
+                trend = _with_key(trend, natural_key("|".join(trend.stems), trend.first_seen))
+            seen.add(trend.trend_key)
+            fixed.append(trend)
+        result = fixed
+    return result
+
+
+def _best_predecessor(trend: Trend, candidates: list[PreviousTrend]) -> PreviousTrend | None:
+    best, best_rank = None, (0.0, 0)
+    post_ids = trend.post_ids
+    top = set(trend.stems[:5])
+    for candidate in candidates:
+        shared_posts = len(post_ids & candidate.post_ids)
+        smaller = min(len(post_ids), len(candidate.post_ids)) or 1
+        post_share = shared_posts / smaller if shared_posts >= 2 else 0.0
+        shared_terms = len(top & set(candidate.stems[:5]))
+        if post_share < 0.3 and shared_terms < 2:
+            continue
+        rank = (post_share, shared_terms)
+        if rank > best_rank:
+            best, best_rank = candidate, rank
+    return best
+
+
+def _with_key(trend: Trend, key: str) -> Trend:
+    return replace(trend, trend_key=key)
