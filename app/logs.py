@@ -12,7 +12,7 @@ import structlog
 
 REDACTED = "***"
 # Bot API tokens look like 123456789:AA...; catch them even when not configured (e.g. in URLs).
-_TOKEN_PATTERN = re.compile(r"\b\d{5,12}:[A-Za-z0-9_-]{30,}\b")
+_TOKEN_PATTERN = re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{30,}")
 
 
 class SecretRedactor:
@@ -45,6 +45,18 @@ class SecretRedactor:
         for key, value in list(event_dict.items()):
             event_dict[key] = self._clean(value)
         return event_dict
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (test runners swap it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 def configure_logging(
@@ -84,7 +96,7 @@ def configure_logging(
             renderer,
         ],
     )
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -8,10 +8,13 @@ beta smoothing rare terms. A term counts only if enough distinct channels use it
 
 Channel boilerplate is removed before anything is counted: a term found in a large share of
 one channel's own posts (signatures, "subscribe" footers) is that channel's signature, not
-news, and paid posts (marked as ads) are skipped. Bursting terms that share their posts are
-grouped greedily into one trend (near-duplicate posts fall together), labelled with its top
-terms and the first line of its most representative post, and keyed stably: an earlier run's
-trend with the same posts or top terms hands its key on.
+news, and paid posts (marked as ads) are skipped. The strongest bursting term seeds a trend
+from those of its posts that read alike (a word shared by two unrelated stories seeds two
+candidates, or none); weaker terms mostly found in a trend's posts join it, and posts telling
+the story in other words are added by their similarity to it. Near-duplicate trends collapse
+into the strongest. A trend is labelled with its top terms and the first line of its most
+representative post, and keyed stably: an earlier run's trend with the same posts or top
+terms hands its key on.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -28,26 +31,58 @@ from core.trends.models import PreviousTrend, Trend, TrendParams, TrendPost, Tre
 from core.trends.text import TermExtractor, surface_forms
 
 _CACHE_LIMIT = 50_000  # posts whose terms are remembered between runs
+_EDGE_SIMILARITY = 0.1  # two posts this similar (idf cosine) tell the same story
+_PROFILE_SIMILARITY = 0.25  # a post this similar to a trend's posts joins the trend
+_JOIN_SHARE = 0.5  # a term joins a trend when this share of its posts are the trend's
 _LEADING_JUNK = re.compile(r"^[\W_]+")
 _HEADLINE_LENGTH = 140
 _SNIPPET_LENGTH = 90
-_STORY_SIMILARITY = 0.25  # cosine of a post against a trend's seed posts to join the trend
 
 
 @dataclass(slots=True)
 class _Scored:
     term: str
     z: float
-    count: float  # capped window count
-    expected: float
+    expected: float  # posts usually mentioning it in a window like this one
     posts: set[int]  # window post indices
 
 
 @dataclass(slots=True)
 class _Cluster:
     seed: _Scored
+    posts: set[int]
     terms: list[_Scored] = field(default_factory=list)
-    posts: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Window:
+    """The recent posts with their terms, and how alike two of them read."""
+
+    posts: list[TrendPost]
+    terms: list[frozenset[str]]
+    sequences: list[list[tuple[str, str]]]
+    postings: dict[str, list[int]]
+    idf: dict[str, float] = field(init=False)
+    norms: list[float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        size = len(self.terms) + 1
+        self.idf = {
+            term: math.log(size / (len(indices) + 0.5)) for term, indices in self.postings.items()
+        }
+        self.norms = [
+            math.sqrt(sum(self.idf[term] ** 2 for term in terms)) or 1.0 for terms in self.terms
+        ]
+
+    def similarity(self, first: int, second: int) -> float:
+        """Cosine of two posts' idf-weighted term sets."""
+        shared = self.terms[first] & self.terms[second]
+        dot = sum(self.idf[term] ** 2 for term in shared)
+        return dot / (self.norms[first] * self.norms[second])
+
+    def channels(self, indices: Iterable[int]) -> set[int]:
+        """Distinct channels of the given posts."""
+        return {self.posts[i].channel_id for i in indices}
 
 
 class TrendDetector:
@@ -76,36 +111,31 @@ class TrendDetector:
             if signature and terms[index]:
                 terms[index] = terms[index] - signature
 
-        window = [i for i, post in enumerate(recent) if post.date >= window_start and terms[i]]
-        window = self._without_reposts(recent, terms, window)
-        if not window:
+        chosen = [i for i, post in enumerate(recent) if post.date >= window_start and terms[i]]
+        chosen = self._without_reposts(recent, terms, chosen)
+        if not chosen:
             return []
-        window_posts = [recent[i] for i in window]
+        window_posts = [recent[i] for i in chosen]
         sequences = [self.extractor.sequence(post.text) for post in window_posts]
         window_terms = [
             self._with_phrases(terms[i], sequences[n], boilerplate.get(recent[i].channel_id))
-            for n, i in enumerate(window)
+            for n, i in enumerate(chosen)
         ]
-        postings = _postings(window_terms)
-        candidates = self._candidates(window_posts, postings)
+        window = _Window(window_posts, window_terms, sequences, _postings(window_terms))
+        candidates = self._candidates(window)
         if not candidates:
             return []
-        idf = {
-            term: math.log((len(window_terms) + 1) / (len(indices) + 0.5))
-            for term, indices in postings.items()
-        }
         baseline_rows = [
             (terms[i], int((window_start - post.date) / params.window))
             for i, post in enumerate(recent)
             if post.date < window_start and terms[i]
         ]
-        scored = self._score(candidates, window_posts, window_terms, baseline_rows)
-        clusters = self._cluster(scored, window_terms, idf)
-        trends = [
-            self._trend(cluster, window_posts, window_terms, sequences) for cluster in clusters
-        ]
-        trends = [trend for trend in trends if trend is not None]
-        trends.sort(key=lambda trend: (-trend.score, trend.first_seen))
+        scored = self._score(candidates, window, baseline_rows)
+        found = (self._trend(cluster, window) for cluster in self._cluster(scored, window))
+        trends = sorted(
+            (trend for trend in found if trend is not None),
+            key=lambda trend: (-trend.score, trend.first_seen),
+        )
         return carry_identity(trends[: params.max_trends], previous)
 
     # --- terms --------------------------------------------------------------------------------
@@ -162,7 +192,7 @@ class TrendDetector:
         """One channel repeating the same post counts once."""
         seen: set[tuple[int, frozenset[str]]] = set()
         kept = []
-        for index in sorted(window, key=lambda i: posts[i].date):
+        for index in sorted(window, key=lambda i: (posts[i].date, posts[i].post_id)):
             key = (posts[index].channel_id, terms[index])
             if key not in seen:
                 seen.add(key)
@@ -175,6 +205,7 @@ class TrendDetector:
         sequence: list[tuple[str, str]],
         signature: frozenset[str] | None,
     ) -> frozenset[str]:
+        """The post's terms plus its phrases (pairs of adjacent terms it kept)."""
         pairs = {
             pair
             for pair in self.extractor.phrases(sequence)
@@ -186,26 +217,23 @@ class TrendDetector:
 
     # --- scoring ------------------------------------------------------------------------------
 
-    def _candidates(
-        self, posts: list[TrendPost], postings: dict[str, list[int]]
-    ) -> dict[str, list[int]]:
+    def _candidates(self, window: _Window) -> dict[str, list[int]]:
         """Terms enough posts of enough distinct channels use in the window."""
         params = self.params
-        result = {}
-        for term, indices in postings.items():
-            if len(indices) < params.min_mentions:
-                continue
-            if len({posts[i].channel_id for i in indices}) >= params.min_channels:
-                result[term] = indices
-        return result
+        return {
+            term: indices
+            for term, indices in window.postings.items()
+            if len(indices) >= params.min_mentions
+            and len(window.channels(indices)) >= params.min_channels
+        }
 
     def _score(
         self,
         candidates: dict[str, list[int]],
-        posts: list[TrendPost],
-        window_terms: list[frozenset[str]],
+        window: _Window,
         baseline_rows: list[tuple[frozenset[str], int]],
     ) -> list[_Scored]:
+        """SigniTrend z-scores of the candidates against their baseline, strongest first."""
         params = self.params
         bins = max(1, math.ceil(params.baseline / params.window))
         volume = [0] * bins
@@ -231,108 +259,123 @@ class TrendDetector:
                         counts[pair][bin_index] += 1
 
         alpha = 1.0 - 0.5 ** (params.window / params.half_life)
-        now_volume = len(posts)
+        now_volume = len(window.posts)
         beta = params.smoothing
         scored = []
         for term, indices in candidates.items():
             mean, variance = _ewma(counts.get(term), volume, alpha)
-            per_channel = Counter(posts[i].channel_id for i in indices)
-            count = float(sum(min(n, params.per_channel_cap) for n in per_channel.values()))
+            per_channel = Counter(window.posts[i].channel_id for i in indices)
+            count = sum(min(n, params.per_channel_cap) for n in per_channel.values())
             expected = mean * now_volume
             spread = math.sqrt(variance) * now_volume
             z = (count - max(expected, beta)) / (spread + beta)
             if z >= params.min_z / 2:
-                scored.append(_Scored(term, z, count, expected, set(indices)))
+                scored.append(_Scored(term, z, expected, set(indices)))
         scored.sort(key=lambda s: (-s.z, s.term))
         return scored
 
     # --- grouping -----------------------------------------------------------------------------
 
-    def _cluster(
-        self, scored: list[_Scored], window_terms: list[frozenset[str]], idf: dict[str, float]
-    ) -> list[_Cluster]:
-        """Greedy: the strongest term seeds a trend; terms mostly found in its posts join it.
-
-        A trend's posts are those of its seed term plus posts that read like them (cosine
-        against the seed posts' term profile), so posts telling the same story in other words
-        fall in, while posts merely sharing a common word stay out.
-        """
+    def _cluster(self, scored: list[_Scored], window: _Window) -> list[_Cluster]:
+        """Seed trends from the strongest terms, let weaker terms join, add similar posts."""
         params = self.params
         clusters: list[_Cluster] = []
         for item in scored:
             best, best_share = None, 0.0
             for cluster in clusters:
-                shared = len(item.posts & cluster.seed.posts)
+                shared = len(item.posts & cluster.posts)
                 share = shared / len(item.posts)
-                if shared >= 2 and share >= 0.5 and share > best_share:
+                if shared >= 2 and share >= _JOIN_SHARE and share > best_share:
                     best, best_share = cluster, share
             if best is not None:
                 best.terms.append(item)
             elif item.z >= params.min_z:
-                clusters.append(_Cluster(seed=item, terms=[item]))
+                for story in self._stories(item.posts, window):
+                    clusters.append(_Cluster(seed=item, posts=story, terms=[item]))
         for cluster in clusters:
-            cluster.posts = self._story_posts(cluster, window_terms, idf)
-        # A weaker cluster sharing half its posts with a stronger one tells the same story (or
-        # mixes it with another): it collapses into the stronger one, which stays as it is.
+            cluster.posts |= self._similar_posts(cluster, window)
+        # Two clusters sharing half the posts of the smaller tell one story: the stronger
+        # absorbs the weaker's terms and posts.
         kept: list[_Cluster] = []
         for cluster in clusters:  # strongest first
-            if not any(
-                len(cluster.posts & stronger.posts) >= max(2, 0.5 * len(cluster.posts))
-                for stronger in kept
-            ):
+            for stronger in kept:
+                shared = len(cluster.posts & stronger.posts)
+                if shared >= max(2, 0.5 * min(len(cluster.posts), len(stronger.posts))):
+                    stronger.terms.extend(cluster.terms)
+                    stronger.posts |= cluster.posts
+                    break
+            else:
                 kept.append(cluster)
         return kept
 
+    def _stories(self, indices: set[int], window: _Window) -> list[set[int]]:
+        """The posts of one term split into groups that read alike, each of enough channels."""
+        ordered = sorted(indices)
+        parent = {index: index for index in ordered}
+
+        def root(index: int) -> int:
+            while parent[index] != index:
+                parent[index] = parent[parent[index]]
+                index = parent[index]
+            return index
+
+        for position, first in enumerate(ordered):
+            for second in ordered[position + 1 :]:
+                if root(first) != root(second) and (
+                    window.similarity(first, second) >= _EDGE_SIMILARITY
+                ):
+                    parent[root(second)] = root(first)
+        groups: defaultdict[int, set[int]] = defaultdict(set)
+        for index in ordered:
+            groups[root(index)].add(index)
+        return [
+            group
+            for group in groups.values()
+            if len(group) >= self.params.min_mentions
+            and len(window.channels(group)) >= self.params.min_channels
+        ]
+
     @staticmethod
-    def _story_posts(
-        cluster: _Cluster, window_terms: list[frozenset[str]], idf: dict[str, float]
-    ) -> set[int]:
-        seed_posts = cluster.seed.posts
+    def _similar_posts(cluster: _Cluster, window: _Window) -> set[int]:
+        """Posts using the trend's terms that read like its posts (cosine to their profile)."""
         profile: Counter[str] = Counter()
-        for index in seed_posts:
-            profile.update(window_terms[index])
-        weights = {term: count / len(seed_posts) * idf[term] for term, count in profile.items()}
+        for index in cluster.posts:
+            profile.update(window.terms[index])
+        size = len(cluster.posts)
+        weights = {term: count / size * window.idf[term] for term, count in profile.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         names = {s.term for s in cluster.terms}
-        posts = set(seed_posts)
-        for index, terms in enumerate(window_terms):
-            if index in posts or not terms & names:
+        found = set()
+        for index, terms in enumerate(window.terms):
+            if index in cluster.posts or not terms & names:
                 continue
-            dot = sum(weights.get(term, 0.0) * idf[term] for term in terms)
-            length = math.sqrt(sum(idf[term] ** 2 for term in terms)) or 1.0
-            if dot / (norm * length) >= _STORY_SIMILARITY:
-                posts.add(index)
-        return posts
+            dot = sum(weights.get(term, 0.0) * window.idf[term] for term in terms)
+            if dot / (norm * window.norms[index]) >= _PROFILE_SIMILARITY:
+                found.add(index)
+        return found
 
-    def _trend(
-        self,
-        cluster: _Cluster,
-        posts: list[TrendPost],
-        window_terms: list[frozenset[str]],
-        sequences: list[list[tuple[str, str]]],
-    ) -> Trend | None:
+    def _trend(self, cluster: _Cluster, window: _Window) -> Trend | None:
         params = self.params
+        posts = window.posts
         members = sorted(cluster.posts, key=lambda i: (posts[i].date, posts[i].post_id))
         channel_ids = list(dict.fromkeys(posts[i].channel_id for i in members))
         if len(channel_ids) < params.min_channels or len(members) < params.min_mentions:
             return None
         # Terms ranked by how much of the story they cover and how sharply they burst.
         coverage = {
-            s.term: sum(1 for i in members if s.term in window_terms[i]) / len(members)
+            s.term: sum(1 for i in members if s.term in window.terms[i]) / len(members)
             for s in cluster.terms
         }
-        ordered = sorted(
-            cluster.terms, key=lambda s: (-coverage[s.term] * math.sqrt(max(s.z, 0.1)), s.term)
-        )
+        ordered = sorted(cluster.terms, key=lambda s: (-coverage[s.term] * s.z, s.term))
         stems = [s.term for s in ordered]
         shown = _display_terms(stems)
-        forms = surface_forms((sequences[i] for i in members), shown)
+        forms = surface_forms((window.sequences[i] for i in members), shown)
         readable = [forms[term] for term in shown if term in forms][:6]
         names = set(stems)
         seed = cluster.seed
         central = max(
-            (i for i in members if seed.term in window_terms[i]),
-            key=lambda i: (len(window_terms[i] & names) / math.sqrt(len(window_terms[i])), -i),
+            (i for i in members if seed.term in window.terms[i]),
+            key=lambda i: (len(window.terms[i] & names) / math.sqrt(len(window.terms[i])), -i),
         )
         names_by_id = {posts[i].channel_id: posts[i].channel_name for i in members}
         score = seed.z * math.sqrt(len(channel_ids) / params.min_channels)
@@ -394,7 +437,7 @@ def _ewma(counts: list[int] | None, volume: list[int], alpha: float) -> tuple[fl
 def _display_terms(stems: list[str]) -> list[str]:
     """Terms worth showing: a phrase stands for the words in it."""
     covered = {part for term in stems if " " in term for part in term.split(" ")}
-    result = []
+    result: list[str] = []
     for term in stems:
         if " " not in term and term in covered:
             continue
@@ -405,13 +448,13 @@ def _display_terms(stems: list[str]) -> list[str]:
 
 
 def _first_line(text: str, limit: int) -> str:
-    """The first non-empty line without leading emoji and markup, shortened at a word."""
-    for line in text.splitlines():
-        line = _LEADING_JUNK.sub("", line.replace("**", "").replace("__", "")).strip()
-        if len(line) >= 3:
+    """The first line with some words in it, without leading emoji and markup, shortened."""
+    line = text.strip()
+    for candidate in text.splitlines():
+        candidate = _LEADING_JUNK.sub("", candidate.replace("**", "").replace("__", "")).strip()
+        if sum(ch.isalpha() for ch in candidate) >= 8:
+            line = candidate
             break
-    else:
-        line = text.strip()
     if len(line) <= limit:
         return line
     cut = line[:limit].rsplit(" ", 1)[0]
@@ -434,19 +477,16 @@ def carry_identity(trends: list[Trend], previous: Sequence[PreviousTrend]) -> li
         match = _best_predecessor(trend, available)
         if match is not None:
             available.remove(match)
-            trend = _with_key(trend, match.trend_key)
+            trend = replace(trend, trend_key=match.trend_key)
         result.append(trend)
-    used = {trend.trend_key for trend in result}
-    if len(used) < len(result):  # a new natural key clashing with an inherited one
-        seen: set[str] = set()
-        fixed = []
-        for trend in result:
-            if trend.trend_key in seen:
-                trend = _with_key(trend, natural_key("|".join(trend.stems), trend.first_seen))
-            seen.add(trend.trend_key)
-            fixed.append(trend)
-        result = fixed
-    return result
+    seen: set[str] = set()
+    unique = []
+    for trend in result:  # a new natural key may clash with an inherited one
+        if trend.trend_key in seen:
+            trend = replace(trend, trend_key=natural_key("|".join(trend.stems), trend.first_seen))
+        seen.add(trend.trend_key)
+        unique.append(trend)
+    return unique
 
 
 def _best_predecessor(trend: Trend, candidates: list[PreviousTrend]) -> PreviousTrend | None:
@@ -464,7 +504,3 @@ def _best_predecessor(trend: Trend, candidates: list[PreviousTrend]) -> Previous
         if rank > best_rank:
             best, best_rank = candidate, rank
     return best
-
-
-def _with_key(trend: Trend, key: str) -> Trend:
-    return replace(trend, trend_key=key)
