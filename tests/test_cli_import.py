@@ -23,13 +23,17 @@ def test_import_whole_corpus_then_reimport_is_idempotent(
     """All 22,099 posts of the corpus are stored and indexed once; a second import changes nothing."""
     manifest = json.loads((shared_corpus / "channels.json").read_text())
     expected = sum(entry["posts"] for entry in manifest)
-    first = run_cli(monkeypatch, capsys, tmp_path, "import", str(shared_corpus), "--chat", "42", "--json")
+    first = run_cli(
+        monkeypatch, capsys, tmp_path, "import", str(shared_corpus), "--chat", "42", "--json"
+    )
     assert first.code == 0, first.err
     report = first.json()
     assert report["inserted"] == expected and report["indexed"] == expected
     assert len(report["channels"]) == len(manifest)
 
-    again = run_cli(monkeypatch, capsys, tmp_path, "import", str(shared_corpus), "--chat", "42", "--json")
+    again = run_cli(
+        monkeypatch, capsys, tmp_path, "import", str(shared_corpus), "--chat", "42", "--json"
+    )
     assert again.code == 0
     assert again.json()["inserted"] == 0 and again.json()["unchanged"] == expected
     assert again.json()["indexed"] == 0
@@ -43,11 +47,24 @@ def test_import_whole_corpus_then_reimport_is_idempotent(
 
 def _small_export(path: Path, channel_id: int, texts: list[str]) -> Path:
     messages = [
-        {"id": n, "type": "message", "date": "2024-12-01T10:00:00", "date_unixtime": str(1733047200 + n), "text": text}
+        {
+            "id": n,
+            "type": "message",
+            "date": "2024-12-01T10:00:00",
+            "date_unixtime": str(1733047200 + n),
+            "text": text,
+        }
         for n, text in enumerate(texts, start=1)
     ]
     path.write_text(
-        json.dumps({"name": f"Channel {channel_id}", "type": "public_channel", "id": channel_id, "messages": messages}),
+        json.dumps(
+            {
+                "name": f"Channel {channel_id}",
+                "type": "public_channel",
+                "id": channel_id,
+                "messages": messages,
+            }
+        ),
         encoding="utf-8",
     )
     return path
@@ -60,7 +77,9 @@ def test_malformed_file_stops_the_import_before_anything_is_stored(
     exports = tmp_path / "exports"
     exports.mkdir()
     _small_export(exports / "a_good.json", 111, ["первый", "второй"])
-    (exports / "b_bad.json").write_text('{"name": "Broken", "type": "public_channel", "id": 5, "messages": [{"id": "x"}]}')
+    (exports / "b_bad.json").write_text(
+        '{"name": "Broken", "type": "public_channel", "id": 5, "messages": [{"id": "x"}]}'
+    )
     result = run_cli(monkeypatch, capsys, tmp_path, "import", str(exports), "--chat", "7")
     assert result.code == 2
     assert "b_bad.json" in result.err and "id" in result.err
@@ -72,7 +91,9 @@ def test_missing_and_non_json_files_are_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A path that does not exist, or is not JSON, is named in the error."""
-    missing = run_cli(monkeypatch, capsys, tmp_path, "import", str(tmp_path / "nope.json"), "--chat", "7")
+    missing = run_cli(
+        monkeypatch, capsys, tmp_path, "import", str(tmp_path / "nope.json"), "--chat", "7"
+    )
     assert missing.code == 2 and "nope.json" in missing.err
     junk = tmp_path / "junk.json"
     junk.write_bytes(b"\x00\x01 not json")

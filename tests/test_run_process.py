@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
+
+import aiohttp
 
 from tests.cli import cli_env
 from tests.fakes.bot_api import FakeBotAPI
@@ -46,3 +49,49 @@ async def test_run_answers_and_stops_cleanly(tmp_path: Path, bot_api: FakeBotAPI
     assert process.returncode == 0, logs[-3000:]
     assert SECRET not in logs
     assert '"event": "polling_started"' in logs or "polling_started" in logs
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_bot_in_webhook_mode(tmp_path: Path, bot_api: FakeBotAPI) -> None:
+    """`tgassist bot` with WEBHOOK_URL registers its webhook, answers posted updates, rejects wrong secrets."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        **cli_env(tmp_path),
+        "BOT_TOKEN": f"{bot_api.bot_user['id']}:{SECRET}",
+        "TELEGRAM_API_BASE": bot_api.base_url,
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}",
+        "WEBHOOK_HOST": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+        "WEBHOOK_SECRET": "hook-secret-123",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.cli", "bot", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        [registered] = await bot_api.wait_for("setWebhook", timeout=60)
+        assert registered.params["url"] == f"http://127.0.0.1:{port}/webhook"
+        update = {"update_id": 1, **bot_api.message("/help", chat_id=777, user_id=777)}
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{port}/webhook"
+            wrong = await http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+            )
+            assert wrong.status == 401
+            right = await http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "hook-secret-123"}
+            )
+            assert right.status == 200
+        [reply] = await bot_api.wait_for("sendMessage", chat_id=777, timeout=30)
+        assert "/subscribe" in reply.params["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, (stdout + stderr).decode()[-3000:]
