@@ -1,0 +1,67 @@
+"""The question log: every question asked and its outcome, per tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.rag.ports import QuestionRecord
+from storage.models import QuestionRow, utcnow
+
+_STATUS_LENGTH = 16  # the width of questions.status and questions.mode
+
+
+def to_record(row: QuestionRow) -> QuestionRecord:
+    """Map a row to its DTO."""
+    return QuestionRecord(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        user_id=row.user_id,
+        text=row.text,
+        status=row.status,
+        mode=row.mode,
+        latency_ms=row.latency_ms,
+        sources_count=row.sources_count,
+        source_channel_ids=[int(channel) for channel in row.source_channel_ids or []],
+        prompt_tokens=row.prompt_tokens,
+        completion_tokens=row.completion_tokens,
+        created_at=row.created_at,
+    )
+
+
+class SqlQuestionRepository:
+    """Questions in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, record: QuestionRecord) -> int:
+        """Store one question and its outcome; returns its id."""
+        row = QuestionRow(
+            tenant_id=record.tenant_id,
+            user_id=record.user_id,
+            text=record.text,
+            status=record.status[:_STATUS_LENGTH],
+            mode=record.mode[:_STATUS_LENGTH],
+            latency_ms=record.latency_ms,
+            sources_count=record.sources_count,
+            source_channel_ids=list(record.source_channel_ids),
+            prompt_tokens=record.prompt_tokens,
+            completion_tokens=record.completion_tokens,
+            created_at=record.created_at or utcnow(),
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def recent(
+        self, tenant_id: int, *, since: datetime | None = None, limit: int = 100
+    ) -> list[QuestionRecord]:
+        """A tenant's questions, newest first, optionally only those since a moment."""
+        query = select(QuestionRow).where(QuestionRow.tenant_id == tenant_id)
+        if since is not None:
+            query = query.where(QuestionRow.created_at >= since)
+        query = query.order_by(QuestionRow.created_at.desc(), QuestionRow.id.desc()).limit(limit)
+        return [to_record(row) for row in await self._session.scalars(query)]

@@ -1,0 +1,297 @@
+"""The question service on real SQLite and Qdrant Edge: indexation states, retrieval, extractive answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import core.rag.service
+from app.container import Container, build_container
+from core.errors import IndexUnavailable
+from core.ports import SearchFilter, SearchHit
+from core.rag.models import AnswerMode, AnswerStatus, Problem
+from core.rag.ports import QuestionRecord
+from storage.migrate import upgrade_async
+from tests.harness import make_settings
+from tests.rag_support import Post, captured_logs, events, seed_channel
+
+RATE_POSTS = [
+    "Центробанк повысил ключевую ставку до 21%. Это рекорд за всю историю. Аналитики ждали решения.",
+    "В Москве выпал первый снег, синоптики обещают похолодание до минус десяти.",
+    "Метро Москвы открыло новую станцию на Большой кольцевой линии.",
+    "Курс доллара на бирже снизился после решения регулятора.",
+    "Хоккейный клуб ЦСКА выиграл пятый матч подряд.",
+    "В парке Горького открывается каток с искусственным льдом.",
+    "Учёные нашли воду на спутнике Юпитера Европе.",
+    "Сбербанк изменил условия вкладов для пенсионеров.",
+    "В центре Москвы перекроют улицы из-за марафона.",
+    "Новый смартфон компании получил складной экран.",
+    "Аэропорт Шереметьево отменил рейсы из-за тумана.",
+]
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[Container]:
+    """The real container with embedded defaults (SQLite, Qdrant Edge, lexical)."""
+    settings = make_settings(tmp_path)
+    await upgrade_async(settings.resolved_database_url)
+    container = build_container(settings)
+    yield container
+    await container.close()
+
+
+async def _recorded(app: Container, tenant_id: int) -> list[QuestionRecord]:
+    async with app.uow_factory() as uow:
+        return await uow.questions.recent(tenant_id)
+
+
+async def test_no_collection_means_not_indexed_with_the_backlog(app: Container) -> None:
+    """Posts stored but never indexed: not_indexed with channels and waiting posts, recorded."""
+    tenant_id, _ = await seed_channel(app.uow_factory, 10, RATE_POSTS)
+    assert await app.index.stats(tenant_id) is None
+    answer = await app.questions.ask(tenant_id, "какая ключевая ставка?", user_id=7)
+    assert answer.status is AnswerStatus.NOT_INDEXED
+    assert (answer.channels, answer.pending_posts) == (1, len(RATE_POSTS))
+    assert answer.sources == []
+    assert answer.text == ""
+    [record] = await _recorded(app, tenant_id)
+    assert (record.status, record.user_id, record.sources_count) == ("not_indexed", 7, 0)
+
+
+async def test_empty_collection_means_not_indexed(app: Container) -> None:
+    """A collection that exists but holds no points is not searchable either."""
+    tenant_id, channel = await seed_channel(app.uow_factory, 11, RATE_POSTS[:3])
+    await app.indexer.index_tenant(tenant_id)
+    await app.index.delete_channel(tenant_id, channel.id)
+    stats = await app.index.stats(tenant_id)
+    assert stats is not None
+    assert stats.points_count == 0
+    answer = await app.questions.ask(tenant_id, "ключевая ставка")
+    assert answer.status is AnswerStatus.NOT_INDEXED
+    assert answer.channels == 1
+
+
+async def test_failing_index_check_is_logged_and_the_question_goes_on(
+    app: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stats call raising does not block the answer (fail-open) and leaves a warning."""
+    tenant_id, _ = await seed_channel(app.uow_factory, 12, RATE_POSTS)
+    await app.indexer.index_tenant(tenant_id)
+
+    async def unreachable(tenant: int) -> None:
+        raise IndexUnavailable("the Qdrant server cannot be reached: timed out")
+
+    monkeypatch.setattr(app.index, "stats", unreachable)
+    with captured_logs(core.rag.service) as logs:
+        answer = await app.questions.ask(tenant_id, "какая ключевая ставка?")
+    assert answer.status is AnswerStatus.OK
+    assert answer.sources[0].post.url == "https://t.me/newsroom/1"
+    [warning] = events(logs, "index_check_failed")
+    assert warning["log_level"] == "warning"
+    assert "timed out" in warning["error"]
+
+
+async def test_failing_search_after_failing_check_is_an_error_with_traceback(
+    app: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Check and query both failing: status error, the traceback logged, nothing made up."""
+    tenant_id, _ = await seed_channel(app.uow_factory, 13, RATE_POSTS)
+
+    async def down(*args: object, **kwargs: object) -> list[SearchHit]:
+        raise IndexUnavailable("connection refused")
+
+    monkeypatch.setattr(app.index, "stats", down)
+    monkeypatch.setattr(app.index, "search", down)
+    with captured_logs(core.rag.service) as logs:
+        answer = await app.questions.ask(tenant_id, "ключевая ставка")
+    assert answer.status is AnswerStatus.ERROR
+    assert answer.text == ""
+    assert answer.sources == []
+    assert "connection refused" in answer.error_detail
+    [failure] = events(logs, "question_search_failed")
+    assert failure["log_level"] == "error"
+    assert failure["exc_info"] is True
+    [record] = await _recorded(app, tenant_id)
+    assert record.status == "error"
+
+
+async def test_a_small_index_warns_and_answers(app: Container) -> None:
+    """Under ten indexed posts: a warning in the log, and an answer all the same."""
+    tenant_id, _ = await seed_channel(app.uow_factory, 14, RATE_POSTS[:3])
+    await app.indexer.index_tenant(tenant_id)
+    with captured_logs(core.rag.service) as logs:
+        answer = await app.questions.ask(tenant_id, "ключевая ставка центробанка")
+    assert answer.status is AnswerStatus.OK
+    assert answer.sources
+    [warning] = events(logs, "index_small")
+    assert warning["log_level"] == "warning"
+    assert warning["points"] == 3
+    with captured_logs(core.rag.service) as logs:
+        more = [Post(text, message_id=100 + n) for n, text in enumerate(RATE_POSTS[3:])]
+        await seed_channel(app.uow_factory, 14, more)
+        await app.indexer.index_tenant(tenant_id)
+        await app.questions.ask(tenant_id, "ключевая ставка")
+    assert not events(logs, "index_small")
+
+
+async def test_extractive_answer_quotes_the_matching_sentences_and_is_recorded(
+    app: Container,
+) -> None:
+    """Without an LLM: the best sentences of the top posts, each numbered and linked, logged per tenant."""
+    tenant_id, channel = await seed_channel(app.uow_factory, 15, RATE_POSTS)
+    await app.indexer.index_tenant(tenant_id)
+    answer = await app.questions.ask(tenant_id, "До скольки повысили ключевую ставку?", user_id=5)
+    assert answer.status is AnswerStatus.OK
+    assert answer.mode is AnswerMode.EXTRACTIVE
+    first = answer.sources[0]
+    assert (first.number, first.post.url, first.post.message_id) == (
+        1,
+        "https://t.me/newsroom/1",
+        1,
+    )
+    assert first.snippet.startswith("Центробанк повысил ключевую ставку до 21%.")
+    assert "Аналитики ждали" not in first.snippet  # the sentence without the question's words
+    assert answer.text.startswith("[1] Центробанк повысил ключевую ставку до 21%.")
+    [record] = await _recorded(app, tenant_id)
+    assert (record.status, record.mode, record.user_id) == ("ok", "extractive", 5)
+    assert record.sources_count == len(answer.sources)
+    assert record.source_channel_ids == [channel.id]
+    assert record.latency_ms == answer.latency_ms
+    assert (record.prompt_tokens, record.completion_tokens) == (0, 0)
+
+
+async def test_album_members_are_one_post(app: Container) -> None:
+    """An album's members collapse into one source carrying the caption's text."""
+    posts: list[Post | str] = [
+        Post("", message_id=20, album="g1"),
+        Post(
+            "Фотографии нового ледокола «Арктика» на верфи в Петербурге", message_id=21, album="g1"
+        ),
+        Post("Ледокол «Арктика» вышел в море на ходовые испытания", message_id=30),
+        *RATE_POSTS,
+    ]
+    tenant_id, _ = await seed_channel(app.uow_factory, 16, posts)
+    await app.indexer.index_tenant(tenant_id)
+    outcome = await app.questions.search(tenant_id, "ледокол Арктика", limit=5)
+    messages = [source.post.message_id for source in outcome.results]
+    assert 30 in messages
+    album = [source for source in outcome.results if source.post.message_id in (20, 21)]
+    assert len(album) == 1
+    assert "ледокол" in album[0].snippet.lower()
+
+
+async def test_the_same_story_in_two_channels_is_one_hit_with_two_sources(
+    app: Container,
+) -> None:
+    """A near-duplicate from another channel joins the first hit's sources instead of a second hit."""
+    story = "Роскосмос перенёс запуск ракеты «Союз» с Байконура на завтра из-за сильного ветра"
+    tenant_id, _ = await seed_channel(app.uow_factory, 17, [story, *RATE_POSTS])
+    await seed_channel(
+        app.uow_factory,
+        17,
+        ["Срочно: " + story + ". Подписывайтесь!", "Запуск ракеты «Ангара» прошёл успешно"],
+        username=None,
+        title="Без имени",
+        telegram_id=-1001234567890,
+    )
+    await app.indexer.index_tenant(tenant_id)
+    outcome = await app.questions.search(tenant_id, "почему перенесли запуск Союза", limit=5)
+    first = outcome.results[0]
+    urls = {ref.url for ref in first.refs}
+    assert urls == {"https://t.me/newsroom/1", "https://t.me/c/1234567890/1"}
+    assert all(ref.url not in urls for source in outcome.results[1:] for ref in source.refs)
+    assert any(source.post.url == "https://t.me/c/1234567890/2" for source in outcome.results)
+
+
+async def test_channel_and_recency_filters(app: Container) -> None:
+    """`@channel` keeps one channel's posts, `7d` only the last week's; unknown names are refused."""
+    now = datetime.now(UTC)
+    tenant_id, _ = await seed_channel(
+        app.uow_factory,
+        18,
+        [
+            Post("Снегопад парализовал движение в Москве", age=timedelta(days=1)),
+            Post("Снегопад в Москве: старая новость", age=timedelta(days=30)),
+            *RATE_POSTS,
+        ],
+        now=now,
+    )
+    await seed_channel(
+        app.uow_factory,
+        18,
+        ["Снегопад в Петербурге: коммунальщики не справляются"],
+        username="spbnews",
+        title="СПб",
+        now=now,
+    )
+    await app.indexer.index_tenant(tenant_id)
+    everything = await app.questions.search(tenant_id, "снегопад", limit=10)
+    assert len(everything.results) == 3
+    only_spb = await app.questions.search(tenant_id, "@SPBnews снегопад", limit=10)
+    assert [s.post.channel for s in only_spb.results] == ["spbnews"]
+    recent = await app.questions.search(tenant_id, "7d снегопад", limit=10)
+    assert {(s.post.channel, s.post.message_id) for s in recent.results} == {
+        ("newsroom", 1),
+        ("spbnews", 1),
+    }
+    both = await app.questions.search(tenant_id, "7д @newsroom снегопад", limit=10)
+    assert [(s.post.channel, s.post.message_id) for s in both.results] == [("newsroom", 1)]
+    unknown = await app.questions.ask(tenant_id, "@nosuchchannel снегопад")
+    assert unknown.status is AnswerStatus.INVALID
+    assert unknown.problem is Problem.UNKNOWN_CHANNEL
+    assert unknown.problem_detail == "nosuchchannel"
+    assert await _recorded(app, tenant_id) == []  # bad input changes nothing
+
+
+async def test_empty_question_is_invalid_and_not_recorded(app: Container) -> None:
+    """Only filters, or nothing at all, is not a question."""
+    tenant_id, _ = await seed_channel(app.uow_factory, 19, RATE_POSTS)
+    for text in ("", "   ", "7d", "@newsroom 24h"):
+        answer = await app.questions.ask(tenant_id, text)
+        assert answer.status is AnswerStatus.INVALID
+        assert answer.problem is Problem.EMPTY
+    assert await _recorded(app, tenant_id) == []
+
+
+async def test_a_chat_only_sees_its_own_channels(app: Container) -> None:
+    """Another chat's channels never reach this chat's answers."""
+    mine, _ = await seed_channel(app.uow_factory, 20, RATE_POSTS)
+    theirs, _ = await seed_channel(
+        app.uow_factory,
+        21,
+        ["Секретный рецепт борща от шеф-повара"],
+        username="cooking",
+        title="Кухня",
+    )
+    await app.indexer.index_all()
+    answer = await app.questions.ask(mine, "рецепт борща")
+    assert all(source.post.channel != "cooking" for source in answer.sources)
+    assert (await app.questions.ask(theirs, "рецепт борща")).sources[0].post.channel == "cooking"
+
+
+async def test_search_honours_the_filter_the_index_receives(
+    app: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recency window reaches the index as a `since` bound of the right age."""
+    tenant_id, _ = await seed_channel(app.uow_factory, 22, RATE_POSTS)
+    await app.indexer.index_tenant(tenant_id)
+    seen: list[SearchFilter | None] = []
+    real = app.index.search
+
+    async def spy(
+        tenant: int, query: str, *, limit: int = 10, filters: SearchFilter | None = None
+    ) -> list[SearchHit]:
+        seen.append(filters)
+        return await real(tenant, query, limit=limit, filters=filters)
+
+    monkeypatch.setattr(app.index, "search", spy)
+    before = datetime.now(UTC)
+    await app.questions.search(tenant_id, "24h ставка")
+    [given] = seen
+    assert given is not None
+    assert given.since is not None
+    assert given.channel_ids is None
+    assert timedelta(hours=23, minutes=59) <= before - given.since <= timedelta(hours=24)
