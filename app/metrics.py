@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
 from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,10 +26,15 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 
+from core.metrics import Metrics
+
 log = structlog.get_logger(__name__)
+
+disable_created_metrics()  # `_created` series only double the output here
 
 Refresher = Callable[[], Awaitable[None]]
 
@@ -65,8 +78,8 @@ class PrometheusMetrics:
             registry=r,
         )
         self.vision = Counter(
-            "tgassist_vision_posts_total",
-            "Posts whose images were analysed, skipped (by reason) or failed",
+            "tgassist_vision_outcomes_total",
+            "Vision outcomes: posts analysed or failed; posts or images skipped, by reason",
             ["outcome", "reason"],
             registry=r,
         )
@@ -190,3 +203,19 @@ class MetricsServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+class RateLimitCounter(BaseRequestMiddleware):
+    """An aiogram request middleware counting Telegram's 429 answers (then re-raising them)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        try:
+            return await make_request(bot, method)
+        except TelegramRetryAfter:
+            self._metrics.telegram_rate_limited()
+            raise

@@ -76,14 +76,18 @@ def build_media_store(settings: Settings) -> MediaStore:
 
 
 def directory_size(path: Path) -> int | None:
-    """Bytes of every file below a directory, or None when it does not exist."""
+    """Disk space used below a directory, or None when it does not exist.
+
+    Allocated blocks, not apparent sizes: Qdrant Edge preallocates sparse memory-mapped files
+    (~150 MB apparent for a handful of points, ~200 KB really used).
+    """
     if not path.is_dir():
         return None
     total = 0
     for folder, _dirs, files in os.walk(path):
         for name in files:
             try:
-                total += (Path(folder) / name).stat().st_size
+                total += (Path(folder) / name).stat().st_blocks * 512
             except OSError:  # a segment replaced while walking
                 continue
     return total
@@ -138,6 +142,8 @@ def build_quota_services(
             timeout=settings.llm_timeout_seconds,
         )
         closers.append(model.close)
+    else:
+        log.info("vision_off", reason="VISION_MODEL or an OpenAI-compatible endpoint is not set")
     vision = VisionService(
         uow_factory,
         store,

@@ -29,7 +29,12 @@ from core.quotas import BudgetGate, QuotaExceeded
 log = structlog.get_logger(__name__)
 
 TELEGRAM_FILE_PREFIX = "tg-file:"
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
+_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+}
 
 
 def sniff_image_type(data: bytes) -> str | None:
@@ -156,8 +161,10 @@ class MediaService:
             report.scanned_posts += scanned
             if scanned < self._batch_size:
                 break
+        after_id = 0  # one pass: a failed download waits for the next run
         for _ in range(max_batches):
-            if not await self.download(report):
+            after_id = await self.download(report, after_id)
+            if after_id == 0:
                 break
         return report
 
@@ -167,44 +174,61 @@ class MediaService:
             items = await uow.media.posts_to_scan(self._batch_size)
             for item in items:
                 plans = plan_media(item.media, self._limits)
-                await uow.media.record_post_media(item.tenant_id, item.post_id, item.version, plans)
+                recorded = await uow.media.record_post_media(
+                    item.tenant_id, item.post_id, item.version, plans
+                )
+                for plan in recorded:
+                    if plan.skip_reason is not None:
+                        self._metrics.vision_outcome("skipped", plan.skip_reason.value)
             await uow.commit()
         return len(items)
 
-    async def download(self, report: MediaReport | None = None) -> int:
-        """Download one batch of pending media; returns how many were attempted."""
+    async def download(self, report: MediaReport | None = None, after_id: int = 0) -> int:
+        """Download one batch of pending media after `after_id`; returns the last id, 0 when none."""
         report = report if report is not None else MediaReport()
         async with self._uow_factory() as uow:
-            batch = await uow.media.pending_downloads(self._batch_size, self._max_attempts)
-        await asyncio.gather(*(self._download_one(item, report) for item in batch))
-        return len(batch)
+            batch = await uow.media.pending_downloads(
+                self._batch_size, self._max_attempts, after_id
+            )
+        # One source at a time: the first download is copied for the other tenants.
+        by_source: dict[str | None, list[MediaObject]] = {}
+        for item in batch:
+            by_source.setdefault(item.source, []).append(item)
+        await asyncio.gather(
+            *(self._download_source(items, report) for items in by_source.values())
+        )
+        return batch[-1].id if batch else 0
+
+    async def _download_source(self, items: list[MediaObject], report: MediaReport) -> None:
+        async with self._concurrency:
+            for item in items:
+                await self._download_one(item, report)
 
     async def _download_one(self, item: MediaObject, report: MediaReport) -> None:
-        async with self._concurrency:
-            try:
-                data = await self._obtain(item)
-                await self._keep(item, data, report)
-            except MediaTooLarge as error:
-                await self._skip(item, SkipReason.TOO_LARGE, str(error), report)
-            except MediaUnavailable as error:
-                await self._skip(item, SkipReason.UNAVAILABLE, str(error), report)
-            except (MediaFetchError, OSError, TimeoutError) as error:
-                final = item.attempts + 1 >= self._max_attempts
-                async with self._uow_factory() as uow:
-                    await uow.media.mark_fetch_failed(item.id, _describe(error), final=final)
-                    await uow.commit()
-                if final:
-                    report.failed += 1
-                else:
-                    report.retrying += 1
-                log.warning(
-                    "media_download_failed",
-                    media_id=item.id,
-                    tenant_id=item.tenant_id,
-                    attempt=item.attempts + 1,
-                    final=final,
-                    error=_describe(error),
-                )
+        try:
+            data = await self._obtain(item)
+            await self._keep(item, data, report)
+        except MediaTooLarge as error:
+            await self._skip(item, SkipReason.TOO_LARGE, str(error), report)
+        except MediaUnavailable as error:
+            await self._skip(item, SkipReason.UNAVAILABLE, str(error), report)
+        except (MediaFetchError, OSError, TimeoutError) as error:
+            final = item.attempts + 1 >= self._max_attempts
+            async with self._uow_factory() as uow:
+                await uow.media.mark_fetch_failed(item.id, _describe(error), final=final)
+                await uow.commit()
+            if final:
+                report.failed += 1
+            else:
+                report.retrying += 1
+            log.warning(
+                "media_download_failed",
+                media_id=item.id,
+                tenant_id=item.tenant_id,
+                attempt=item.attempts + 1,
+                final=final,
+                error=_describe(error),
+            )
 
     async def _obtain(self, item: MediaObject) -> bytes:
         """The bytes: copied from another tenant's object of the same source, or downloaded."""
@@ -244,7 +268,9 @@ class MediaService:
         if not await self._store.exists(key):
             await self._store.put(key, data, mime)
         async with self._uow_factory() as uow:
-            await uow.media.mark_stored(item.id, key=key, sha256=sha, size=len(data), mime_type=mime)
+            await uow.media.mark_stored(
+                item.id, key=key, sha256=sha, size=len(data), mime_type=mime
+            )
             await uow.commit()
         report.stored += 1
 
@@ -255,6 +281,7 @@ class MediaService:
             await uow.media.mark_skipped(item.id, reason, detail)
             await uow.commit()
         report.skipped += 1
+        self._metrics.vision_outcome("skipped", reason.value)  # the image will never be described
         log.info("media_skipped", media_id=item.id, tenant_id=item.tenant_id, reason=reason.value)
 
 

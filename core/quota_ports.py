@@ -314,9 +314,15 @@ class MediaRepository(Protocol):
 
     async def record_post_media(
         self, tenant_id: int, post_id: int, version: int, plans: Sequence[MediaPlan]
-    ) -> None: ...
+    ) -> list[MediaPlan]:
+        """Record a post's media; returns the plans that were new or changed."""
+        ...
 
-    async def pending_downloads(self, limit: int, max_attempts: int) -> list[MediaObject]: ...
+    async def pending_downloads(
+        self, limit: int, max_attempts: int, after_id: int = 0
+    ) -> list[MediaObject]:
+        """Media waiting to be downloaded, by id after `after_id` (one pass per run)."""
+        ...
 
     async def stored_source(self, source: str) -> MediaObject | None:
         """Any stored object downloaded from the same source (for another tenant)."""

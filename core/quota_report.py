@@ -154,3 +154,69 @@ def _mark_limits(report: TenantQuotaReport) -> TenantQuotaReport:
         reached.append(QuotaKind.DAILY_QUESTIONS.value)
     report.at_limit.extend(reached)
     return report
+
+
+def human_bytes(size: int) -> str:
+    """A byte count people read at a glance: 0 B, 980 B, 1.2 KB, 15.0 MB (1 KB = 1024 B)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def human_count(count: int) -> str:
+    """A compact count for narrow tables: 950, 1.2k, 200k, 3.4M."""
+    if count < 1000:
+        return str(count)
+    if count < 1_000_000:
+        return f"{count / 1000:.1f}k".replace(".0k", "k") if count < 10_000 else f"{count // 1000}k"
+    return f"{count / 1_000_000:.1f}M"
+
+
+_COLUMNS = (
+    "",
+    "chat",
+    "channels",
+    "posts",
+    "vectors",
+    "media",
+    "vision",
+    "index",
+    "tokens",
+    "questions",
+    "title",
+)
+
+
+def _of(used: str, limit: int, shown_limit: str | None = None) -> str:
+    return f"{used}/{shown_limit or limit}" if limit > 0 else f"{used}/∞"
+
+
+def _row(report: TenantQuotaReport) -> list[str]:
+    storage = report.storage
+    return [
+        "⚠" if report.at_limit else " ",
+        str(report.chat_id),
+        _of(str(report.channels), report.channel_limit),
+        human_count(report.posts),
+        "?" if report.vectors is None else human_count(report.vectors),
+        *(
+            human_bytes(storage[kind].bytes) if kind in storage else "-"
+            for kind in (ContentType.MEDIA, ContentType.VISION, ContentType.INDEX)
+        ),
+        _of(human_count(report.tokens.used), report.tokens.limit, human_count(report.tokens.limit)),
+        _of(str(report.questions_today), report.question_limit),
+        (report.title or "")[:20],
+    ]
+
+
+def format_table(reports: list[TenantQuotaReport]) -> str:
+    """A plain monospace table of every tenant's usage; ⚠ marks tenants at or over a limit."""
+    rows = [list(_COLUMNS), *(_row(report) for report in reports)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(_COLUMNS))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )

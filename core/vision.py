@@ -120,7 +120,17 @@ class VisionService:
                 break
         return report
 
-    async def process(self, tenant_id: int, post_id: int, report: VisionReport) -> None:
+    async def retry(self, tenant_id: int, post_id: int) -> bool:
+        """Analyse a failed post again (a DLQ retry); True when it now has a result."""
+        if self._model is None:
+            return False
+        report = VisionReport()
+        await self.process(tenant_id, post_id, report, retry_failed=True)
+        return bool(report.analysed or report.reused)
+
+    async def process(
+        self, tenant_id: int, post_id: int, report: VisionReport, *, retry_failed: bool = False
+    ) -> None:
         """Analyse one post's images for one tenant, or skip, reuse or fail it."""
         async with self._uow_factory() as uow:
             group = await uow.media.vision_group(tenant_id, post_id)
@@ -129,7 +139,8 @@ class VisionService:
             images = group.images[: self._max_images]
             image_hash = image_set_hash(images)
             existing = await uow.media.vision_result(group.post_id, image_hash)
-        if existing is not None and existing.status in (DONE, FAILED):
+        settled = (DONE,) if retry_failed else (DONE, FAILED)
+        if existing is not None and existing.status in settled:
             # Another tenant (or an earlier run) already paid for this image set.
             await self._set_status(group, existing.status)
             if existing.status == DONE:

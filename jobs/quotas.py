@@ -10,7 +10,9 @@ from jobs.registry import Job, JobContext, register
 
 log = structlog.get_logger(__name__)
 
-VISION_OFF_REASON = "no vision model configured (set VISION_MODEL and an OpenAI-compatible endpoint)"
+VISION_OFF_REASON = (
+    "no vision model configured (set VISION_MODEL and an OpenAI-compatible endpoint)"
+)
 
 
 async def storage_usage(ctx: JobContext) -> dict[str, Any]:

@@ -46,8 +46,8 @@ class SqlTokenLedger:
     async def settle(self, tenant_id: int, day: date, reserved: int, actual: int) -> int:
         """Release the reservation and count the actual tokens; returns the day's used tokens."""
         async with self._sessions() as session:
-            await self._ensure_row(session, tenant_id, day)
-            await session.execute(
+            # The row exists: try_reserve created it for this day.
+            used = await session.scalar(
                 update(_TABLE)
                 .where(_TABLE.tenant_id == tenant_id, _TABLE.day == day)
                 .values(
@@ -55,9 +55,7 @@ class SqlTokenLedger:
                     used_tokens=_TABLE.used_tokens + actual,
                     updated_at=utcnow(),
                 )
-            )
-            used = await session.scalar(
-                select(_TABLE.used_tokens).where(_TABLE.tenant_id == tenant_id, _TABLE.day == day)
+                .returning(_TABLE.used_tokens)
             )
             await session.commit()
             return int(used or 0)
@@ -76,9 +74,7 @@ class SqlTokenLedger:
 
     @staticmethod
     async def _ensure_row(session: AsyncSession, tenant_id: int, day: date) -> None:
-        statement = upsert(
-            session, _TABLE.__table__, keys=["tenant_id", "day"], update=[]
-        ).values(
+        statement = upsert(session, _TABLE.__table__, keys=["tenant_id", "day"], update=[]).values(
             tenant_id=tenant_id, day=day, used_tokens=0, reserved_tokens=0, updated_at=utcnow()
         )
         await session.execute(statement)
@@ -100,7 +96,7 @@ return 1
 
 # KEYS[1] = the day's hash; ARGV = reserved to release, actual tokens used, ttl seconds.
 _SETTLE = """
-local reserved = redis.call('HINCRBY', KEYS[1], 'reserved', -tonumber(ARGV[1]))
+local reserved = redis.call('HINCRBY', KEYS[1], 'reserved', 0 - tonumber(ARGV[1]))  -- never -0
 if reserved < 0 then redis.call('HSET', KEYS[1], 'reserved', 0) end
 local used = redis.call('HINCRBY', KEYS[1], 'used', tonumber(ARGV[2]))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
@@ -149,4 +145,3 @@ class RedisTokenLedger:
             if used is not None or reserved is not None:
                 result[tenant_id] = (int(used or 0), int(reserved or 0))
         return result
-

@@ -14,9 +14,10 @@ from botocore.exceptions import ClientError
 class S3MediaStore:
     """Keys are object keys in one bucket; usage sums a prefix with paginated list_objects_v2."""
 
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(self, client: Any, bucket: str, *, page_size: int = 1000) -> None:
         self._client = client
         self._bucket = bucket
+        self._page_size = page_size  # list_objects_v2 returns at most 1000 keys a page
 
     @classmethod
     def from_settings(
@@ -95,7 +96,10 @@ class S3MediaStore:
         def total() -> tuple[int, int]:
             size = count = 0
             paginator = self._client.get_paginator("list_objects_v2")
-            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            pages = paginator.paginate(
+                Bucket=self._bucket, Prefix=prefix, PaginationConfig={"PageSize": self._page_size}
+            )
+            for page in pages:
                 for item in page.get("Contents", []):
                     size += int(item["Size"])
                     count += 1

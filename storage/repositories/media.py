@@ -91,7 +91,7 @@ class SqlMediaRepository:
 
     async def record_post_media(
         self, tenant_id: int, post_id: int, version: int, plans: Sequence[MediaPlan]
-    ) -> None:
+    ) -> list[MediaPlan]:
         """Record a post's media for a tenant; unchanged ones keep their state, changed ones restart."""
         existing = {
             row.position: row
@@ -102,11 +102,13 @@ class SqlMediaRepository:
             )
         }
         now = utcnow()
+        recorded = []
         for plan in plans:
             row = existing.pop(plan.position, None)
             if row is not None and row.source == plan.source and row.kind == plan.kind:
                 row.post_version = version
                 continue
+            recorded.append(plan)
             if row is None:
                 row = MediaObjectRow(
                     tenant_id=tenant_id, post_id=post_id, position=plan.position, created_at=now
@@ -126,12 +128,19 @@ class SqlMediaRepository:
         for row in existing.values():  # the post lost media in an edit
             await self._session.delete(row)
         await self._session.flush()
+        return recorded
 
-    async def pending_downloads(self, limit: int, max_attempts: int) -> list[MediaObject]:
-        """Media waiting to be downloaded, oldest first."""
+    async def pending_downloads(
+        self, limit: int, max_attempts: int, after_id: int = 0
+    ) -> list[MediaObject]:
+        """Media waiting to be downloaded, by id after `after_id`."""
         rows = await self._session.scalars(
             select(MediaObjectRow)
-            .where(MediaObjectRow.status == _PENDING, MediaObjectRow.attempts < max_attempts)
+            .where(
+                MediaObjectRow.status == _PENDING,
+                MediaObjectRow.attempts < max_attempts,
+                MediaObjectRow.id > after_id,
+            )
             .order_by(MediaObjectRow.id)
             .limit(limit)
         )
@@ -164,7 +173,10 @@ class SqlMediaRepository:
     async def mark_skipped(self, object_id: int, reason: SkipReason, detail: str = "") -> None:
         """The medium will not be stored, for a recorded reason."""
         await self._set(
-            object_id, status=MediaStatus.SKIPPED.value, skip_reason=reason.value, error=detail[:500] or None
+            object_id,
+            status=MediaStatus.SKIPPED.value,
+            skip_reason=reason.value,
+            error=detail[:500] or None,
         )
 
     async def mark_fetch_failed(self, object_id: int, error: str, *, final: bool) -> None:
@@ -204,7 +216,9 @@ class SqlMediaRepository:
             .where(
                 MediaObjectRow.status == _STORED,
                 MediaObjectRow.vision_status == _PENDING,
-                or_(MediaObjectRow.vision_retry_at.is_(None), MediaObjectRow.vision_retry_at <= now),
+                or_(
+                    MediaObjectRow.vision_retry_at.is_(None), MediaObjectRow.vision_retry_at <= now
+                ),
                 ~exists().where(
                     waiting.tenant_id == MediaObjectRow.tenant_id,
                     waiting.post_id == MediaObjectRow.post_id,
@@ -301,7 +315,9 @@ class SqlMediaRepository:
         row = await self._result_row(post_id, image_hash)
         now = utcnow()
         if row is None:
-            row = VisionResultRow(post_id=post_id, image_hash=image_hash, attempts=0, created_at=now)
+            row = VisionResultRow(
+                post_id=post_id, image_hash=image_hash, attempts=0, created_at=now
+            )
             self._session.add(row)
         row.tenant_id = tenant_id
         row.image_count = image_count
