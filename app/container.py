@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.index.embeddings import build_embedder
 
 from app.metrics import PrometheusMetrics
+from app.questions import build_question_service
 from app.quotas import QuotaServices, build_quota_services
 from app.settings import Settings
+from app.trends import TrendServices, build_trend_services
 from core.indexing import BackgroundIndexer, Indexer
 from core.ingest import ChannelPostIngestor, ExportImporter
 from core.polling import ChannelPoller
 from core.ports import PostIndex
 from core.quotas import BudgetGate
+from core.rag.service import QuestionService
 from core.subscriptions import SubscriptionService
 from storage.db import create_engine, create_session_factory
 from storage.index.sparse import SparseEncoder
@@ -64,6 +67,8 @@ class Container:
     ingestor: ChannelPostIngestor
     importer: ExportImporter
     quota: QuotaServices
+    trends: TrendServices
+    questions: QuestionService
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -86,6 +91,8 @@ class Container:
             "indexer": self.indexer,
             "budget_gate": self.quota.gate,
             "quota_report": self.quota.report,
+            "trend_service": self.trends.service,
+            "question_service": self.questions,
             **self.extras,
         }
 
@@ -93,6 +100,8 @@ class Container:
         """Stop background work and release files and connections."""
         await self.background_indexer.stop()
         await self.quota.close()
+        await self.trends.close()
+        await self.questions.close()
         await self.source.close()
         await self.index.close()
         await self.engine.dispose()
@@ -115,7 +124,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         jitter=timedelta(seconds=settings.poll_jitter_seconds),
         max_posts=settings.backfill_posts,
     )
-    quota = build_quota_services(settings, engine, uow_factory, index, reindex=background.kick)
+    quota = build_quota_services(
+        settings, engine, uow_factory, index, reindex=lambda ids: background.kick(*ids)
+    )
     return Container(
         settings=settings,
         engine=engine,
@@ -135,4 +146,8 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         ingestor=ChannelPostIngestor(uow_factory, background),
         importer=ExportImporter(uow_factory),
         quota=quota,
+        trends=build_trend_services(settings, uow_factory),
+        questions=build_question_service(
+            settings, uow_factory, index, gate=quota.gate, metrics=quota.metrics
+        ),
     )

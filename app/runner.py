@@ -12,6 +12,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from app.container import Container, build_container
+from app.metrics import MetricsServer, RateLimitCounter
 from app.settings import Settings
 from bot.app import create_bot, create_dispatcher, set_commands
 from jobs.registry import JobContext
@@ -36,6 +37,11 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
         stack.push_async_callback(bot.session.close)
         container.background_indexer.start()
         container.background_indexer.kick(*await _tenants_with_pending(container))
+        bot.session.middleware(RateLimitCounter(container.metrics))
+        if settings.metrics_port is not None:
+            metrics_server = MetricsServer(container.metrics, port=settings.metrics_port)
+            await metrics_server.start()
+            stack.push_async_callback(metrics_server.stop)
         if with_jobs:
             scheduler = build_scheduler(JobContext(container, bot))
             scheduler.start()

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0)
     vision_model: str | None = None
 
+    # Questions
+    answer_sources: int = Field(default=5, ge=1, le=10)
+    llm_max_answer_tokens: int = Field(default=800, ge=50)
+    question_rate_limit: int = Field(default=5, ge=1)
+    question_rate_window_seconds: float = Field(default=60.0, gt=0)
+
     # Quotas (0 = unlimited; per-tenant overrides through `tgassist quota set`)
     quota_daily_tokens: int = Field(default=200_000, ge=0)
     quota_storage_bytes: int = Field(default=1024**3, ge=0)
@@ -72,6 +78,19 @@ class Settings(BaseSettings):
     vision_batch_size: int = Field(default=20, ge=1)
     vision_max_retries: int = Field(default=2, ge=0)
     vision_tokens_per_image: int = Field(default=1000, ge=1)
+
+    # Trends and alerts
+    trends_interval_minutes: float = Field(default=15.0, ge=0)
+    trends_window_hours: float = Field(default=6.0, gt=0)
+    trends_baseline_days: float = Field(default=7.0, gt=0)
+    trends_min_channels: int = Field(default=3, ge=1)
+    trends_min_z: float = Field(default=3.0, gt=0)
+    alerts_min_score: float = Field(default=5.0, ge=0)
+    alerts_interest_weight: float = Field(default=0.5, ge=0, le=1)
+    alerts_max_per_run: int = Field(default=3, ge=1)
+    alerts_rate_per_second: float = Field(default=29.0, gt=0, le=30)
+    alerts_group_per_minute: float = Field(default=20.0, gt=0, le=20)
+    alerts_delivery_interval_seconds: float = Field(default=30.0, ge=0)
 
     # Operations
     log_format: Literal["auto", "json", "console"] = "auto"

@@ -12,7 +12,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 
 from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMiddleware
-from bot.routers import channel_posts, errors, start, subscriptions
+from bot.routers import channel_posts, errors, questions, quota, start, subscriptions, trends
 from core.ports import UnitOfWorkFactory
 
 COMMANDS = {
@@ -23,6 +23,8 @@ COMMANDS = {
         BotCommand(command="unsubscribe", description="Stop following a channel"),
         BotCommand(command="channels", description="Channels this chat follows"),
         BotCommand(command="ask", description="Ask about the channels' posts"),
+        BotCommand(command="trends", description="Stories several channels cover now"),
+        BotCommand(command="alerts", description="Trend alerts: /alerts on|off"),
     ],
     "ru": [
         BotCommand(command="start", description="Что умеет бот"),
@@ -31,6 +33,8 @@ COMMANDS = {
         BotCommand(command="unsubscribe", description="Отписаться от канала"),
         BotCommand(command="channels", description="Каналы этого чата"),
         BotCommand(command="ask", description="Спросить по постам каналов"),
+        BotCommand(command="trends", description="О чём пишут сразу несколько каналов"),
+        BotCommand(command="alerts", description="Оповещения о трендах: /alerts on|off"),
     ],
 }
 
@@ -56,7 +60,11 @@ def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispat
         start.router,
         subscriptions.router,
         channel_posts.router,
+        quota.router,
+        trends.router,
     ]
+    # Last: plain text is a question only when no other router wants it.
+    feature_routers.append(questions.router)
     for router in feature_routers:
         _detach(router)
     dispatcher.include_routers(*feature_routers)

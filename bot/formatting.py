@@ -94,3 +94,17 @@ def _open_tags(fragment: str) -> list[tuple[str, str]]:
         else:
             stack.append((name, match.group(0)))
     return stack
+
+
+_ANCHOR = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
+_CITATION_LABEL = re.compile(r"\[?\d+\]?")
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of our HTML for terminals: links become `label (url)`, citations stay `[n]`."""
+
+    def anchor(match: re.Match[str]) -> str:
+        url, label = match.group(1), match.group(2)  # both unescaped once, below
+        return label if _CITATION_LABEL.fullmatch(label) else f"{label} ({url})"
+
+    return html.unescape(_TAG.sub("", _ANCHOR.sub(anchor, fragment)))

@@ -39,7 +39,68 @@ TEXTS: dict[str, dict[str, str]] = {
         "channel_line": "• {link} — {posts} posts, last {last}",
         "admins_only": "⛔ Only group administrators can change this chat's channels.",
         "error": "😔 Sorry, something went wrong on my side. Please try again in a moment.",
+        "quota_refused": "⛔ This command is not available.",
+        "quota_usage": "Send it like this: <code>/quota</code> for every chat or <code>/quota CHAT_ID</code> for one.",
+        "quota_unknown_chat": "ℹ️ I have never met chat <code>{chat}</code>.",
+        "quota_empty": "No chats yet.",
+        "quota_header": "<b>Quotas of {count} chat(s)</b> · daily limits reset at {resets}",
+        "quota_legend": "⚠ = at or over a limit · storage as measured {measured} · details: /quota CHAT_ID",
+        "quota_detail": (
+            "<b>Quota of chat</b> <code>{chat}</code> {title}\n"
+            "Channels: {channels}\n"
+            "Posts: {posts} · vectors: {vectors}\n"
+            "Storage: {storage}\n"
+            "{storage_lines}\n"
+            "LLM tokens today: {tokens}\n"
+            "Questions today: {questions}\n"
+            "Daily limits reset at {resets}; storage measured {measured}.\n"
+            "{reached}"
+        ),
+        "quota_reached": "⚠ At or over: {limits}",
+        "quota_ok": "✅ Within every limit.",
+        "quota_never": "never",
+        "quota_unlimited": "unlimited",
+        "quota_exhausted_tokens": "⚠️ This chat has used its daily AI budget ({limit} tokens); it resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
+        "quota_exhausted_questions": "⚠️ This chat has asked its {limit} questions for today; the limit resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
+        "trend_alert": (
+            "📈 <b>Trending: {label}</b>\n{headline}\n\n"
+            "<i>Why: {mentions} posts from {channels} channels in the last {hours} h; "
+            "usually about {baseline}.</i>\n{posts}"
+        ),
+        "trend_post_line": "• {link} — {snippet}",
+        "trend_mute_button": "🔕 Mute this trend",
+        "trend_alerts_off_button": "🚫 Alerts off",
+        "trends_header": "<b>Trending now in this chat's channels</b>",
+        "trends_item": "{number}. <b>{label}</b> — {mentions} posts, {channels} channels (usually ~{baseline})\n{headline}\n{posts}",
+        "trends_none": "Nothing is trending in this chat's channels right now. I check every {minutes} minutes.",
+        "alerts_usage": "Send <code>/alerts on</code> or <code>/alerts off</code>.",
+        "alerts_state_on": "🔔 Trend alerts are <b>on</b> in this chat. /alerts off to stop them.",
+        "alerts_state_off": "🔕 Trend alerts are <b>off</b> in this chat. /alerts on to get them.",
+        "alerts_turned_on": "🔔 Trend alerts are on: I'll write when several channels suddenly cover the same story.",
+        "alerts_turned_off": "🔕 Trend alerts are off. /alerts on brings them back.",
+        "alerts_admins_only": "⛔ Only group administrators can change this chat's alerts.",
+        "trend_muted": "🔕 Muted: {label}",
+        "trend_gone": "That trend is no longer stored.",
         "cancelled": "Cancelled.",
+        "ask_usage": (
+            "Ask like this: <code>/ask what did the channels say about the outage?</code>\n"
+            "Narrow it down with a channel and a period first: "
+            "<code>/ask @channel 7d question</code> (periods: 24h, 7d, 2w)."
+        ),
+        "ask_no_channels": "This chat follows no channels yet, so there is nothing to answer from. Start with /subscribe @channel",
+        "ask_not_indexed": "⏳ I haven't finished indexing this chat's posts yet, so I can't answer from them right now. Channels followed: {channels}.",
+        "ask_not_indexed_pending": "Posts waiting to be indexed: {pending}.",
+        "ask_not_indexed_retry": "Please ask again in a few minutes.",
+        "ask_unknown_channel": "ℹ️ This chat does not follow @{name}. /channels lists the channels it follows.",
+        "ask_failed": "😔 Sorry, I couldn't search the posts just now. Please try again in a minute.",
+        "ask_nothing_found": "🤷 I found nothing about that in this chat's channels. Try other words.",
+        "ask_nothing_found_filtered": "🤷 I found nothing about that in the channels and period you chose. Try a wider period or other words.",
+        "ask_extractive_header": "📰 <b>The most relevant passages of the posts:</b>",
+        "ask_llm_failed": "⚠️ The AI model did not respond, so here are the most relevant passages of the posts instead:",
+        "ask_sources": "<b>Sources</b>",
+        "ask_also": "also {links}",
+        "ask_no_text": "(post without text)",
+        "ask_throttled": "🐢 You're asking a little fast. Please wait {seconds} s and ask again.",
     },
     "ru": {
         "start": (
@@ -75,7 +136,68 @@ TEXTS: dict[str, dict[str, str]] = {
         "channel_line": "• {link} — постов: {posts}, последний {last}",
         "admins_only": "⛔ Менять каналы этого чата могут только администраторы группы.",
         "error": "😔 Извините, что-то пошло не так. Попробуйте ещё раз чуть позже.",
+        "quota_refused": "⛔ Эта команда недоступна.",
+        "quota_usage": "Отправьте так: <code>/quota</code> — все чаты, <code>/quota CHAT_ID</code> — один чат.",
+        "quota_unknown_chat": "ℹ️ Чат <code>{chat}</code> мне не встречался.",
+        "quota_empty": "Чатов пока нет.",
+        "quota_header": "<b>Квоты чатов: {count}</b> · дневные лимиты обнуляются в {resets}",
+        "quota_legend": "⚠ = лимит достигнут или превышен · объём посчитан {measured} · подробно: /quota CHAT_ID",
+        "quota_detail": (
+            "<b>Квота чата</b> <code>{chat}</code> {title}\n"
+            "Каналы: {channels}\n"
+            "Посты: {posts} · векторы: {vectors}\n"
+            "Хранилище: {storage}\n"
+            "{storage_lines}\n"
+            "Токены LLM сегодня: {tokens}\n"
+            "Вопросы сегодня: {questions}\n"
+            "Дневные лимиты обнуляются в {resets}; объём посчитан {measured}.\n"
+            "{reached}"
+        ),
+        "quota_reached": "⚠ Достигнуто: {limits}",
+        "quota_ok": "✅ Все лимиты соблюдены.",
+        "quota_never": "ещё не считался",
+        "quota_unlimited": "без лимита",
+        "quota_exhausted_tokens": "⚠️ Дневной бюджет ИИ этого чата ({limit} токенов) израсходован; он обновится в {resets}. Пока — самые подходящие фрагменты постов:",
+        "quota_exhausted_questions": "⚠️ Этот чат уже задал {limit} вопросов за сегодня; лимит обновится в {resets}. Пока — самые подходящие фрагменты постов:",
+        "trend_alert": (
+            "📈 <b>В тренде: {label}</b>\n{headline}\n\n"
+            "<i>Почему: {mentions} постов в {channels} каналах за последние {hours} ч; "
+            "обычно около {baseline}.</i>\n{posts}"
+        ),
+        "trend_post_line": "• {link} — {snippet}",
+        "trend_mute_button": "🔕 Не показывать этот тренд",
+        "trend_alerts_off_button": "🚫 Выключить оповещения",
+        "trends_header": "<b>Сейчас в тренде в каналах этого чата</b>",
+        "trends_item": "{number}. <b>{label}</b> — постов: {mentions}, каналов: {channels} (обычно ~{baseline})\n{headline}\n{posts}",
+        "trends_none": "Сейчас в каналах этого чата ничего не в тренде. Я проверяю каждые {minutes} мин.",
+        "alerts_usage": "Отправьте <code>/alerts on</code> или <code>/alerts off</code>.",
+        "alerts_state_on": "🔔 Оповещения о трендах в этом чате <b>включены</b>. /alerts off — выключить.",
+        "alerts_state_off": "🔕 Оповещения о трендах в этом чате <b>выключены</b>. /alerts on — включить.",
+        "alerts_turned_on": "🔔 Оповещения включены: напишу, когда несколько каналов вдруг заговорят об одном и том же.",
+        "alerts_turned_off": "🔕 Оповещения о трендах выключены. /alerts on — включить снова.",
+        "alerts_admins_only": "⛔ Менять оповещения этого чата могут только администраторы группы.",
+        "trend_muted": "🔕 Больше не покажу: {label}",
+        "trend_gone": "Этого тренда больше нет.",
         "cancelled": "Отменено.",
+        "ask_usage": (
+            "Спросите так: <code>/ask что каналы писали о сбое?</code>\n"
+            "Можно сузить поиск каналом и периодом: "
+            "<code>/ask @channel 7d вопрос</code> (периоды: 24h, 7d, 2w)."
+        ),
+        "ask_no_channels": "Этот чат пока ни на что не подписан, отвечать не из чего. Начните с /subscribe @channel",
+        "ask_not_indexed": "⏳ Я ещё не закончил индексировать посты этого чата, поэтому пока не могу по ним ответить. Каналов в подписке: {channels}.",
+        "ask_not_indexed_pending": "Постов в очереди на индексацию: {pending}.",
+        "ask_not_indexed_retry": "Спросите ещё раз через несколько минут.",
+        "ask_unknown_channel": "ℹ️ Этот чат не подписан на @{name}. Список каналов — /channels.",
+        "ask_failed": "😔 Извините, сейчас не получилось поискать по постам. Попробуйте через минуту.",
+        "ask_nothing_found": "🤷 Ничего об этом в каналах этого чата не нашлось. Попробуйте другие слова.",
+        "ask_nothing_found_filtered": "🤷 В выбранных каналах и за этот период ничего не нашлось. Попробуйте период шире или другие слова.",
+        "ask_extractive_header": "📰 <b>Самые подходящие фрагменты постов:</b>",
+        "ask_llm_failed": "⚠️ Модель ИИ не ответила, поэтому вот самые подходящие фрагменты постов:",
+        "ask_sources": "<b>Источники</b>",
+        "ask_also": "также {links}",
+        "ask_no_text": "(пост без текста)",
+        "ask_throttled": "🐢 Вы спрашиваете слишком часто. Подождите {seconds} с и спросите снова.",
     },
 }
 

@@ -17,6 +17,8 @@ from core.models import (
     Tenant,
 )
 from core.quota_ports import MediaRepository, QuotaRepository
+from core.rag.ports import QuestionRepository
+from core.trends.ports import TrendAlertRepository, TrendRepository
 
 
 def collection_name(tenant_id: int) -> str:
@@ -237,6 +239,9 @@ class UnitOfWork(Protocol):
     posts: PostRepository
     quotas: QuotaRepository
     media: MediaRepository
+    trends: TrendRepository
+    trend_alerts: TrendAlertRepository
+    questions: QuestionRepository
 
     async def commit(self) -> None: ...
 

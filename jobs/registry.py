@@ -73,3 +73,4 @@ register(Job("index-pending", index_pending, lambda s: 300.0, "index posts the i
 
 # Feature modules register their jobs on import (kept last: they import this module).
 from jobs import quotas  # noqa: E402, F401
+from jobs import trends  # noqa: E402, F401

@@ -2,6 +2,16 @@
 
 from types import ModuleType
 
-from app.commands import channels, importing, migrate, serve
+from app.commands import ask, channels, importing, jobs, migrate, quota, search, serve, trends
 
-COMMAND_MODULES: list[ModuleType] = [serve, migrate, importing, channels]
+COMMAND_MODULES: list[ModuleType] = [
+    serve,
+    migrate,
+    importing,
+    channels,
+    ask,
+    search,
+    quota,
+    trends,
+    jobs,
+]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -92,6 +93,7 @@ class TrendDetector:
         self.params = params or TrendParams()
         self.extractor = extractor or TermExtractor()
         self._terms_cache: dict[tuple[int, int], frozenset[str]] = {}
+        self._lock = threading.Lock()  # runs happen in worker threads; the cache is shared
 
     def detect(
         self,
@@ -100,6 +102,10 @@ class TrendDetector:
         previous: Sequence[PreviousTrend] = (),
     ) -> list[Trend]:
         """Trends as of `as_of` over the posts before it, best first."""
+        with self._lock:
+            return carry_identity(self._detect(posts, as_of), previous)
+
+    def _detect(self, posts: Sequence[TrendPost], as_of: datetime) -> list[Trend]:
         params = self.params
         window_start = as_of - params.window
         start = window_start - params.baseline
@@ -136,7 +142,7 @@ class TrendDetector:
             (trend for trend in found if trend is not None),
             key=lambda trend: (-trend.score, trend.first_seen),
         )
-        return carry_identity(trends[: params.max_trends], previous)
+        return trends[: params.max_trends]
 
     # --- terms --------------------------------------------------------------------------------
 

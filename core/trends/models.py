@@ -98,7 +98,8 @@ class StoredTrend:
     id: int
     tenant_id: int
     trend: Trend
-    last_seen: datetime
+    last_seen: datetime  # the latest run that found it
+    detected_at: datetime  # the first run that found it
 
 
 @dataclass(frozen=True, slots=True)

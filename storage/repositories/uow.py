@@ -10,8 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.repositories.channels import SqlChannelRepository
 from storage.repositories.media import SqlMediaRepository
 from storage.repositories.posts import SqlPostRepository
+from storage.repositories.questions import SqlQuestionRepository
 from storage.repositories.quotas import SqlQuotaRepository
 from storage.repositories.tenants import SqlTenantRepository, SqlUserRepository
+from storage.repositories.trend_alerts import SqlTrendAlertRepository
+from storage.repositories.trends import SqlTrendRepository
 
 
 class SqlUnitOfWork:
@@ -25,6 +28,9 @@ class SqlUnitOfWork:
         self.posts = SqlPostRepository(session)
         self.quotas = SqlQuotaRepository(session)
         self.media = SqlMediaRepository(session)
+        self.trends = SqlTrendRepository(session)
+        self.trend_alerts = SqlTrendAlertRepository(session)
+        self.questions = SqlQuestionRepository(session)
 
     async def commit(self) -> None:
         """Commit the transaction."""

@@ -1,0 +1,79 @@
+"""`tgassist trends --chat CHAT_ID [--as-of ISO-8601] [--json]`: a chat's trends, best first."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from typing import Any
+
+from app.commands.common import load_settings, opened_container, print_json, run_async
+from core.trends.models import Trend
+
+
+def _moment(value: str) -> datetime:
+    """An ISO-8601 moment; without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO-8601 date or time: {value!r} (e.g. 2024-12-03T18:00:00Z)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add trends."""
+    parser = subparsers.add_parser(
+        "trends", help="detect a chat's trends now (or as of a moment); stores nothing"
+    )
+    parser.add_argument("--chat", type=int, required=True, help="chat id")
+    parser.add_argument(
+        "--as-of",
+        type=_moment,
+        default=None,
+        metavar="ISO-8601",
+        help="detect as of this moment over the posts before it (default: now)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=handle)
+
+
+def trend_json(trend: Trend) -> dict[str, Any]:
+    """One trend in the documented JSON shape."""
+    return {
+        "trend_key": trend.trend_key,
+        "label": trend.label,
+        "terms": list(trend.terms),
+        "score": trend.score,
+        "mentions": trend.mentions,
+        "baseline": trend.baseline,
+        "channels": list(trend.channels),
+        "posts": [{"url": post.url, "date": post.date.isoformat()} for post in trend.posts],
+        "headline": trend.headline,
+        "first_seen": trend.first_seen.isoformat(),
+    }
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run detection for the chat and print its trends, best first."""
+    settings = load_settings(quiet=True)
+
+    async def work() -> int:
+        async with opened_container(settings) as container:
+            trends = await container.trends.service.detect_for_chat(args.chat, args.as_of)
+        if args.json:
+            print_json({"trends": [trend_json(trend) for trend in trends]})
+        elif not trends:
+            print(f"nothing is trending for chat {args.chat}")
+        else:
+            for number, trend in enumerate(trends, start=1):
+                print(
+                    f"{number}. {trend.label}  [score {trend.score:g}, {trend.mentions} posts "
+                    f"in {len(trend.channel_ids)} channels, usually ~{trend.baseline:g}]"
+                )
+                print(f"   {trend.headline}")
+                for post in trend.posts[:5]:
+                    print(f"   {post.date:%Y-%m-%d %H:%M} {post.channel_name}  {post.url}")
+        return 0
+
+    return int(run_async(work))

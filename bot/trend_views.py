@@ -1,0 +1,95 @@
+"""How trends look in Telegram: the alert message, its buttons, and the /trends list."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.formatting import escape, link
+from bot.texts import t
+from core.trends.models import Trend, TrendPostRef
+
+ALERT_POSTS = 5  # representative posts shown in an alert
+LIST_POSTS = 3  # ...and per trend in /trends
+
+
+class TrendMuteCallback(CallbackData, prefix="trmute"):
+    """The alert's "mute this trend" button."""
+
+    key: str
+
+
+class AlertsOffCallback(CallbackData, prefix="troff"):
+    """The alert's "alerts off" button."""
+
+
+def representative(trend: Trend, limit: int) -> list[TrendPostRef]:
+    """Up to `limit` posts, one per channel first (earliest), then the rest by date."""
+    first_of_channel: dict[int, TrendPostRef] = {}
+    for post in trend.posts:
+        first_of_channel.setdefault(post.channel_id, post)
+    chosen = list(first_of_channel.values())[:limit]
+    if len(chosen) < limit:
+        taken = {post.post_id for post in chosen}
+        chosen += [post for post in trend.posts if post.post_id not in taken][
+            : limit - len(chosen)
+        ]
+    return sorted(chosen, key=lambda post: post.date)
+
+
+def _post_lines(lang: str, posts: list[TrendPostRef]) -> str:
+    lines = []
+    for post in posts:
+        name = link(post.url, post.channel_name) if post.url else escape(post.channel_name)
+        lines.append(t(lang, "trend_post_line", link=name, snippet=escape(post.snippet)))
+    return "\n".join(lines)
+
+
+def _baseline(value: float) -> str:
+    return "0" if value < 0.05 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def alert_text(lang: str, trend: Trend, window_hours: float) -> str:
+    """The alert: label, headline, why it is a trend, representative posts as links."""
+    return t(
+        lang,
+        "trend_alert",
+        label=escape(trend.label),
+        headline=escape(trend.headline),
+        mentions=trend.mentions,
+        channels=len(trend.channel_ids),
+        hours=f"{window_hours:g}",
+        baseline=_baseline(trend.baseline),
+        posts=_post_lines(lang, representative(trend, ALERT_POSTS)),
+    )
+
+
+def alert_keyboard(lang: str, trend: Trend) -> InlineKeyboardMarkup:
+    """Mute this trend / alerts off."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t(lang, "trend_mute_button"), callback_data=TrendMuteCallback(key=trend.trend_key)
+    )
+    builder.button(text=t(lang, "trend_alerts_off_button"), callback_data=AlertsOffCallback())
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def trends_list(lang: str, trends: list[Trend]) -> str:
+    """The /trends reply: every current trend with its best links."""
+    items = [
+        t(
+            lang,
+            "trends_item",
+            number=number,
+            label=escape(trend.label),
+            mentions=trend.mentions,
+            channels=len(trend.channel_ids),
+            baseline=_baseline(trend.baseline),
+            headline=escape(trend.headline),
+            posts=_post_lines(lang, representative(trend, LIST_POSTS)),
+        )
+        for number, trend in enumerate(trends, start=1)
+    ]
+    return "\n\n".join([t(lang, "trends_header"), *items])

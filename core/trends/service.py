@@ -1,0 +1,184 @@
+"""Running detection per tenant, storing trends, and queueing one alert per chat and trend."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from core.errors import CoreError
+from core.models import Tenant
+from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.trends.detector import TrendDetector, carry_identity
+from core.trends.interests import NeutralInterestScorer
+from core.trends.models import RefreshReport, StoredTrend, Trend
+from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert
+
+log = structlog.get_logger(__name__)
+
+
+class UnknownChat(CoreError):
+    """The chat has never talked to the bot (no tenant)."""
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    """Which trends become alerts."""
+
+    min_score: float = 5.0  # after the interest adjustment
+    interest_weight: float = 0.5  # score x (1 + weight x affinity), affinity in -1..1
+    max_per_run: int = 3  # per chat: the best new ones; the rest wait for the next run
+    mute_memory: timedelta = timedelta(days=7)
+
+
+class TrendService:
+    """Detects trends for every tenant, stores them and writes alerts into the outbox."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        detector: TrendDetector,
+        *,
+        policy: AlertPolicy | None = None,
+        interests: InterestScorer | None = None,
+        identity_memory: timedelta = timedelta(hours=24),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self.detector = detector
+        self.policy = policy or AlertPolicy()
+        self.interests: InterestScorer = interests or NeutralInterestScorer()
+        self._identity_memory = identity_memory
+        self._clock = clock
+
+    @property
+    def freshness(self) -> timedelta:
+        """How old a run may be for its trends to count as current."""
+        return self.detector.params.window
+
+    def _lookback(self, as_of: datetime) -> datetime:
+        params = self.detector.params
+        return as_of - params.window - params.baseline
+
+    async def refresh(self, now: datetime | None = None) -> RefreshReport:
+        """Detect, store and queue alerts for every tenant; one tenant's failure spares others."""
+        now = now or self._clock()
+        report = RefreshReport()
+        async with self._uow_factory() as uow:
+            targets = await uow.trends.targets(self.detector.params.min_channels)
+        # Tenants following the same channels share one detection.
+        detected: dict[frozenset[int], list[Trend]] = {}
+        for target in targets:
+            try:
+                await self._refresh_target(target, now, detected, report)
+            except Exception:
+                report.errors += 1
+                log.exception("trends_refresh_failed", tenant_id=target.tenant.id)
+        return report
+
+    async def _refresh_target(
+        self,
+        target: DetectionTarget,
+        now: datetime,
+        detected: dict[frozenset[int], list[Trend]],
+        report: RefreshReport,
+    ) -> None:
+        tenant = target.tenant
+        async with self._uow_factory() as uow:
+            if target.channel_ids not in detected:
+                posts = await uow.trends.posts_between(tenant.id, self._lookback(now), now)
+                detected[target.channel_ids] = await asyncio.to_thread(
+                    self.detector.detect, posts, now
+                )
+            previous = await uow.trends.previous(tenant.id, now - self._identity_memory)
+            known = {item.trend_key for item in previous}
+            trends = carry_identity(detected[target.channel_ids], previous)
+            stored = await uow.trends.save_run(tenant.id, now, trends)
+            queued = await self._queue_alerts(uow, tenant, stored, now)
+            await uow.commit()
+        report.tenants += 1
+        report.trends += len(trends)
+        report.new_trends += sum(1 for trend in trends if trend.trend_key not in known)
+        report.alerts_queued += queued
+        log.info("trends_refreshed", tenant_id=tenant.id, trends=len(trends), alerts=queued)
+
+    async def _queue_alerts(
+        self, uow: UnitOfWork, tenant: Tenant, stored: list[StoredTrend], now: datetime
+    ) -> int:
+        """Pending alerts for the chat's best trends it has not been alerted about."""
+        if not tenant.alerts_enabled or not stored:
+            return 0
+        policy = self.policy
+        mutes = await uow.trends.mutes(tenant.id, now - policy.mute_memory)
+        alerted = await uow.trend_alerts.known_keys(
+            tenant.chat_id, [item.trend.trend_key for item in stored]
+        )
+        chosen: list[tuple[float, StoredTrend]] = []
+        for item in stored:
+            if item.trend.trend_key in alerted or is_muted(item.trend, mutes):
+                continue
+            affinity = await self.interests.affinity(tenant, item.trend)
+            adjusted = item.trend.score * (1 + policy.interest_weight * affinity)
+            if adjusted >= policy.min_score:
+                chosen.append((adjusted, item))
+        chosen.sort(key=lambda pair: -pair[0])
+        alerts = [
+            NewAlert(tenant.id, tenant.chat_id, item.trend.trend_key, item.id, round(score, 2))
+            for score, item in chosen[: policy.max_per_run]
+        ]
+        return await uow.trend_alerts.enqueue(alerts, now) if alerts else 0
+
+    async def detect_for_chat(self, chat_id: int, as_of: datetime | None = None) -> list[Trend]:
+        """Detection as of a moment over the chat's posts before it; stores nothing."""
+        as_of = as_of or self._clock()
+        async with self._uow_factory() as uow:
+            tenant = await uow.tenants.by_chat_id(chat_id)
+            if tenant is None:
+                raise UnknownChat(f"chat {chat_id} is not known to the bot")
+            posts = await uow.trends.posts_between(tenant.id, self._lookback(as_of), as_of)
+            previous = [
+                item
+                for item in await uow.trends.previous(tenant.id, as_of - self._identity_memory)
+                if item.last_seen <= as_of
+            ]
+        return await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
+
+    async def current(self, uow: UnitOfWork, tenant: Tenant) -> list[Trend]:
+        """The chat's trends from the latest run (if recent), muted ones left out, best first."""
+        now = self._clock()
+        stored = await uow.trends.current(tenant.id, now - self.freshness)
+        mutes = await uow.trends.mutes(tenant.id, now - self.policy.mute_memory)
+        return [item.trend for item in stored if not is_muted(item.trend, mutes)]
+
+    async def mute(
+        self, uow: UnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None
+    ) -> Trend | None:
+        """Mute one of the chat's trends; None when there is no such trend."""
+        stored = await uow.trends.by_key(tenant.id, trend_key)
+        if stored is None:
+            return None
+        await uow.trends.mute(tenant.id, trend_key, stored.trend.stems[:3], user_id)
+        await uow.commit()
+        return stored.trend
+
+    async def set_alerts(self, uow: UnitOfWork, tenant: Tenant, enabled: bool) -> None:
+        """Turn the chat's trend alerts on or off."""
+        await uow.tenants.set_alerts(tenant.id, enabled)
+        await uow.commit()
+
+
+def is_muted(trend: Trend, mutes: list[Mute]) -> bool:
+    """Muted by key, or a later trend sharing two of a muted trend's top three terms."""
+    top = set(trend.stems[:3])
+    for mute in mutes:
+        if mute.trend_key == trend.trend_key or len(top & set(mute.stems[:3])) >= 2:
+            return True
+    return False

@@ -1,0 +1,147 @@
+"""Trend detection on synthetic channel streams (pure core, injected time)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.trends.detector import TrendDetector
+from core.trends.models import PreviousTrend, TrendParams
+from core.trends.text import TermExtractor
+from tests.trend_streams import FOOTERS, NOW, QUAKE, Stream, every_quarter_hour
+
+
+def _footer_stems() -> set[str]:
+    extractor = TermExtractor()
+    return set().union(*(extractor.terms(footer) for footer in FOOTERS))
+
+
+@pytest.fixture
+def stream() -> Stream:
+    """Eight days of steady news from six channels, each post signed with its footer."""
+    made = Stream(channels=6, seed=11)
+    made.steady()
+    return made
+
+
+def test_steady_news_and_footers_never_trend(stream: Stream) -> None:
+    """Everyday topics and every channel's footer carry no burst: nothing trends."""
+    detector = TrendDetector()
+    for moment in (NOW - timedelta(days=1), NOW - timedelta(hours=7), NOW):
+        assert detector.detect(stream.sorted(), moment) == []
+
+
+def test_busier_day_of_footers_does_not_trend(stream: Stream) -> None:
+    """Channels posting five times as often as usual do not make their footers a trend."""
+    stream.steady(days=5 / 24, every_hours=0.3)
+    trends = TrendDetector().detect(stream.sorted(), NOW)
+    footer_stems = _footer_stems()
+    assert all(not footer_stems & set(trend.stems) for trend in trends)
+    assert trends == []
+
+
+def test_burst_across_channels_is_found(stream: Stream) -> None:
+    """One story told by four channels within hours is a trend, labelled by its terms."""
+    posts = stream.burst([1, 2, 3, 4], QUAKE, start=NOW - timedelta(hours=4))
+    [trend] = TrendDetector().detect(stream.sorted(), NOW)
+    assert {"землетрясен", "тбилис"} <= set(trend.stems[:4])
+    assert "Тбилиси" in trend.label and "землетрясение" in trend.label.lower()
+    assert trend.post_ids == {post.post_id for post in posts}
+    assert trend.channels == ["@channel1", "@channel2", "@channel3", "@channel4"]
+    assert trend.mentions == 4 and trend.baseline < 1
+    assert trend.headline in {text[:140] for text in QUAKE}
+    assert trend.first_seen == posts[0].date
+    assert not _footer_stems() & set(trend.stems)
+
+
+def test_burst_is_found_only_while_it_is_recent(stream: Stream) -> None:
+    """Before the burst nothing trends; a day later the story has become the baseline."""
+    stream.burst([1, 2, 3, 4, 5], QUAKE, start=NOW - timedelta(days=1, hours=4))
+    detector = TrendDetector()
+    assert detector.detect(stream.sorted(), NOW - timedelta(days=1, hours=5)) == []
+    assert len(detector.detect(stream.sorted(), NOW - timedelta(days=1))) == 1
+    assert detector.detect(stream.sorted(), NOW) == []
+
+
+def test_single_channel_burst_is_not_a_trend(stream: Stream) -> None:
+    """However loudly one channel repeats a story, one channel is not a trend."""
+    for number, moment in enumerate(every_quarter_hour(NOW - timedelta(hours=3), NOW)):
+        if moment < NOW:
+            stream.add(2, moment, QUAKE[number % len(QUAKE)])
+    assert TrendDetector().detect(stream.sorted(), NOW) == []
+
+
+def test_two_channels_are_below_the_minimum(stream: Stream) -> None:
+    """A story needs min_channels distinct channels (default 3)."""
+    stream.burst([1, 2, 1, 2, 1, 2], QUAKE, start=NOW - timedelta(hours=4))
+    assert TrendDetector().detect(stream.sorted(), NOW) == []
+    relaxed = TrendDetector(TrendParams(min_channels=2))
+    assert len(relaxed.detect(stream.sorted(), NOW)) == 1
+
+
+def test_reposts_within_a_channel_count_once(stream: Stream) -> None:
+    """A channel reposting the same text adds nothing: two channels stay two."""
+    for minutes in (30, 60, 90, 120, 150):
+        stream.add(1, NOW - timedelta(minutes=minutes), QUAKE[0])
+    stream.add(2, NOW - timedelta(minutes=20), QUAKE[1])
+    stream.add(3, NOW - timedelta(minutes=10), "Футбол матч сезон тренер команда")
+    assert TrendDetector().detect(stream.sorted(), NOW) == []
+
+
+def test_an_ad_campaign_in_several_channels_is_not_a_trend(stream: Stream) -> None:
+    """Paid posts (marked with Реклама/erid) bought in many channels at once are not news."""
+    ad = (
+        "Курсы программирования Пайтон со скидкой: первые уроки бесплатно, ментор и проекты\n\n"
+        "Реклама. ООО «Школа кода», ИНН 7700000000. Erid: 2VtzqwAbCdE"
+    )
+    stream.burst([1, 2, 3, 4, 5], [ad], start=NOW - timedelta(hours=4))
+    assert TrendDetector().detect(stream.sorted(), NOW) == []
+
+
+def test_two_stories_at_once_are_two_trends(stream: Stream) -> None:
+    """Different stories sharing no words become separate trends, strongest first."""
+    stream.burst([1, 2, 3, 4, 5], QUAKE, start=NOW - timedelta(hours=5))
+    eclipse = [
+        "Солнечное затмение увидели жители Камчатки, астрономы ведут трансляцию",
+        "Затмение над Камчаткой: астрономы показали редкие снимки короны",
+        "Камчатка наблюдала полное солнечное затмение, следующее через двадцать лет",
+        "Жители Камчатки сняли солнечное затмение на телефоны",
+    ]
+    stream.burst([3, 4, 5, 6], eclipse, start=NOW - timedelta(hours=2), spread=timedelta(hours=1))
+    first, second = TrendDetector().detect(stream.sorted(), NOW)
+    assert "тбилис" in first.stems and "камчатк" in second.stems
+    assert first.score > second.score
+    assert not first.post_ids & second.post_ids
+
+
+def test_identity_is_stable_across_consecutive_runs(stream: Stream) -> None:
+    """A continuing story keeps its key from run to run, every 15 minutes for hours."""
+    stream.burst([1, 2, 3, 4, 5], QUAKE, start=NOW - timedelta(hours=5), spread=timedelta(hours=8))
+    detector = TrendDetector()
+    previous: list[PreviousTrend] = []
+    keys = set()
+    for moment in every_quarter_hour(NOW - timedelta(hours=2), NOW + timedelta(hours=8)):
+        trends = detector.detect(stream.sorted(), moment, previous)
+        keys.update(trend.trend_key for trend in trends)
+        previous = [
+            PreviousTrend(t.trend_key, t.stems, t.post_ids, moment) for t in trends
+        ] or previous
+    assert len(keys) == 1
+
+
+def test_natural_key_does_not_depend_on_the_run_time(stream: Stream) -> None:
+    """Without any memory of earlier runs, two runs 15 minutes apart name the story the same."""
+    stream.burst([1, 2, 3, 4], QUAKE, start=NOW - timedelta(hours=4))
+    detector = TrendDetector()
+    [early] = detector.detect(stream.sorted(), NOW - timedelta(minutes=15) + timedelta(seconds=1))
+    [late] = detector.detect(stream.sorted(), NOW)
+    assert early.trend_key == late.trend_key
+
+
+def test_text_normalisation_drops_links_numbers_and_stop_words() -> None:
+    """URLs, @mentions, numbers and stop words never become terms; words are stemmed."""
+    terms = TermExtractor().terms(
+        "В 2024 году ЦБ повысил ставку до 21% https://example.com/news?id=5 @somechannel и т.д."
+    )
+    assert terms == {"цб", "повыс", "ставк"}
