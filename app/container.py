@@ -8,7 +8,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
-from storage.index.embeddings import build_embedder
 
 from app.metrics import PrometheusMetrics
 from app.questions import build_question_service
@@ -17,12 +16,14 @@ from app.settings import Settings
 from app.trends import TrendServices, build_trend_services
 from core.indexing import BackgroundIndexer, Indexer
 from core.ingest import ChannelPostIngestor, ExportImporter
+from core.locks import JobLocks
 from core.polling import ChannelPoller
 from core.ports import PostIndex
 from core.quotas import BudgetGate
 from core.rag.service import QuestionService
 from core.subscriptions import SubscriptionService
 from storage.db import create_engine, create_session_factory
+from storage.index.embeddings import build_embedder
 from storage.index.sparse import SparseEncoder
 from storage.repositories import UnitOfWorkFactory
 from storage.web_preview import WebPreviewSource
@@ -41,6 +42,7 @@ def build_index(settings: Settings) -> PostIndex:
     sparse = SparseEncoder()
     if settings.qdrant_url:
         from qdrant_client import AsyncQdrantClient
+
         from storage.index.server import QdrantServerIndex
 
         api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
@@ -69,6 +71,7 @@ class Container:
     quota: QuotaServices
     trends: TrendServices
     questions: QuestionService
+    job_locks: JobLocks
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -102,9 +105,21 @@ class Container:
         await self.quota.close()
         await self.trends.close()
         await self.questions.close()
+        await self.job_locks.close()
         await self.source.close()
         await self.index.close()
         await self.engine.dispose()
+
+
+def build_job_locks(settings: Settings) -> JobLocks:
+    """Job leases in Redis when REDIS_URL is set (several workers), else lock files in DATA_DIR."""
+    if settings.redis_url:
+        from storage.locks import RedisJobLocks
+
+        return RedisJobLocks.from_url(settings.redis_url)
+    from storage.locks import FileJobLocks
+
+    return FileJobLocks(settings.data_dir / "locks")
 
 
 def build_container(settings: Settings, *, index: PostIndex | None = None) -> Container:
@@ -150,4 +165,5 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         questions=build_question_service(
             settings, uow_factory, index, gate=quota.gate, metrics=quota.metrics
         ),
+        job_locks=build_job_locks(settings),
     )

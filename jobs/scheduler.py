@@ -12,14 +12,24 @@ from jobs.registry import JOBS, Job, JobContext
 log = structlog.get_logger(__name__)
 
 
+# A crashed holder keeps a job's lease at most this long (live holders renew it).
+MIN_LEASE_SECONDS = 120.0
+
+
 async def run_job(job: Job, ctx: JobContext) -> dict[str, Any]:
-    """Run a job once, logging its outcome; failures are logged, never raised to the scheduler."""
-    log.info("job_started", job=job.name)
-    try:
-        result = await job.func(ctx)
-    except Exception:
-        log.exception("job_failed", job=job.name)
-        return {"error": True}
+    """Run a job once unless another process is running it; failures are logged, never raised."""
+    settings = ctx.container.settings
+    lease = max(MIN_LEASE_SECONDS, job.interval_seconds(settings))
+    async with ctx.container.job_locks.hold(job.name, lease) as held:
+        if not held:
+            log.info("job_skipped", job=job.name, reason="running in another process")
+            return {"skipped": "running in another process"}
+        log.info("job_started", job=job.name)
+        try:
+            result = await job.func(ctx)
+        except Exception:
+            log.exception("job_failed", job=job.name)
+            return {"error": True}
     log.info("job_finished", job=job.name, **result)
     return result
 
