@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.metrics import PrometheusMetrics
 from app.settings import Settings
+from core.dlq import DeadLetterSink
 from core.media import MediaLimits, MediaService
 from core.ports import PostIndex, UnitOfWorkFactory, collection_name
-from core.quota_ports import DeadLetterSink, MediaStore, TenantLimits, TokenLedger
+from core.quota_ports import MediaStore, TenantLimits, TokenLedger
 from core.quota_report import QuotaReportService
 from core.quotas import BudgetGate
 from core.storage_usage import StorageQuotaService

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from core.dlq import DeadLetterSink as DeadLetterSink  # the port moved to core.dlq
+
 
 class QuotaKind(StrEnum):
     """The limits a tenant has; each comes from settings unless the tenant has an override."""
@@ -381,8 +383,3 @@ class MediaRepository(Protocol):
         """The newest vision text of each post, ready to append to its indexed text."""
         ...
 
-
-class DeadLetterSink(Protocol):
-    """Where failures that exhausted their retries go (the DLQ of issue 4, `stream:<job>.failed`)."""
-
-    async def add(self, stream: str, entry: dict[str, Any]) -> None: ...

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import structlog
 
+from core.dlq import DeadLetterSink, stream_name
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import UnitOfWorkFactory
 from core.quota_ports import (
-    DeadLetterSink,
     MediaObject,
     MediaStore,
     SkipReason,
@@ -26,7 +26,7 @@ from core.quotas import BudgetExhausted, BudgetGate, Clock, next_utc_midnight, u
 
 log = structlog.get_logger(__name__)
 
-VISION_DLQ_STREAM = "stream:vision.failed"
+VISION_DLQ_STREAM = stream_name("vision")  # "stream:vision.failed"
 DONE, SKIPPED, FAILED, PENDING = "done", "skipped", "failed", "pending"
 
 
