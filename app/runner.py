@@ -28,8 +28,15 @@ async def prepare(settings: Settings) -> Container:
     return build_container(settings)
 
 
-async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = True) -> None:
-    """Run the bot and/or the scheduled jobs until SIGINT/SIGTERM, then shut down cleanly."""
+# Telegram gives each update to one getUpdates caller: a second poller would steal updates.
+POLLING_LEASE = "bot-polling"
+
+
+async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = True) -> int:
+    """Run the bot and/or the scheduled jobs until SIGINT/SIGTERM, then shut down cleanly.
+
+    Returns the process exit code: 0, or 3 when another process already polls for this bot.
+    """
     container = await prepare(settings)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(container.close)
@@ -49,16 +56,27 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
             log.info("scheduler_started", jobs=[job.id for job in scheduler.get_jobs()])
         if not with_bot:
             await _wait_for_signal()
-            return
+            return 0
         dispatcher = create_dispatcher(container.uow_factory, **container.handler_services())
         await set_commands(bot)
         if settings.webhook_url:
             await _run_webhook(bot, dispatcher, settings)
         else:
+            polling = await stack.enter_async_context(
+                container.job_locks.hold(f"{POLLING_LEASE}-{bot.id}", 60)
+            )
+            if not polling:
+                log.error(
+                    "polling_refused",
+                    reason="another tgassist process polls for this bot; "
+                    "run one polling process, or set WEBHOOK_URL for several replicas",
+                )
+                return 3
             await bot.delete_webhook(drop_pending_updates=False)
             log.info("polling_started")
             await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=False)
     log.info("stopped")
+    return 0
 
 
 async def _tenants_with_pending(container: Container) -> list[int]:

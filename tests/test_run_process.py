@@ -95,3 +95,35 @@ async def test_bot_in_webhook_mode(tmp_path: Path, bot_api: FakeBotAPI) -> None:
         process.send_signal(signal.SIGTERM)
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, (stdout + stderr).decode()[-3000:]
+
+
+async def test_second_polling_process_is_refused(tmp_path: Path, bot_api: FakeBotAPI) -> None:
+    """While one process polls for the bot, a second `tgassist bot` exits 3 saying why."""
+    env = {
+        **os.environ,
+        **cli_env(tmp_path),
+        "BOT_TOKEN": f"{bot_api.bot_user['id']}:{SECRET}",
+        "TELEGRAM_API_BASE": bot_api.base_url,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+
+    async def start(command: str) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "app.cli", command, cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+
+    first = await start("run")
+    try:
+        await bot_api.wait_for("deleteWebhook", timeout=60)
+        second = await start("bot")
+        out, err = await asyncio.wait_for(second.communicate(), timeout=60)
+        assert second.returncode == 3, (out + err).decode()[-3000:]
+        assert "another tgassist process polls for this bot" in (out + err).decode()
+        bot_api.add_update(bot_api.message("/start", chat_id=556, user_id=556))
+        [reply] = await bot_api.wait_for("sendMessage", chat_id=556, timeout=30)
+        assert "/subscribe" in reply.params["text"]
+    finally:
+        first.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(first.communicate(), timeout=30)
+    assert first.returncode == 0, (stdout + stderr).decode()[-3000:]

@@ -27,7 +27,6 @@ def _handler(with_bot: bool, with_jobs: bool):  # type: ignore[no-untyped-def]
         if with_bot and not settings.bot_token.get_secret_value():
             print("error: BOT_TOKEN is not set (put it in .env)", file=sys.stderr)
             return 2
-        asyncio.run(run(settings, with_bot=with_bot, with_jobs=with_jobs))
-        return 0
+        return asyncio.run(run(settings, with_bot=with_bot, with_jobs=with_jobs))
 
     return handle
