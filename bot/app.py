@@ -12,6 +12,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 
 from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMiddleware
+from bot.middlewares.retry import RetryRequests, UpdateScope
 from bot.routers import channel_posts, errors, questions, quota, start, subscriptions, trends
 from core.ports import UnitOfWorkFactory
 
@@ -40,8 +41,12 @@ COMMANDS = {
 
 
 def create_bot(token: str, api_base: str) -> Bot:
-    """A Bot talking to the given Bot API server, HTML by default, link previews off."""
+    """A Bot talking to the given Bot API server, HTML by default, link previews off.
+
+    Replies sent while handling an update are retried on 429, 5xx and network errors.
+    """
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    session.middleware(RetryRequests())
     return Bot(
         token,
         session=session,
@@ -52,6 +57,7 @@ def create_bot(token: str, api_base: str) -> Bot:
 def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispatcher:
     """A Dispatcher with every feature router; `services` become handler keyword arguments."""
     dispatcher = Dispatcher(uow_factory=uow_factory, **services)
+    dispatcher.update.outer_middleware(UpdateScope())
     dispatcher.update.outer_middleware(LogContextMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(uow_factory))
     dispatcher.update.outer_middleware(TenantMiddleware())

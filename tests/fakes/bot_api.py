@@ -130,7 +130,10 @@ def _bad_request(description: str) -> BotAPIError:
 
 @dataclass
 class Call:
-    """One answered request: decoded params, arrival time (the fake's clock), HTTP status, body."""
+    """One answered request: decoded params, arrival time (the fake's clock), HTTP status, body.
+
+    Status 0 means the fake dropped the connection without answering (see ``drop_next``).
+    """
 
     method: str
     params: dict[str, Any]
@@ -557,6 +560,7 @@ class FakeBotAPI:
         self._migrated: dict[int | str, int] = {}
         self._failures: defaultdict[str, deque[_Failure]] = defaultdict(deque)
         self._delays: dict[str, float] = {}
+        self._drops: Counter[str] = Counter()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -613,6 +617,8 @@ class FakeBotAPI:
             if not re.fullmatch(r"\d+:[\w-]+", request.match_info["token"]):
                 raise BotAPIError(401, "Unauthorized")
             params = await self._read_params(request)
+            if self._drops[method] > 0:
+                return self._drop(request, Call(method, params, at, status=0))
             result = await self._dispatch(method, params, at)
             status, body = 200, {"ok": True, "result": result}
         except BotAPIError as e:
@@ -624,6 +630,14 @@ class FakeBotAPI:
             body = BotAPIError(500, f"Internal Server Error: fake failed: {e!r}").body()
         self._record(Call(method, params, at, status, body))
         return web.json_response(body, status=status)
+
+    def _drop(self, request: web.Request, call: Call) -> web.Response:
+        """Close the connection before the method runs: the client sees a network error."""
+        self._drops[call.method] -= 1
+        self._record(call)
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)  # never reaches the client
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         content = self._file_contents.get(request.match_info["path"])
@@ -876,6 +890,11 @@ class FakeBotAPI:
         }.get(status, f"Error {status}")
         self._failures[method].append(_Failure(status, description or default, retry_after, times))
 
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` lose their connection before the method runs
+        (aiohttp clients see ``ServerDisconnectedError``); recorded as calls with status 0."""
+        self._drops[method] += times
+
     def delay(self, method: str, seconds: float) -> None:
         """Answer ``method`` only after ``seconds`` (0 removes the delay)."""
         if seconds > 0:
@@ -884,12 +903,13 @@ class FakeBotAPI:
             self._delays.pop(method, None)
 
     def clear_faults(self) -> None:
-        """Remove rate limits, forbidden and migrated chats, pending failures and delays."""
+        """Remove rate limits, forbidden and migrated chats, pending failures, drops and delays."""
         self._limiter = None
         self._forbidden.clear()
         self._migrated.clear()
         self._failures.clear()
         self._delays.clear()
+        self._drops.clear()
 
     # --- updates ------------------------------------------------------------------------------
 
