@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from core.interest_ports import InterestRepository
 from core.models import (
     Channel,
     ChannelPage,
@@ -242,6 +243,7 @@ class UnitOfWork(Protocol):
     trends: TrendRepository
     trend_alerts: TrendAlertRepository
     questions: QuestionRepository
+    interests: InterestRepository
 
     async def commit(self) -> None: ...
 

@@ -38,6 +38,7 @@ def upgrade() -> None:
         "user_interest_syncs",
         sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("last_question_id", sa.BigInteger(), nullable=False),
+        sa.Column("failed_question_id", sa.BigInteger(), nullable=False),
         sa.Column("topics", sa.Integer(), nullable=False),
         sa.Column("synced_at", _WHEN, nullable=False),
         sa.PrimaryKeyConstraint("user_id"),

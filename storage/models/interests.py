@@ -35,5 +35,7 @@ class UserInterestSyncRow(Base):
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     last_question_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A failed sync waits for a DLQ retry or new questions instead of failing every run.
+    failed_question_id: Mapped[int] = mapped_column(BigInteger, default=0)
     topics: Mapped[int] = mapped_column(Integer, default=0)
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)

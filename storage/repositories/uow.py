@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.channels import SqlChannelRepository
+from storage.repositories.interests import SqlInterestRepository
 from storage.repositories.media import SqlMediaRepository
 from storage.repositories.posts import SqlPostRepository
 from storage.repositories.questions import SqlQuestionRepository
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
         self.trends = SqlTrendRepository(session)
         self.trend_alerts = SqlTrendAlertRepository(session)
         self.questions = SqlQuestionRepository(session)
+        self.interests = SqlInterestRepository(session)
 
     async def commit(self) -> None:
         """Commit the transaction."""
