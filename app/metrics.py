@@ -9,16 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import structlog
-from aiogram import Bot
-from aiogram.client.session.middlewares.base import (
-    BaseRequestMiddleware,
-    NextRequestMiddlewareType,
-)
-from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import Response, TelegramMethod
 from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,8 +21,6 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-
-from core.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 
@@ -203,19 +193,3 @@ class MetricsServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-
-class RateLimitCounter(BaseRequestMiddleware):
-    """An aiogram request middleware counting Telegram's 429 answers (then re-raising them)."""
-
-    def __init__(self, metrics: Metrics) -> None:
-        self._metrics = metrics
-
-    async def __call__(
-        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
-    ) -> Response[Any]:
-        try:
-            return await make_request(bot, method)
-        except TelegramRetryAfter:
-            self._metrics.telegram_rate_limited()
-            raise

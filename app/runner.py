@@ -12,7 +12,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from app.container import Container, build_container
-from app.metrics import MetricsServer, RateLimitCounter
+from app.metrics import MetricsServer
+from bot.middlewares.rate_limit_counter import RateLimitCounter
 from app.settings import Settings
 from bot.app import create_bot, create_dispatcher, set_commands
 from jobs.registry import JobContext

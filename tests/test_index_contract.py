@@ -23,16 +23,11 @@ from qdrant_client import AsyncQdrantClient
 
 from core.errors import IndexUnavailable
 from core.ports import IndexDocument, PostIndex, SearchFilter
-from storage.index import (
-    EdgePostIndex,
-    Embedder,
-    LocalE5Embedder,
-    OpenAIEmbedder,
-    QdrantServerIndex,
-    SparseEncoder,
-    build_embedder,
-)
 from storage.index import embeddings as embeddings_module
+from storage.index.edge import EdgePostIndex
+from storage.index.embeddings import Embedder, LocalE5Embedder, OpenAIEmbedder, build_embedder
+from storage.index.server import QdrantServerIndex
+from storage.index.sparse import SparseEncoder
 
 pytestmark = pytest.mark.filterwarnings(
     # qdrant-client's in-process mode says what it ignores; a real server uses both.
@@ -282,7 +277,8 @@ async def test_embedder_added_later(make_index: IndexFactory, e5: Embedder) -> N
 _HOLD_SHARD = """
 import asyncio, sys
 from pathlib import Path
-from storage.index import EdgePostIndex, SparseEncoder
+from storage.index.edge import EdgePostIndex
+from storage.index.sparse import SparseEncoder
 
 async def main():
     index = EdgePostIndex(Path(sys.argv[1]), SparseEncoder(), None)

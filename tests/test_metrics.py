@@ -6,7 +6,8 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 
-from app.metrics import PrometheusMetrics, RateLimitCounter
+from app.metrics import PrometheusMetrics
+from bot.middlewares.rate_limit_counter import RateLimitCounter
 from tests.fakes.bot_api import FakeBotAPI
 
 

@@ -7,7 +7,6 @@ import asyncio
 import sys
 
 from app.commands.common import load_settings
-from app.runner import run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _handler(with_bot: bool, with_jobs: bool):  # type: ignore[no-untyped-def]
     def handle(_args: argparse.Namespace) -> int:
+        from app.runner import run  # the bot stack loads only for the long-running commands
+
         settings = load_settings()
         if with_bot and not settings.bot_token.get_secret_value():
             print("error: BOT_TOKEN is not set (put it in .env)", file=sys.stderr)
