@@ -9,19 +9,24 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.dlq import build_dead_letters
+from app.interests import InterestServices, build_interest_services
 from app.metrics import PrometheusMetrics
 from app.questions import build_question_service
 from app.quotas import QuotaServices, build_quota_services
 from app.settings import Settings
 from app.trends import TrendServices, build_trend_services
+from core.dlq import DeadLetter, DeadLetterService
 from core.indexing import BackgroundIndexer, Indexer
 from core.ingest import ChannelPostIngestor, ExportImporter
+from core.interests import INTERESTS_DLQ_STREAM
 from core.locks import JobLocks
 from core.polling import ChannelPoller
 from core.ports import PostIndex
 from core.quotas import BudgetGate
 from core.rag.service import QuestionService
 from core.subscriptions import SubscriptionService
+from core.vision import VISION_DLQ_STREAM
 from storage.db import create_engine, create_session_factory
 from storage.index.embeddings import build_embedder
 from storage.index.sparse import SparseEncoder
@@ -72,6 +77,8 @@ class Container:
     trends: TrendServices
     questions: QuestionService
     job_locks: JobLocks
+    dlq: DeadLetterService
+    interests: InterestServices
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -96,6 +103,8 @@ class Container:
             "quota_report": self.quota.report,
             "trend_service": self.trends.service,
             "question_service": self.questions,
+            "interest_service": self.interests.service,
+            "dlq_service": self.dlq,
             **self.extras,
         }
 
@@ -105,6 +114,7 @@ class Container:
         await self.quota.close()
         await self.trends.close()
         await self.questions.close()
+        await self.dlq.close()
         await self.job_locks.close()
         await self.source.close()
         await self.index.close()
@@ -120,6 +130,21 @@ def build_job_locks(settings: Settings) -> JobLocks:
     from storage.locks import FileJobLocks
 
     return FileJobLocks(settings.data_dir / "locks")
+
+
+def register_dead_letter_handlers(
+    dlq: DeadLetterService, quota: QuotaServices, interests: InterestServices
+) -> None:
+    """Let DLQ entries be retried by the job that failed, and keep the DLQ gauges current."""
+
+    async def retry_vision(letter: DeadLetter) -> bool:
+        fields = letter.fields
+        return await quota.vision.retry(int(fields["tenant_id"]), int(fields["post_id"]))
+
+    dlq.register(INTERESTS_DLQ_STREAM, interests.sync.retry)
+    dlq.register(VISION_DLQ_STREAM, retry_vision)
+    dlq.metrics = quota.metrics
+    quota.metrics.add_refresher(dlq.publish_metrics)
 
 
 def build_container(settings: Settings, *, index: PostIndex | None = None) -> Container:
@@ -139,9 +164,17 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         jitter=timedelta(seconds=settings.poll_jitter_seconds),
         max_posts=settings.backfill_posts,
     )
+    dlq = build_dead_letters(settings, engine)
     quota = build_quota_services(
-        settings, engine, uow_factory, index, reindex=lambda ids: background.kick(*ids)
+        settings,
+        engine,
+        uow_factory,
+        index,
+        reindex=lambda ids: background.kick(*ids),
+        dead_letters=dlq,
     )
+    interests = build_interest_services(settings, uow_factory, dead_letters=dlq)
+    register_dead_letter_handlers(dlq, quota, interests)
     return Container(
         settings=settings,
         engine=engine,
@@ -161,9 +194,11 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         ingestor=ChannelPostIngestor(uow_factory, background),
         importer=ExportImporter(uow_factory),
         quota=quota,
-        trends=build_trend_services(settings, uow_factory),
+        trends=build_trend_services(settings, uow_factory, interests=interests.trend_scorer()),
         questions=build_question_service(
             settings, uow_factory, index, gate=quota.gate, metrics=quota.metrics
         ),
         job_locks=build_job_locks(settings),
+        dlq=dlq,
+        interests=interests,
     )

@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     alerts_group_per_minute: float = Field(default=20.0, gt=0, le=20)
     alerts_delivery_interval_seconds: float = Field(default=30.0, ge=0)
 
+    # Interests and the dead-letter queue
+    interests_sync_interval_minutes: float = Field(default=15.0, ge=0)
+    interests_half_life_days: float = Field(default=14.0, gt=0)
+    interests_explicit_weight: float = Field(default=3.0, gt=0)
+    interests_max_topics: int = Field(default=50, ge=1)
+    dlq_max_entries: int = Field(default=10_000, ge=100)
+    dlq_timeout_seconds: float = Field(default=2.0, gt=0)
+
     # Operations
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
