@@ -209,7 +209,7 @@ class DeadLetterService:
     ) -> None:
         self.queue = queue
         self._redact = redact or (lambda text: text)
-        self._metrics = metrics
+        self.metrics = metrics
         self._clock = clock
         self._handlers: dict[str, RetryHandler] = {}
 
@@ -381,13 +381,13 @@ class DeadLetterService:
 
     async def publish_metrics(self, metrics: Metrics | None = None) -> None:
         """Set the length gauge of every stream (a metrics refresher)."""
-        target = metrics or self._metrics
+        target = metrics or self.metrics
         for info in await self.overview():
             target.dlq_length(info.stream, info.length)
 
     async def _publish_length(self, stream: str) -> None:
         try:
-            self._metrics.dlq_length(stream, await self.queue.length(stream))
+            self.metrics.dlq_length(stream, await self.queue.length(stream))
         except Exception as error:
             log.warning("dlq_length_failed", stream=stream, error=type(error).__name__)
 
