@@ -32,6 +32,8 @@ class FakeChannel:
     posts: dict[int, FakePost] = field(default_factory=dict)
     status: int = 200  # 200, or an error status to answer with
     private: bool = False  # redirects away from /s/ like channels without a preview
+    redirect_to: str | None = None  # answer 302 with this Location instead of the page
+    body: bytes | None = None  # answer 200 text/html with these bytes instead of the page
 
 
 class FakeTelegramWeb:
@@ -94,6 +96,10 @@ class FakeTelegramWeb:
             raise web.HTTPFound(f"/{username}")
         if channel.status != 200:
             return web.Response(status=channel.status, text="error")
+        if channel.redirect_to is not None:
+            raise web.HTTPFound(channel.redirect_to)
+        if channel.body is not None:
+            return web.Response(body=channel.body, content_type="text/html")
         before = request.query.get("before")
         ids = sorted(i for i in channel.posts if before is None or i < int(before))
         page = ids[-PAGE_SIZE:]
