@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
 
@@ -53,7 +53,10 @@ async def make_channel(uow_factory: UnitOfWorkFactory, username: str) -> int:
     """A stored channel; returns its id."""
     async with uow_factory() as uow:
         channel = await uow.channels.create(
-            username=username, title=username.title(), source=SourceKind.WEB_PREVIEW, telegram_id=None
+            username=username,
+            title=username.title(),
+            source=SourceKind.WEB_PREVIEW,
+            telegram_id=None,
         )
         await uow.commit()
     return channel.id
@@ -117,7 +120,7 @@ def own_redis() -> Iterator[OwnRedis]:
     if binary is None:
         pytest.skip("redis-server is not installed")
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - a fixed local binary with fixed arguments
+    process = subprocess.Popen(
         [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -139,10 +142,8 @@ def own_redis() -> Iterator[OwnRedis]:
         yield server
     finally:
         if process.poll() is None:
-            try:
+            with suppress(ProcessLookupError):
                 server.resume()
-            except ProcessLookupError:
-                pass
             server.kill()
 
 
