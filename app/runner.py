@@ -59,7 +59,7 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
             await _wait_for_signal()
             return 0
         dispatcher = create_dispatcher(container.uow_factory, **container.handler_services())
-        await set_commands(bot)
+        await set_commands(bot, settings.admin_ids)
         if settings.webhook_url:
             await _run_webhook(bot, dispatcher, settings)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -9,11 +10,21 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeChat
 
 from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMiddleware
 from bot.middlewares.retry import RetryRequests, UpdateScope
-from bot.routers import channel_posts, errors, questions, quota, start, subscriptions, trends
+from bot.routers import (
+    channel_posts,
+    dlq,
+    errors,
+    interests,
+    questions,
+    quota,
+    start,
+    subscriptions,
+    trends,
+)
 from core.ports import UnitOfWorkFactory
 
 COMMANDS = {
@@ -26,6 +37,7 @@ COMMANDS = {
         BotCommand(command="ask", description="Ask about the channels' posts"),
         BotCommand(command="trends", description="Stories several channels cover now"),
         BotCommand(command="alerts", description="Trend alerts: /alerts on|off"),
+        BotCommand(command="interests", description="Your interests: add or remove topics"),
     ],
     "ru": [
         BotCommand(command="start", description="Что умеет бот"),
@@ -36,6 +48,7 @@ COMMANDS = {
         BotCommand(command="ask", description="Спросить по постам каналов"),
         BotCommand(command="trends", description="О чём пишут сразу несколько каналов"),
         BotCommand(command="alerts", description="Оповещения о трендах: /alerts on|off"),
+        BotCommand(command="interests", description="Ваши интересы: добавить или убрать темы"),
     ],
 }
 
@@ -68,6 +81,8 @@ def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispat
         channel_posts.router,
         quota.router,
         trends.router,
+        interests.router,
+        dlq.router,
     ]
     # Last: plain text is a question only when no other router wants it.
     feature_routers.append(questions.router)
@@ -85,7 +100,26 @@ def _detach(router: Router) -> None:
         router._parent_router = None
 
 
-async def set_commands(bot: Bot) -> None:
-    """Publish the command menu, in English by default and in Russian for Russian clients."""
+ADMIN_COMMANDS = {
+    "en": [
+        BotCommand(command="quota", description="Admins: every chat's usage and limits"),
+        BotCommand(command="dlq", description="Admins: dead-letter queue"),
+    ],
+    "ru": [
+        BotCommand(command="quota", description="Админам: расход и лимиты чатов"),
+        BotCommand(command="dlq", description="Админам: очередь DLQ"),
+    ],
+}
+
+
+async def set_commands(bot: Bot, admin_ids: Iterable[int] = ()) -> None:
+    """Publish the command menu, in English by default and in Russian for Russian clients;
+    admins' private chats also list the admin commands (nobody else sees them)."""
     await bot.set_my_commands(COMMANDS["en"])
     await bot.set_my_commands(COMMANDS["ru"], language_code="ru")
+    for admin in sorted(admin_ids):
+        scope = BotCommandScopeChat(chat_id=admin)
+        for lang, language_code in (("en", None), ("ru", "ru")):
+            await bot.set_my_commands(
+                COMMANDS[lang] + ADMIN_COMMANDS[lang], scope=scope, language_code=language_code
+            )

@@ -65,10 +65,17 @@ async def make_channel(uow_factory: UnitOfWorkFactory, username: str) -> int:
 class FailingProfiler(InterestProfiler):
     """A real profiler that raises for the questions of chosen users (and can run a hook first)."""
 
-    def __init__(self, failing: set[int], *, before_failure: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        failing: set[int],
+        *,
+        before_failure: Callable[[int], None] | None = None,
+        message: str = "profile store rejected user {user}",
+    ):
         super().__init__()
         self.failing = failing
         self.before_failure = before_failure
+        self.message = message
         self.failures: list[int] = []
 
     def build(self, questions: Sequence[QuestionRecord], *args: Any, **kwargs: Any) -> Any:
@@ -79,7 +86,7 @@ class FailingProfiler(InterestProfiler):
                 if self.before_failure is not None:
                     self.before_failure(user)
                 self.failures.append(user)
-                raise RuntimeError(f"profile store rejected user {user}")
+                raise RuntimeError(self.message.format(user=user))
         return super().build(questions, *args, **kwargs)
 
 

@@ -1,0 +1,124 @@
+"""/interests: a user's interests with weights; `add`/`remove` by command or button."""
+
+from __future__ import annotations
+
+import hashlib
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.filters import command_args
+from bot.formatting import escape, html_to_text
+from bot.replies import answer_long
+from bot.texts import t
+from core.interests import InterestService, InvalidTopic, WeightedInterest
+from core.ports import UnitOfWork
+
+router = Router(name=__name__)
+
+_SHOWN = 30  # topics listed
+_BUTTONS = 10  # remove buttons under the list
+_ADD = {"add", "добавить", "+"}
+_REMOVE = {"remove", "del", "delete", "убрать", "удалить", "-"}
+
+
+class InterestRemoveCallback(CallbackData, prefix="intrm"):
+    """Remove the pressing user's topic whose key hashes to `key`."""
+
+    key: str
+
+
+def topic_hash(topic: str) -> str:
+    """A short, callback-safe stand-in for a topic key (keys may be long or non-ASCII)."""
+    return hashlib.sha1(topic.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def interests_view(
+    lang: str, profile: list[WeightedInterest]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The list with weights, and remove buttons for the heaviest topics."""
+    if not profile:
+        return t(lang, "interests_empty"), None
+    lines = [t(lang, "interests_header")]
+    for item in profile[:_SHOWN]:
+        marker = "✋" if item.interest.explicit else "🔍"
+        lines.append(
+            t(
+                lang,
+                "interests_line",
+                marker=marker,
+                label=escape(item.label),
+                weight=f"{item.weight:.2f}",
+            )
+        )
+    lines.append("")
+    lines.append(t(lang, "interests_hint"))
+    buttons = [
+        [
+            InlineKeyboardButton(
+                text=t(lang, "interests_remove_button", label=item.label[:40]),
+                callback_data=InterestRemoveCallback(key=topic_hash(item.topic)).pack(),
+            )
+        ]
+        for item in profile[:_BUTTONS]
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=buttons)
+
+
+@router.message(Command("interests"))
+async def interests(
+    message: Message, uow: UnitOfWork, lang: str, interest_service: InterestService
+) -> None:
+    """Show, add or remove the sender's interests."""
+    if message.from_user is None:
+        return
+    user_id = message.from_user.id
+    action, _, topic = command_args(message).partition(" ")
+    action = action.lower()
+    topic = topic.strip()
+    if not action:
+        text, keyboard = interests_view(lang, await interest_service.profile(uow, user_id))
+        await answer_long(message, text, reply_markup=keyboard)
+        return
+    if action in _ADD and topic:
+        try:
+            added, created = await interest_service.add(uow, user_id, topic)
+        except InvalidTopic as error:
+            await message.answer(t(lang, "interests_invalid", reason=escape(str(error))))
+            return
+        key = "interests_added" if created else "interests_already"
+        await message.answer(t(lang, key, label=escape(added.label)))
+        return
+    if action in _REMOVE and topic:
+        removed = await interest_service.remove(uow, user_id, topic)
+        if removed is None:
+            await message.answer(t(lang, "interests_unknown", label=escape(topic)))
+        else:
+            await message.answer(t(lang, "interests_removed", label=escape(removed.label)))
+        return
+    await message.answer(t(lang, "interests_usage"))
+
+
+@router.callback_query(InterestRemoveCallback.filter())
+async def remove_button(
+    query: CallbackQuery,
+    callback_data: InterestRemoveCallback,
+    uow: UnitOfWork,
+    lang: str,
+    interest_service: InterestService,
+) -> None:
+    """Remove one of the presser's own topics, then redraw the list."""
+    user_id = query.from_user.id
+    profile = await interest_service.profile(uow, user_id)
+    found = next((item for item in profile if topic_hash(item.topic) == callback_data.key), None)
+    if found is None:
+        await query.answer(t(lang, "interests_unknown", label="—"))
+        return
+    removed = await interest_service.remove(uow, user_id, found.topic)
+    label = removed.label if removed is not None else found.label
+    await query.answer(html_to_text(t(lang, "interests_removed", label=escape(label)))[:200])
+    if isinstance(query.message, Message):
+        text, keyboard = interests_view(lang, await interest_service.profile(uow, user_id))
+        await query.message.edit_text(text, reply_markup=keyboard, disable_web_page_preview=True)
