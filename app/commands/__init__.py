@@ -2,7 +2,18 @@
 
 from types import ModuleType
 
-from app.commands import ask, channels, importing, jobs, migrate, quota, search, serve, trends
+from app.commands import (
+    ask,
+    channels,
+    dlq,
+    importing,
+    jobs,
+    migrate,
+    quota,
+    search,
+    serve,
+    trends,
+)
 
 COMMAND_MODULES: list[ModuleType] = [
     serve,
@@ -14,4 +25,5 @@ COMMAND_MODULES: list[ModuleType] = [
     quota,
     trends,
     jobs,
+    dlq,
 ]
