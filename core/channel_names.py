@@ -38,7 +38,10 @@ def parse_channel_name(text: str) -> ChannelName:
     if raw.startswith("@"):
         return ChannelName(username=_checked(raw[1:]))
     candidate = raw if "://" in raw else f"https://{raw}"
-    parts = urlsplit(candidate)
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:  # e.g. an unbalanced "[" reads as a broken IPv6 host
+        raise InvalidChannelName("only t.me links and @usernames name Telegram channels") from None
     host = (parts.hostname or "").lower()
     if host in _TELEGRAM_HOSTS:
         return _from_path(parts.path)
@@ -54,7 +57,7 @@ def _from_path(path: str) -> ChannelName:
     first = segments[0]
     if first.startswith("+") or first == "joinchat":
         raise InvalidChannelName("private invite links cannot be followed; add the bot as admin")
-    if first == "c" and len(segments) > 1 and segments[1].isdigit():
+    if first == "c" and len(segments) > 1 and re.fullmatch(r"[0-9]{1,15}", segments[1]):
         return ChannelName(telegram_id=-(10**12 + int(segments[1])))
     if first == "s" and len(segments) > 1:
         first = segments[1]

@@ -41,6 +41,10 @@ def test_accepts_every_usual_form(text: str, expected: ChannelName) -> None:
         "../etc/passwd",
         "@" + "x" * 40,
         "x" * 500,
+        "[",
+        "https://[t.me/durov",
+        "https://t.me/c/²/1",
+        "https://t.me/c/99999999999999999999999/1",
     ],
 )
 def test_rejects_what_is_not_a_channel(text: str) -> None:
