@@ -91,3 +91,19 @@ def test_dlq_commands(
     after = run_cli(monkeypatch, capsys, tmp_path, "dlq", "list")
     assert f"{VISION_DLQ_STREAM}\t0" in after.out
     assert run_cli(monkeypatch, capsys, tmp_path, "dlq", "list", "Bad/Name").code == 2
+
+
+def test_jobs_run_interests_sync_and_dlq_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tgassist jobs run interests-sync` syncs once; `dlq-metrics` reports stream lengths."""
+    (tmp_path / "data").mkdir()
+    asyncio.run(_fill(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'tgassist.sqlite3'}"))
+    listed = run_cli(monkeypatch, capsys, tmp_path, "jobs", "list", "--json")
+    jobs = {job["name"]: job for job in listed.json()["jobs"]}
+    assert jobs["interests-sync"]["interval_seconds"] == 900.0
+    synced = run_cli(monkeypatch, capsys, tmp_path, "jobs", "run", "interests-sync", "--json")
+    assert synced.code == 0, synced.err
+    assert synced.json()["result"]["synced"] == 1
+    metrics = run_cli(monkeypatch, capsys, tmp_path, "jobs", "run", "dlq-metrics", "--json")
+    assert metrics.json()["result"] == {INTERESTS_DLQ_STREAM: 2, VISION_DLQ_STREAM: 1}

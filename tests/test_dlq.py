@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from app.container import build_container
 from core import interests as interests_module
 from core.dlq import DEFAULT_MAX_ENTRIES, DeadLetterService, parse_stream, stream_name
 from core.interests import INTERESTS_DLQ_STREAM, InterestSync
+from core.vision import VISION_DLQ_STREAM
 from storage.db import create_session_factory
 from storage.dlq import FallbackDeadLetterQueue, RedisDeadLetterQueue, SqlDeadLetterQueue
 from storage.dlq import fallback as fallback_module
+from storage.migrate import upgrade_async
+from tests.harness import make_settings
 from tests.interest_support import FailingProfiler, ask, own_redis, stream_entries
 from tests.quota_support import Clock, make_tenants, migrated
 from tests.rag_support import captured_logs, events
@@ -205,3 +210,19 @@ async def test_hung_redis_never_blocks_the_job(sqlite_url: str) -> None:
             letters = (await dlq.page(INTERESTS_DLQ_STREAM, limit=10)).entries
             assert {letter.fields["user_id"] for letter in letters} == {1, 2, 3}
             await dlq.close()
+
+
+async def test_metrics_scrape_reports_dlq_lengths(tmp_path: Path) -> None:
+    """Vision failures reach the container's DLQ, and /metrics shows every stream's length."""
+    settings = make_settings(tmp_path)
+    await upgrade_async(settings.resolved_database_url)
+    container = build_container(settings)
+    try:
+        sink = container.quota.vision._dead_letters  # what vision writes its failures to
+        assert sink is container.dlq
+        await sink.add(VISION_DLQ_STREAM, {"tenant_id": 1, "post_id": 2, "error": "boom"})
+        text = (await container.metrics.exposition()).decode()
+        assert f'tgassist_dlq_entries{{stream="{VISION_DLQ_STREAM}"}} 1.0' in text
+        assert f'tgassist_dlq_entries{{stream="{INTERESTS_DLQ_STREAM}"}} 0.0' in text
+    finally:
+        await container.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from app.container import build_container
 from core.dlq import DeadLetterService
 from core.interest_ports import Interest, InterestSource, TopicKind
 from core.interests import (
@@ -19,8 +21,12 @@ from core.interests import (
 )
 from core.models import Tenant
 from core.rag.ports import QuestionRecord
+from core.trends.interests import ProfileInterestScorer
+from core.trends.models import Trend
 from storage.db import create_session_factory
 from storage.dlq import SqlDeadLetterQueue
+from storage.migrate import upgrade_async
+from tests.harness import make_settings
 from tests.interest_support import FailingProfiler, ask, make_channel
 from tests.quota_support import Clock, make_tenants, migrated
 
@@ -203,3 +209,47 @@ async def test_explicit_topics_survive_syncs_and_removed_ones_stay_out(sqlite_ur
         combined = await service.tenant_profile(chat)
         assert combined["Инфляция"] == 3.0
         assert "ставка" not in combined
+
+
+def _trend(*stems: str) -> Trend:
+    return Trend(
+        trend_key="k",
+        label=" ".join(stems),
+        headline="",
+        terms=list(stems),
+        stems=list(stems),
+        score=10.0,
+        z=5.0,
+        mentions=5,
+        baseline=1.0,
+        channels=["a", "b", "c"],
+        channel_ids=[1, 2, 3],
+        posts=[],
+        first_seen=NOW,
+    )
+
+
+async def test_trend_alerts_rank_by_the_chat_peoples_interests(tmp_path: Path) -> None:
+    """The container's trend scorer raises trends a chat's people care about, lowers others,
+    and stays neutral for chats without profiles."""
+    settings = make_settings(tmp_path)
+    await upgrade_async(settings.resolved_database_url)
+    container = build_container(settings)
+    try:
+        scorer = container.trends.service.interests
+        assert isinstance(scorer, ProfileInterestScorer)
+        [group, quiet] = await make_tenants(container.uow_factory, -100500, -100600)
+        await ask(container.uow_factory, group, 11, "Что с ключевой ставкой ЦБ?")
+        await ask(container.uow_factory, group, 12, "ставка и инфляция")
+        await container.interests.sync.run()
+        async with container.uow_factory() as uow:
+            await container.interests.service.add(uow, 12, "Биткоин")
+        chat = Tenant(id=group, chat_id=-100500, kind="supergroup")
+        rates = await scorer.affinity(chat, _trend("ставк", "цб", "решен"))
+        bitcoin = await scorer.affinity(chat, _trend("биткоин", "курс"))
+        weather = await scorer.affinity(chat, _trend("погод", "снег"))
+        assert rates > bitcoin > 0 > weather
+        nobody = Tenant(id=quiet, chat_id=-100600, kind="supergroup")
+        assert await scorer.affinity(nobody, _trend("ставк")) == 0.0
+    finally:
+        await container.close()
