@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     alerts_rate_per_second: float = Field(default=29.0, gt=0, le=30)
     alerts_group_per_minute: float = Field(default=20.0, gt=0, le=20)
     alerts_delivery_interval_seconds: float = Field(default=30.0, ge=0)
+    alerts_lease_seconds: float = Field(default=600.0, ge=60)
 
     # Interests and the dead-letter queue
     interests_sync_interval_minutes: float = Field(default=15.0, ge=0)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-
-from aiogram import Bot
+from typing import TYPE_CHECKING
 
 from app.settings import Settings
-from bot.broadcast import AlertBroadcaster
+from core.metrics import NULL_METRICS, Metrics
 from core.ports import UnitOfWorkFactory
 from core.trends.detector import TrendDetector
 from core.trends.models import TrendParams
@@ -16,6 +15,11 @@ from core.trends.outbox import AlertOutbox
 from core.trends.ports import InterestScorer, SendRateLimiter
 from core.trends.ratelimit import LocalRateLimiter, SendLimits
 from core.trends.service import AlertPolicy, TrendService
+
+if TYPE_CHECKING:  # aiogram loads slowly; CLI commands without a bot never need it
+    from aiogram import Bot
+
+    from bot.broadcast import AlertBroadcaster
 
 
 @dataclass
@@ -26,14 +30,23 @@ class TrendServices:
     outbox: AlertOutbox
     limiter: SendRateLimiter
     window_hours: float
+    metrics: Metrics = NULL_METRICS
     _broadcasters: dict[int, AlertBroadcaster] = field(default_factory=dict)
 
     def broadcaster(self, bot: Bot) -> AlertBroadcaster:
         """The broadcaster sending this container's alerts through `bot` (one per bot, so
         the detection job and the delivery job never run two passes at once)."""
+        from bot.broadcast import AlertBroadcaster
+
         found = self._broadcasters.get(id(bot))
         if found is None:
-            found = AlertBroadcaster(bot, self.outbox, self.limiter, window_hours=self.window_hours)
+            found = AlertBroadcaster(
+                bot,
+                self.outbox,
+                self.limiter,
+                window_hours=self.window_hours,
+                metrics=self.metrics,
+            )
             self._broadcasters[id(bot)] = found
         return found
 
@@ -70,6 +83,7 @@ def build_trend_services(
     uow_factory: UnitOfWorkFactory,
     *,
     interests: InterestScorer | None = None,
+    metrics: Metrics = NULL_METRICS,
 ) -> TrendServices:
     """The trends feature from settings; interests stay neutral unless a scorer is given."""
     policy = AlertPolicy(
@@ -82,7 +96,8 @@ def build_trend_services(
     )
     return TrendServices(
         service=service,
-        outbox=AlertOutbox(uow_factory),
+        outbox=AlertOutbox(uow_factory, lease=timedelta(seconds=settings.alerts_lease_seconds)),
         limiter=build_limiter(settings),
         window_hours=settings.trends_window_hours,
+        metrics=metrics,
     )

@@ -6,9 +6,13 @@ and records every outcome as soon as Telegram answers:
 
 - sent: marked sent with the message id (never claimed again);
 - ``TelegramRetryAfter``: the limiter is told, the alert waits ``retry_after`` and goes again;
-- ``TelegramMigrateToChat``: the chat's tenant and alerts move to the supergroup, sent there;
+- ``TelegramMigrateToChat``: the chat's tenant and alerts move to the supergroup, sent there
+  (unless the supergroup already has that trend's alert: then this one is dropped);
 - ``TelegramForbiddenError``: the bot was blocked or removed, so the chat's alerts go off;
 - other refusals fail the alert; network and server errors make it due again later.
+
+Every delivered alert is counted through the metrics port (``alert_sent``); 429s are counted
+by the Bot session's ``RateLimitCounter`` middleware (``app/runner.py``), so not again here.
 
 Stopping (cancellation) lets messages already on the wire finish and be recorded, and hands
 the rest of the batch back at once. After a hard crash the claimed rows come back when their
@@ -38,6 +42,7 @@ from aiogram.exceptions import (
 )
 
 from bot.trend_views import alert_keyboard, alert_text
+from core.metrics import NULL_METRICS, Metrics
 from core.trends.models import AlertToSend
 from core.trends.outbox import AlertOutbox
 from core.trends.ports import SendRateLimiter
@@ -76,8 +81,10 @@ class AlertBroadcaster:
         concurrency: int = 32,
         batch_size: int = 64,
         max_retry_after: int = 5,
+        metrics: Metrics = NULL_METRICS,
     ) -> None:
         self._bot = bot
+        self._metrics = metrics
         self._outbox = outbox
         self._limiter = limiter
         self._window_hours = window_hours
@@ -176,8 +183,12 @@ class AlertBroadcaster:
                 await asyncio.sleep(error.retry_after)
                 continue
             except TelegramMigrateToChat as error:
-                await self._outbox.migrated(alert, error.migrate_to_chat_id)
+                moved = await self._outbox.migrated(alert, error.migrate_to_chat_id)
                 report.migrated += 1
+                if not moved:  # the supergroup has this trend's alert already
+                    await self._outbox.failed(alert, token, "chat migrated; alert already there")
+                    report.failed += 1
+                    return
                 chat_id, is_group = error.migrate_to_chat_id, True
                 continue
             except (TelegramForbiddenError, TelegramUnauthorizedError) as error:
@@ -195,6 +206,7 @@ class AlertBroadcaster:
                 report.failed += 1
                 return
             await self._outbox.sent(alert, token, message.message_id)
+            self._metrics.alert_sent()
             report.sent += 1
             return
         await self._outbox.retry_later(alert, token, "flood control", _RETRY_DELAY)

@@ -32,9 +32,7 @@ def representative(trend: Trend, limit: int) -> list[TrendPostRef]:
     chosen = list(first_of_channel.values())[:limit]
     if len(chosen) < limit:
         taken = {post.post_id for post in chosen}
-        chosen += [post for post in trend.posts if post.post_id not in taken][
-            : limit - len(chosen)
-        ]
+        chosen += [post for post in trend.posts if post.post_id not in taken][: limit - len(chosen)]
     return sorted(chosen, key=lambda post: post.date)
 
 

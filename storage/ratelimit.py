@@ -1,7 +1,8 @@
-"""Send-slot reservation shared by every process through Redis (the same GCRA as in memory).
+"""Send-slot reservation shared by every process through Redis (the same scheme as in memory).
 
 One Lua script reserves a slot atomically against Redis' own clock, so processes on different
-machines agree on time and never hand out the same slot twice.
+machines agree on time and never hand out the same slot twice. Slot keys are built inside the
+script, so this needs a single Redis (not a cluster).
 """
 
 from __future__ import annotations
@@ -12,20 +13,29 @@ import redis.asyncio as redis
 
 from core.trends.ratelimit import GLOBAL_PAUSE, SendLimits
 
-# KEYS: overall, chat. ARGV: overall interval, chat interval, key ttl (ms).
-# Returns the wait in seconds as a string (Lua numbers would be truncated to integers).
+# KEYS: pause, chat. ARGV: overall interval, chat interval, chat key ttl (ms), slot prefix,
+# slot ttl after its moment (ms). Takes the first free overall slot (one key per slot) at or after the chat's
+# next allowed moment. Returns the wait in seconds as a string (Lua would truncate a number).
 _RESERVE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local overall = tonumber(redis.call('GET', KEYS[1]) or '0')
+local interval = tonumber(ARGV[1])
+local pause = tonumber(redis.call('GET', KEYS[1]) or '0')
 local chat = tonumber(redis.call('GET', KEYS[2]) or '0')
-local start = math.max(now, overall, chat)
-redis.call('SET', KEYS[1], string.format('%.6f', start + tonumber(ARGV[1])), 'PX', ARGV[3])
+local slot = math.ceil(math.max(now, pause, chat) / interval)
+local function take(number)
+  local ttl = math.max(0, math.floor((number * interval - now) * 1000)) + tonumber(ARGV[5])
+  return redis.call('SET', ARGV[4] .. string.format('%d', number), '1', 'NX', 'PX', ttl)
+end
+while not take(slot) do
+  slot = slot + 1
+end
+local start = slot * interval
 redis.call('SET', KEYS[2], string.format('%.6f', start + tonumber(ARGV[2])), 'PX', ARGV[3])
 return string.format('%.6f', start - now)
 """
 
-# KEYS: overall, chat. ARGV: overall pause, chat pause, key ttl (ms).
+# KEYS: pause, chat. ARGV: overall pause, chat pause, key ttl (ms).
 _PENALIZE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
@@ -58,7 +68,7 @@ class RedisRateLimiter:
         return cls(redis.from_url(url), limits)
 
     def _keys(self, chat_id: int) -> list[str]:
-        return [f"{self._prefix}:overall", f"{self._prefix}:chat:{chat_id}"]
+        return [f"{self._prefix}:pause", f"{self._prefix}:chat:{chat_id}"]
 
     def _ttl_ms(self, seconds: float) -> int:
         return int((seconds + 120) * 1000)
@@ -68,7 +78,13 @@ class RedisRateLimiter:
         chat_interval = self.limits.chat_interval(is_group)
         wait = await self._reserve(
             keys=self._keys(chat_id),
-            args=[self.limits.overall_interval, chat_interval, self._ttl_ms(chat_interval)],
+            args=[
+                self.limits.overall_interval,
+                chat_interval,
+                self._ttl_ms(chat_interval),
+                f"{self._prefix}:slot:",
+                self._ttl_ms(0),
+            ],
         )
         return float(wait)
 

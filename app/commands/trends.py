@@ -21,7 +21,7 @@ def _moment(value: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add trends."""
     parser = subparsers.add_parser(
         "trends", help="detect a chat's trends now (or as of a moment); stores nothing"
@@ -49,8 +49,6 @@ def trend_json(trend: Trend) -> dict[str, Any]:
         "baseline": trend.baseline,
         "channels": list(trend.channels),
         "posts": [{"url": post.url, "date": post.date.isoformat()} for post in trend.posts],
-        "headline": trend.headline,
-        "first_seen": trend.first_seen.isoformat(),
     }
 
 

@@ -51,7 +51,9 @@ async def switch_alerts(
     """Show, or turn on or off, this chat's trend alerts."""
     argument = command_args(message).lower()
     if not argument:
-        await message.answer(t(lang, "alerts_state_on" if tenant.alerts_enabled else "alerts_state_off"))
+        await message.answer(
+            t(lang, "alerts_state_on" if tenant.alerts_enabled else "alerts_state_off")
+        )
         return
     if argument not in _SWITCH:
         await message.answer(t(lang, "alerts_usage"))

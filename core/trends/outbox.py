@@ -86,12 +86,16 @@ class AlertOutbox:
             )
             await uow.commit()
 
-    async def migrated(self, alert: AlertToSend, new_chat_id: int) -> None:
-        """The group became a supergroup: the tenant and its alerts move to the new id."""
+    async def migrated(self, alert: AlertToSend, new_chat_id: int) -> bool:
+        """The group became a supergroup: the tenant and its alerts move to the new id.
+
+        False when this alert stayed behind: the new chat already has the same trend's alert.
+        """
         async with self._uow_factory() as uow:
-            await uow.trend_alerts.move_chat(alert.chat_id, new_chat_id)
+            moved = await uow.trend_alerts.move_chat(alert.chat_id, new_chat_id)
             await uow.commit()
         log.info("chat_migrated", old_chat_id=alert.chat_id, new_chat_id=new_chat_id)
+        return alert.alert_id in moved
 
     async def counts(self) -> dict[str, int]:
         """Alerts per state."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -91,7 +92,7 @@ class TermExtractor:
     def phrases(self, sequence: list[tuple[str, str]]) -> set[str]:
         """Pairs of adjacent content words ("южн кор"): names and set phrases."""
         pairs = set()
-        for (first, _), (second, _) in zip(sequence, sequence[1:], strict=False):
+        for (first, _), (second, _) in itertools.pairwise(sequence):
             if first and second and first != second:
                 pairs.add(f"{first} {second}")
         return pairs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.trends.models import AlertStatus, AlertToSend
@@ -18,7 +18,7 @@ from storage.repositories.trends import SqlTrendRepository
 _ERROR_LENGTH = 500
 
 
-def _claimable(now: datetime):  # type: ignore[no-untyped-def]
+def _claimable(now: datetime) -> ColumnElement[bool]:
     """Pending and due, or claimed by a broadcaster whose lease ran out (it crashed)."""
     return or_(
         and_(
@@ -77,9 +77,7 @@ class SqlTrendAlertRepository:
         await self._session.execute(
             update(TrendAlertRow)
             .where(TrendAlertRow.id.in_(due), _claimable(now))
-            .values(
-                status=AlertStatus.SENDING.value, claim_token=token, claimed_until=until
-            )
+            .values(status=AlertStatus.SENDING.value, claim_token=token, claimed_until=until)
             .execution_options(synchronize_session=False)
         )
         rows = (
@@ -114,7 +112,7 @@ class SqlTrendAlertRepository:
             )
         return claimed
 
-    def _owned(self, alert_id: int, token: str):  # type: ignore[no-untyped-def]
+    def _owned(self, alert_id: int, token: str) -> Update:
         return update(TrendAlertRow).where(
             TrendAlertRow.id == alert_id,
             TrendAlertRow.claim_token == token,
@@ -182,8 +180,11 @@ class SqlTrendAlertRepository:
             )
         )
 
-    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup: its tenant and its alerts follow the new chat id."""
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> set[int]:
+        """A group became a supergroup: its tenant and its alerts follow the new chat id.
+
+        An alert whose trend the new chat already has stays behind; returns the moved ids.
+        """
         taken = await self._session.scalar(
             select(TenantRow.id).where(TenantRow.chat_id == new_chat_id)
         )
@@ -193,13 +194,28 @@ class SqlTrendAlertRepository:
                 .where(TenantRow.chat_id == old_chat_id)
                 .values(chat_id=new_chat_id, kind="supergroup")
             )
-        known = select(TrendAlertRow.trend_key).where(TrendAlertRow.chat_id == new_chat_id)
-        await self._session.execute(
-            update(TrendAlertRow)
-            .where(TrendAlertRow.chat_id == old_chat_id, TrendAlertRow.trend_key.not_in(known))
-            .values(chat_id=new_chat_id)
-            .execution_options(synchronize_session=False)
+        known = set(
+            await self._session.scalars(
+                select(TrendAlertRow.trend_key).where(TrendAlertRow.chat_id == new_chat_id)
+            )
         )
+        movable = [
+            alert_id
+            for alert_id, trend_key in await self._session.execute(
+                select(TrendAlertRow.id, TrendAlertRow.trend_key).where(
+                    TrendAlertRow.chat_id == old_chat_id
+                )
+            )
+            if trend_key not in known
+        ]
+        for chunk in range(0, len(movable), 500):
+            await self._session.execute(
+                update(TrendAlertRow)
+                .where(TrendAlertRow.id.in_(movable[chunk : chunk + 500]))
+                .values(chat_id=new_chat_id)
+                .execution_options(synchronize_session=False)
+            )
+        return set(movable)
 
     async def known_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]:
         """Which of these trends already have an alert (in any state) for the chat."""
