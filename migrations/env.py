@@ -10,6 +10,8 @@ from sqlalchemy.engine import Connection
 from storage.db import create_engine
 from storage.models import Base
 
+MIGRATION_LOCK_KEY = 7_453_100_042  # any constant shared by every tgassist process
+
 config = context.config
 target_metadata = Base.metadata
 
@@ -31,6 +33,9 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together migrate one after another; the rest then find `head`.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         context.run_migrations()
 
 

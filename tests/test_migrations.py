@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,6 +12,7 @@ from sqlalchemy import inspect
 from storage.db import create_engine
 from storage.migrate import downgrade, upgrade
 from storage.models import Base
+from tests.cli import run_cli_process
 
 
 async def _tables(url: str) -> set[str]:
@@ -40,3 +42,16 @@ async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
     assert await _tables(database_url) == set(Base.metadata.tables)
     assert await _schema_diff(database_url) == []
+
+
+async def test_replicas_migrating_at_once_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """Several `tgassist migrate` processes started together on one PostgreSQL all succeed."""
+    results = await asyncio.gather(
+        *(
+            asyncio.to_thread(run_cli_process, tmp_path, "migrate", DATABASE_URL=postgres_url)
+            for _ in range(3)
+        )
+    )
+    assert [result.code for result in results] == [0, 0, 0], [r.err[-2000:] for r in results]
+    assert await _schema_diff(postgres_url) == []
+    assert "posts" in await _tables(postgres_url)
