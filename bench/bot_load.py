@@ -1,0 +1,270 @@
+"""200 users asking questions at once through Telegram: answers/s, p95 update→reply, peak RSS.
+
+Run: .venv/bin/python bench/bot_load.py [--users 200] [--questions 5] [--corpus PATH]
+
+Setup: the shared corpus (22,099 posts) is imported once into a forum supergroup's tenant with
+`tgassist import` (LLM off, EMBEDDINGS=none: lexical retrieval, extractive answers); that data
+directory is cached under the system temp dir (keyed by the corpus and the migrations) and
+copied fresh for every run, so a re-run skips the ~15-30 s import.
+
+The bot is the real `tgassist bot` in a child process (polling mode: real Dispatcher, real
+long polling over HTTP, real SQLite and Qdrant Edge), talking to the fake Bot API
+(tests/fakes/bot_api.py) served by this process. Polling rather than `feed_update`: it is how
+a single-process deployment receives updates, so getUpdates batching, the HTTP round trips of
+sendChatAction/sendMessage and aiogram's task-per-update scheduling are all in the figures; a
+child process keeps the load generator and the fake server out of the bot's CPU time and RSS.
+
+Each simulated user owns one forum topic of the group (``message_thread_id``; the bot's reply
+goes to the same topic, which is how a reply is matched to its question) and asks
+``--questions`` questions one after another (closed loop: the next once the answer arrived),
+all users at once. Latency is measured from putting the update in the fake's queue to the fake
+receiving the answer's sendMessage, so it includes the long-poll pickup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.report import machine, write_section  # noqa: E402
+from tests.fakes.bot_api import Call, FakeBotAPI  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "telegram-news-ru"
+QUESTIONS = ROOT / "tests" / "data" / "retrieval_questions.json"
+GROUP = -1001500000001  # the forum supergroup whose tenant holds every post
+TOKEN_SECRET = "BENCH-token-abcdefghijklmnopqrstuvwxyz"
+FIRST_USER = 10_000
+
+
+def _base_env(data_dir: Path) -> dict[str, str]:
+    """A clean environment: no DATABASE_URL/REDIS_URL/QDRANT_URL/OPENAI_* from the caller."""
+    keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
+    return {
+        **keep,
+        "PYTHONPATH": str(ROOT),
+        "DATA_DIR": str(data_dir),
+        "EMBEDDINGS": "none",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _cache_key(corpus: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(corpus.glob("*.json")):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        digest.update(path.name.encode())
+    return digest.hexdigest()[:16]
+
+
+def prepared_data(corpus: Path) -> tuple[Path, float | None]:
+    """The cached data dir holding the imported corpus (import seconds when built now)."""
+    cache = Path(tempfile.gettempdir()) / "tgassist-bench-bot-load" / _cache_key(corpus)
+    ready = cache / "ready.json"
+    if ready.exists():
+        return cache / "data", None
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "import", str(corpus), "--chat", str(GROUP), "--json"],
+        cwd=cache,
+        env=_base_env(cache / "data"),
+        check=True,
+        stdout=(cache / "import.json").open("w"),
+    )
+    seconds = time.perf_counter() - started
+    report = json.loads((cache / "import.json").read_text())
+    if report["indexed"] != report["inserted"] + report["updated"] + report["unchanged"]:
+        raise SystemExit(f"import left posts unindexed: {report}")
+    ready.write_text(json.dumps({"seconds": seconds, **report}))
+    return cache / "data", seconds
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    failed_sends: int = 0
+    parts: int = 0
+
+
+class Replies:
+    """Routes the bot's answers to the waiting user by forum topic."""
+
+    def __init__(self, api: FakeBotAPI) -> None:
+        self._api = api
+        self._waiting: dict[int, asyncio.Future[Call]] = {}
+        self._seen = 0
+
+    def expect(self, thread: int) -> asyncio.Future[Call]:
+        future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+        self._waiting[thread] = future
+        return future
+
+    async def run(self) -> None:
+        while True:
+            calls = await self._api.wait_for(
+                lambda call: call.method == "sendMessage" and call.ok,
+                count=self._seen + 1,
+                timeout=600,
+            )
+            for call in calls[self._seen :]:
+                future = self._waiting.pop(int(call.params.get("message_thread_id", 0)), None)
+                if future is not None and not future.done():
+                    future.set_result(call)
+            self._seen = len(calls)
+
+
+async def load(api: FakeBotAPI, users: int, per_user: int, questions: list[str]) -> Results:
+    """Every user asks `per_user` questions in their own topic, one after another."""
+    results = Results()
+    replies = Replies(api)
+    collector = asyncio.create_task(replies.run())
+
+    async def user(number: int) -> None:
+        user_id, thread = FIRST_USER + number, number + 1
+        for asked in range(per_user):
+            question = questions[(number * 7 + asked) % len(questions)]
+            answered = replies.expect(thread)
+            update = api.message(
+                f"/ask {question}",
+                chat_id=GROUP,
+                chat_type="supergroup",
+                user_id=user_id,
+                language_code="ru",
+                message_thread_id=thread,
+                is_topic_message=True,
+            )
+            queued = time.monotonic()
+            api.add_update(update)
+            call = await asyncio.wait_for(answered, timeout=300)
+            results.latencies.append(call.at - queued)
+
+    started = time.monotonic()
+    try:
+        await asyncio.gather(*(user(number) for number in range(users)))
+    finally:
+        collector.cancel()
+    results.seconds = time.monotonic() - started
+    sends = api.calls("sendMessage")
+    results.failed_sends = sum(1 for call in sends if not call.ok)
+    results.parts = sum(1 for call in sends if call.ok)
+    return results
+
+
+async def measure(data: Path, users: int, per_user: int) -> tuple[Results, float, float, int]:
+    """Start the bot on a copy of `data`, load it; (results, idle RSS, peak RSS, exit code)."""
+    questions = [item["question"] for item in json.loads(QUESTIONS.read_text())["questions"]]
+    async with FakeBotAPI() as api:
+        api.add_chat(GROUP, "supergroup", title="Bench forum", is_forum=True)
+        with tempfile.TemporaryDirectory(prefix="tgassist-bot-load-") as work:
+            shutil.copytree(data, Path(work) / "data")
+            env = {
+                **_base_env(Path(work) / "data"),
+                "BOT_TOKEN": f"{api.bot_user['id']}:{TOKEN_SECRET}",
+                "TELEGRAM_API_BASE": api.base_url,
+                # The bench measures answers, not the per-user throttle's refusals.
+                "QUESTION_RATE_LIMIT": str(per_user * 10),
+                "QUOTA_DAILY_QUESTIONS": "0",
+            }
+            errors_path = Path(work) / "bot.err"
+            with errors_path.open("w") as errors_file:
+                # Popen itself only forks; in a thread so the fake keeps serving meanwhile.
+                child = await asyncio.to_thread(
+                    subprocess.Popen,
+                    [sys.executable, "-m", "app.cli", "bot"],
+                    cwd=work,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=errors_file,
+                )
+            try:
+                await api.wait_for("getUpdates", timeout=120)
+                # Warm-up: one question opens the index shard and the database pool.
+                await load(api, 1, 1, questions)
+                api.reset()
+                idle = _rss_mib(child.pid)
+                results = await load(api, users, per_user, questions)
+            finally:
+                child.send_signal(signal.SIGTERM)
+                _, status, usage = await asyncio.to_thread(os.wait4, child.pid, 0)
+            errors = errors_path.read_text()
+    code = os.waitstatus_to_exitcode(status)
+    if '"level": "error"' in errors:
+        print(errors[-4000:], file=sys.stderr)
+    return results, idle, usage.ru_maxrss / 1024, code
+
+
+def main() -> None:
+    """Prepare (or reuse) the data, run the load, print and record the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--questions", type=int, default=5, help="questions per user")
+    parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
+    args = parser.parse_args()
+    data, import_seconds = prepared_data(args.corpus)
+    load_before = os.getloadavg()[0]  # other work on the machine skews the figures
+    prepared = "imported now" if import_seconds is not None else "reused from cache"
+    print(f"data: {data} ({prepared})")
+    results, idle, peak, code = asyncio.run(measure(data, args.users, args.questions))
+    answers = len(results.latencies)
+    rate = answers / results.seconds
+    ordered = sorted(results.latencies)
+    p50 = statistics.median(ordered) * 1000
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)] * 1000
+    worst = ordered[-1] * 1000
+    print(
+        f"{args.users} users x {args.questions} questions: {answers} answers in "
+        f"{results.seconds:.1f} s = {rate:.1f} answers/s; update->reply p50 {p50:.0f} ms, "
+        f"p95 {p95:.0f} ms, max {worst:.0f} ms; bot RSS idle {idle:.0f} MiB, peak {peak:.0f} MiB; "
+        f"failed sends {results.failed_sends}, bot exit code {code}"
+    )
+    if args.no_record:
+        return
+    write_section(
+        "bot_load",
+        "## Bot under load: concurrent questions through Telegram (`bench/bot_load.py`)\n\n"
+        f"Measured on {machine()} (1-minute load average {load_before:.1f} before the run). "
+        "`tgassist bot` (polling) in a child process against the fake "
+        "Bot API; one forum supergroup whose tenant holds all 22,099 posts of the shared corpus "
+        "(SQLite + Qdrant Edge, EMBEDDINGS=none, no LLM: extractive answers); "
+        f"{args.users} users, each in their own topic, ask {args.questions} `/ask` questions one "
+        "after another (the 40 questions of `tests/data/retrieval_questions.json`), all at once. "
+        "Latency: update queued at the fake → the answer's sendMessage received (long-poll pickup "
+        "included).\n\n"
+        "| users × questions | answers | seconds | answers/s | p50 ms | p95 ms | max ms "
+        "| RSS idle MiB | peak RSS MiB |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
+        f"| {args.users} × {args.questions} | {answers} | {results.seconds:.1f} | {rate:.1f} "
+        f"| {p50:.0f} | {p95:.0f} | {worst:.0f} | {idle:.0f} | {peak:.0f} |",
+    )
+
+
+if __name__ == "__main__":
+    main()
