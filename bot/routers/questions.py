@@ -66,8 +66,10 @@ class AddressedToBot(BaseFilter):
         mention = f"@{me.username}".lower() if me.username else None
         spans = []
         for entity in message.entities or []:
-            piece = entity.extract_from(text)
-            if (entity.type == MessageEntityType.MENTION and piece.lower() == mention) or (
+            if (
+                entity.type == MessageEntityType.MENTION
+                and _utf16_slice(text, entity.offset, entity.length).lower() == mention
+            ) or (
                 entity.type == MessageEntityType.TEXT_MENTION
                 and entity.user
                 and entity.user.id == me.id
@@ -78,12 +80,18 @@ class AddressedToBot(BaseFilter):
         return {"question": _without_spans(text, spans)}
 
 
+def _utf16_slice(text: str, offset: int, length: int) -> str:
+    """An entity's text (UTF-16 offsets); a span that splits a character loses that half."""
+    encoded = text.encode("utf-16-le")[offset * 2 : (offset + length) * 2]
+    return encoded.decode("utf-16-le", errors="ignore")
+
+
 def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
     """The text with the given entity spans (UTF-16 offsets, as Telegram counts) removed."""
     encoded = text.encode("utf-16-le")
     for offset, length in sorted(spans, reverse=True):
         encoded = encoded[: offset * 2] + encoded[(offset + length) * 2 :]
-    return " ".join(encoded.decode("utf-16-le").split())
+    return " ".join(encoded.decode("utf-16-le", errors="ignore").split())
 
 
 @router.message(Command("ask"))
