@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
@@ -24,6 +25,23 @@ async def may_manage_chat(bot: Bot, chat_id: int, chat_type: str, user_id: int |
         return False
     member = await bot.get_chat_member(chat_id, user_id)
     return member.status in {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR}
+
+
+async def is_channel_member(bot: Bot, user_id: int | None, channel_id: int) -> bool:
+    """Whether Telegram says the user belongs to the channel (False when it cannot tell)."""
+    if user_id is None:
+        return False
+    try:
+        member = await bot.get_chat_member(channel_id, user_id)
+    except TelegramAPIError:  # the bot is not in that chat, the chat is gone, ...
+        return False
+    if member.status == ChatMemberStatus.RESTRICTED:
+        return bool(getattr(member, "is_member", False))
+    return member.status in {
+        ChatMemberStatus.CREATOR,
+        ChatMemberStatus.ADMINISTRATOR,
+        ChatMemberStatus.MEMBER,
+    }
 
 
 def command_args(message: Message) -> str:

@@ -16,6 +16,10 @@ from core.ports import PostIndex, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
+# Is the user who asks a member of the channel with this Telegram id? (Checked by the bot.)
+MemberCheck = Callable[[int], Awaitable[bool]]
+NOT_SEEN = "the bot has not seen this private channel; add it as an administrator first"
+
 
 @dataclass(frozen=True, slots=True)
 class SubscribeOutcome:
@@ -51,25 +55,41 @@ class SubscriptionService:
         return self._max_channels
 
     async def subscribe(
-        self, uow: UnitOfWork, tenant: Tenant, raw_name: str, user_id: int | None
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        raw_name: str,
+        user_id: int | None,
+        *,
+        is_member: MemberCheck | None = None,
     ) -> SubscribeOutcome:
-        """Validate the name, read the channel, store its recent posts, subscribe the chat."""
+        """Validate the name, read the channel, store its recent posts, subscribe the chat.
+
+        A private channel (no username: read as its administrator or imported) is followed
+        only when `is_member` confirms the user belongs to it; otherwise the refusal is the
+        same as for a channel the bot never saw, so its existence is not revealed either.
+        """
         name = parse_channel_name(raw_name)
         channel = await self._find(uow, name)
+        if channel is not None and channel.username is None:
+            member = (
+                is_member is not None
+                and channel.telegram_id is not None
+                and await is_member(channel.telegram_id)
+            )
+            if not member:
+                log.info("private_channel_refused", tenant_id=tenant.id, channel_id=channel.id)
+                raise ChannelNotReadable(NOT_SEEN)
         if channel is not None and await self._is_subscribed(uow, tenant.id, channel.id):
             return SubscribeOutcome(channel, created=False, backfilled=0, stored_posts=0)
-        limit = (
-            await self._channel_limit(tenant.id) if self._channel_limit else self._max_channels
-        )
+        limit = await self._channel_limit(tenant.id) if self._channel_limit else self._max_channels
         if limit > 0 and await uow.channels.subscription_count(tenant.id) >= limit:
             raise ChannelLimitReached(f"this chat already follows {limit} channels", limit)
 
         backfilled = 0
         if channel is None or channel.source is SourceKind.WEB_PREVIEW:
             if name.username is None:
-                raise ChannelNotReadable(
-                    "the bot has not seen this private channel; add it as an administrator first"
-                )
+                raise ChannelNotReadable(NOT_SEEN)
             backfilled = await self._poller.backfill(uow, channel, name.username)
             channel = await uow.channels.by_username(name.username)
             assert channel is not None

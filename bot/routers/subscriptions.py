@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -9,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.filters import command_args, may_manage_chat
+from bot.filters import command_args, is_channel_member, may_manage_chat
 from bot.formatting import escape, link, short_date
 from bot.replies import answer_long
 from bot.texts import t
@@ -57,7 +59,9 @@ async def subscribe(
     shown = escape(name[:64])
     try:
         async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
-            outcome = await subscriptions.subscribe(uow, tenant, name, user_id)
+            outcome = await subscriptions.subscribe(
+                uow, tenant, name, user_id, is_member=partial(is_channel_member, bot, user_id)
+            )
     except InvalidChannelName as error:
         await message.answer(t(lang, "invalid_name", reason=escape(error)))
         return
