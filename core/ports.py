@@ -232,18 +232,37 @@ class PendingPost:
 
 
 class UnitOfWork(Protocol):
-    """Repositories sharing one database transaction."""
+    """Repositories sharing one database transaction (read-only, so adapters may narrow them)."""
 
-    tenants: TenantRepository
-    users: UserRepository
-    channels: ChannelRepository
-    posts: PostRepository
-    quotas: QuotaRepository
-    media: MediaRepository
-    trends: TrendRepository
-    trend_alerts: TrendAlertRepository
-    questions: QuestionRepository
-    interests: InterestRepository
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+    @property
+    def quotas(self) -> QuotaRepository: ...
+
+    @property
+    def media(self) -> MediaRepository: ...
+
+    @property
+    def trends(self) -> TrendRepository: ...
+
+    @property
+    def trend_alerts(self) -> TrendAlertRepository: ...
+
+    @property
+    def questions(self) -> QuestionRepository: ...
+
+    @property
+    def interests(self) -> InterestRepository: ...
 
     async def commit(self) -> None: ...
 

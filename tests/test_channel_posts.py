@@ -24,7 +24,7 @@ async def harness(tmp_path: Path, bot_api: FakeBotAPI) -> AsyncIterator[BotHarne
 
 async def _posts(harness: BotHarness) -> list[PostRow]:
     async with harness.container.uow_factory() as uow:
-        rows = await uow.session.scalars(select(PostRow).order_by(PostRow.message_id))  # type: ignore[attr-defined]
+        rows = await uow.session.scalars(select(PostRow).order_by(PostRow.message_id))  # type: ignore[attr-defined,unused-ignore]
         return list(rows)
 
 
@@ -98,5 +98,5 @@ async def test_subscribing_to_an_admin_channel_indexes_its_posts(harness: BotHar
     await eventually(two_points)
 
 
-async def _with(harness: BotHarness, check):  # type: ignore[no-untyped-def]
+async def _with(harness: BotHarness, check):  # type: ignore[no-untyped-def,unused-ignore]
     return check(await _posts(harness))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 import structlog
@@ -15,7 +16,7 @@ API_KEY = "sk-test-secret-key-0123456789"
 
 
 @pytest.fixture(autouse=True)
-def _reset_logging():  # type: ignore[no-untyped-def]
+def _reset_logging() -> Iterator[None]:
     yield
     structlog.reset_defaults()
     logging.getLogger().handlers[:] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -46,7 +47,7 @@ async def container(
     )
     await upgrade_async(settings.resolved_database_url)
     built = build_container(settings)
-    built.poller._clock = Clock()  # type: ignore[assignment]
+    built.poller._clock = Clock()  # type: ignore[assignment,unused-ignore]
     yield built
     await built.close()
 
@@ -63,7 +64,7 @@ async def test_poll_reads_only_new_posts_and_indexes_them(
     """A due channel is polled for posts newer than the last seen one; they reach the index."""
     await _subscribe(container, 1, "@alpha")
     await container.background_indexer.drain()
-    clock = container.poller._clock  # type: ignore[attr-defined]
+    clock = cast(Clock, container.poller._clock)
     assert await container.poller.poll_due() == []  # nothing due right after the backfill
     tme.add_post("alpha", "alpha breaking news")
     tme.add_post("alpha", "alpha more news")
@@ -85,7 +86,7 @@ async def test_failing_channel_backs_off_and_others_go_on(
     """A channel whose preview fails is marked and backed off exponentially; others still poll."""
     await _subscribe(container, 1, "@alpha")
     await _subscribe(container, 1, "@beta")
-    clock = container.poller._clock  # type: ignore[attr-defined]
+    clock = cast(Clock, container.poller._clock)
     tme.channels["alpha"].status = 503
     tme.add_post("beta", "beta news")
     clock.now += timedelta(minutes=11)
@@ -112,6 +113,6 @@ async def test_garbage_preview_does_not_crash_polling(
     """A channel that later loses its preview (redirect) is recorded as an error, not a crash."""
     await _subscribe(container, 1, "@alpha")
     tme.channels["alpha"].private = True
-    container.poller._clock.now += timedelta(minutes=11)  # type: ignore[attr-defined]
+    cast(Clock, container.poller._clock).now += timedelta(minutes=11)
     [result] = await container.poller.poll_due()
     assert result.error is not None and "preview" in result.error

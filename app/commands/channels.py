@@ -8,7 +8,7 @@ from app.commands.common import load_settings, opened_container, print_json, run
 from core.models import channel_url
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add channels."""
     parser = subparsers.add_parser("channels", help="list a chat's channels")
     parser.add_argument("--chat", type=int, required=True, help="chat id")

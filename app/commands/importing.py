@@ -13,7 +13,7 @@ from core.errors import IndexUnavailable
 from core.ingest import ExportImporter
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add import."""
     parser = subparsers.add_parser(
         "import", help="import Telegram Desktop exports (result.json) into a chat"

@@ -8,7 +8,7 @@ from app.commands.common import load_settings
 from storage.migrate import downgrade, upgrade
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add migrate."""
     parser = subparsers.add_parser("migrate", help="apply database migrations")
     parser.add_argument("--revision", default="head", help="target revision (default: head)")

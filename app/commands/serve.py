@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 
 from app.commands.common import load_settings
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add run, bot and worker."""
     for name, help_text, with_bot, with_jobs in (
         ("run", "bot and scheduled jobs in one process (the default deployment)", True, True),
@@ -20,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         parser.set_defaults(handler=_handler(with_bot, with_jobs))
 
 
-def _handler(with_bot: bool, with_jobs: bool):  # type: ignore[no-untyped-def]
+def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], int]:
     def handle(_args: argparse.Namespace) -> int:
         from app.runner import run  # the bot stack loads only for the long-running commands
 

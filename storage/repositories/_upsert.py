@@ -28,8 +28,8 @@ def upsert(
     """INSERT that updates `update` columns when a row with the same `keys` exists."""
     statement = insert_for(session, table)
     if not update:
-        return statement.on_conflict_do_nothing(index_elements=list(keys))  # type: ignore[no-any-return]
-    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        return statement.on_conflict_do_nothing(index_elements=list(keys))
+    return statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={column: getattr(statement.excluded, column) for column in update},
     )
