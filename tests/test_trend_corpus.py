@@ -1,0 +1,160 @@
+"""Trend detection replayed over the shared corpus of real channels, through `tgassist trends`.
+
+The corpus is imported once (ExportImporter, as `tgassist import` does) into a data directory;
+each case runs `tgassist trends --chat --as-of --json` as of a real moment. The events below
+were read off the corpus by hand: each was covered by many channels within hours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.ingest import ExportImporter
+from core.trends.text import TermExtractor
+from tests.cli import run_cli
+from tests.conftest import SHARED_DATA
+from tests.quota_support import migrated
+
+pytestmark = pytest.mark.slow
+
+CHAT = -1002024112700
+
+# As of (UTC) -> for each event, stems its trend's displayed terms must carry, and what happened.
+EVENTS: dict[str, list[tuple[set[str], str]]] = {
+    "2024-11-27T20:00:00Z": [
+        ({"кофеман", "выстрел"}, "shots fired at the Kofemania café in central Moscow"),
+        ({"бюджетн", "валют"}, "Bank of Russia stops currency purchases until the year end"),
+    ],
+    "2024-11-28T12:00:00Z": [
+        (
+            {"центр", "принят", "орешник"},
+            "Putin: Kyiv's decision centres may be targets for Oreshnik",
+        ),
+        ({"посольств швец"}, "the Swedish embassy in Moscow pelted with bottles"),
+    ],
+    "2024-11-29T20:00:00Z": [
+        ({"leonardo", "аэрофлот"}, "global failure of the Leonardo booking system (Aeroflot)"),
+        ({"алепп"}, "rebels' offensive on Aleppo in Syria"),
+    ],
+    "2024-12-02T20:00:00Z": [
+        ({"telegram", "сбо"}, "Telegram outage"),
+    ],
+    "2024-12-03T20:00:00Z": [
+        ({"южн", "кор", "воен", "положен"}, "martial law declared in South Korea"),
+        ({"астероид", "якут"}, "an asteroid falls over Yakutia"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    """The shared corpus (the `shared_corpus` fixture's folder, here once per module)."""
+    if not (SHARED_DATA / "channels.json").exists():
+        pytest.skip(f"shared corpus not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    """A CLI working directory whose database holds the whole corpus for one chat."""
+    root = tmp_path_factory.mktemp("corpus")
+    (root / "data").mkdir()
+    url = f"sqlite+aiosqlite:///{root / 'data' / 'tgassist.sqlite3'}"
+
+    async def load() -> None:
+        async with migrated(url) as database:
+            importer = ExportImporter(database.uow_factory)
+            await importer.store(CHAT, importer.parse([corpus]))
+
+    asyncio.run(load())
+    return root
+
+
+@pytest.fixture(scope="module")
+def signatures(corpus: Path) -> set[str]:
+    """Every channel's boilerplate: stems in at least 30% of that channel's posts."""
+    extractor = TermExtractor()
+    found: set[str] = set()
+    for _path, chats in ExportImporter.parse([corpus]):
+        for chat in chats:
+            counts: Counter[str] = Counter()
+            for post in chat.posts:
+                counts.update(extractor.terms(post.text))
+            found |= {stem for stem, n in counts.items() if n >= 0.3 * len(chat.posts)}
+    assert {"подписыва", "присла", "vpn"} <= found  # footers the corpus really has
+    return found
+
+
+def _norm(word: str) -> str:
+    return word.lower().replace("ё", "е")
+
+
+def _trends(
+    corpus_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    as_of: str,
+) -> list[dict[str, Any]]:
+    result = run_cli(
+        monkeypatch, capsys, corpus_dir, "trends", "--chat", str(CHAT), "--as-of", as_of, "--json"
+    )
+    assert result.code == 0, result.err
+    document = result.json()
+    assert list(document) == ["trends"]
+    trends: list[dict[str, Any]] = document["trends"]
+    return trends
+
+
+@pytest.mark.parametrize("as_of", list(EVENTS))
+def test_real_events_are_found_on_their_day_and_no_boilerplate_trends(
+    as_of: str,
+    corpus_dir: Path,
+    signatures: set[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The day's real stories are among the top 10 trends; none of the top 10 is a footer."""
+    trends = _trends(corpus_dir, monkeypatch, capsys, as_of)
+    top = trends[:10]
+    extractor = TermExtractor()
+    by_label = defaultdict(set)
+    for trend in top:
+        for term in trend["terms"]:
+            by_label[trend["label"]] |= {extractor.stem(_norm(w)) for w in term.split()}
+    for stems, event in EVENTS[as_of]:
+        words = {part for stem in stems for part in stem.split()}
+        assert any(words <= found for found in by_label.values()), (event, list(by_label))
+    for trend in top:
+        for term in trend["terms"][:3]:  # the label: no term made of footer words only
+            stems = {extractor.stem(_norm(word)) for word in term.split()}
+            assert not stems <= signatures, (trend["label"], term)
+        assert len(trend["channels"]) >= 3 and trend["mentions"] >= 3
+    scores = [trend["score"] for trend in trends]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_json_shape_and_a_quiet_moment(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every trend has exactly the documented keys; before the corpus begins nothing trends."""
+    [first, *_] = _trends(corpus_dir, monkeypatch, capsys, "2024-12-03T20:00:00Z")
+    assert list(first) == [
+        "trend_key",
+        "label",
+        "terms",
+        "score",
+        "mentions",
+        "baseline",
+        "channels",
+        "posts",
+    ]
+    assert all(list(post) == ["url", "date"] for post in first["posts"])
+    assert all(post["url"].startswith("https://t.me/") for post in first["posts"])
+    assert len(first["posts"]) == first["mentions"]
+    assert all(post["date"] < "2024-12-03T20:00:00" for post in first["posts"])
+    assert _trends(corpus_dir, monkeypatch, capsys, "2023-01-01T00:00:00Z") == []
