@@ -31,7 +31,7 @@ AS_OF = datetime(2024, 12, 3, 20, 0, tzinfo=UTC)
 
 def load(corpus: Path) -> list[TrendPost]:
     """Every post of the corpus as the detector sees it, oldest first."""
-    posts = []
+    posts: list[TrendPost] = []
     for number, (_, chats) in enumerate(ExportImporter.parse([corpus])):
         for chat in chats:
             name = f"@{chat.info.username}" if chat.info.username else chat.info.title

@@ -122,7 +122,7 @@ def test_real_events_are_found_on_their_day_and_no_boilerplate_trends(
     trends = _trends(corpus_dir, monkeypatch, capsys, as_of)
     top = trends[:10]
     extractor = TermExtractor()
-    by_label = defaultdict(set)
+    by_label: defaultdict[str, set[str]] = defaultdict(set)
     for trend in top:
         for term in trend["terms"]:
             by_label[trend["label"]] |= {extractor.stem(_norm(w)) for w in term.split()}

@@ -120,7 +120,7 @@ def test_identity_is_stable_across_consecutive_runs(stream: Stream) -> None:
     stream.burst([1, 2, 3, 4, 5], QUAKE, start=NOW - timedelta(hours=5), spread=timedelta(hours=8))
     detector = TrendDetector()
     previous: list[PreviousTrend] = []
-    keys = set()
+    keys: set[str] = set()
     for moment in every_quarter_hour(NOW - timedelta(hours=2), NOW + timedelta(hours=8)):
         trends = detector.detect(stream.sorted(), moment, previous)
         keys.update(trend.trend_key for trend in trends)
