@@ -68,12 +68,21 @@ def _expand(path: Path) -> list[Path]:
         return [path]
     result = path / "result.json"
     if result.is_file():
-        return [result]
+        return [_inside(path, result)]
     return sorted(
-        child
+        _inside(path, child)
         for child in path.glob("*.json")
         if child.name != MANIFEST_NAME and not child.name.startswith(".") and child.is_file()
     )
+
+
+def _inside(folder: Path, found: Path) -> Path:
+    """A file found in a folder must not be a link leading out of it (name it to import it)."""
+    if not found.resolve().is_relative_to(folder.resolve()):
+        raise ExportFormatError(
+            f"{found}: links to a file outside {folder}; pass that file itself to import it"
+        )
+    return found
 
 
 def parse_export(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ExportedChat]:
@@ -339,14 +348,17 @@ def _links(entities: list[dict[str, object]]) -> list[str]:
 
 
 def _media(raw: dict[str, object]) -> list[MediaRef]:
-    # Paths are relative to the export folder and are only recorded, never opened.
+    # Paths are relative to the export folder and are only recorded, never opened; URLs are
+    # dropped, since only web-preview images are meant to be downloaded.
     media: list[MediaRef] = []
     width = _optional(raw, "width", int)
     height = _optional(raw, "height", int)
     photo = _optional(raw, "photo", str)
     if photo is not None:
         size = _optional(raw, "photo_file_size", int)
-        media.append(MediaRef(kind="photo", url=photo, width=width, height=height, file_size=size))
+        # Telegram Desktop writes relative paths; a URL here would be fetched by the media job.
+        path = None if "://" in photo else photo
+        media.append(MediaRef(kind="photo", url=path, width=width, height=height, file_size=size))
     if _optional(raw, "file", str) is not None:
         media.append(
             MediaRef(
