@@ -113,7 +113,9 @@ class SubscriptionService:
     async def unsubscribe_channel(
         self, uow: UnitOfWork, tenant: Tenant, channel_id: int
     ) -> Channel | None:
-        """Unsubscribe by channel id (inline buttons carry it)."""
+        """Unsubscribe by channel id (inline buttons carry it, so it may be anything)."""
+        if not 0 < channel_id < 2**63:  # no such row; the database could not even compare it
+            return None
         channel = await uow.channels.by_id(channel_id)
         if channel is None:
             return None

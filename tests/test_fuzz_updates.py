@@ -141,6 +141,7 @@ CHANNEL_ARGS = [
     "вкл",
     "ON",
     "on off",
+    "-9223372036854775809",
 ]
 CALLBACK_DATA = [
     "",
@@ -419,11 +420,13 @@ def build_update(api: FakeBotAPI, spec: Spec) -> dict[str, Any]:
         chat_id, chat_type = spec.chat or (spec.user_id, "private")
         if chat_type != "private":
             api.add_chat(chat_id, chat_type, title="Group <&>")
+        # Buttons hang under the bot's own messages: its latest one, or one it sent long ago.
+        sent = api.sent_messages(chat_id)
         update = api.callback_query(
             spec.data,
             chat_id=chat_id,
             user_id=spec.user_id,
-            message_id=1,
+            message_id=None if sent else 1_000_000,
             chat_type=chat_type,
             language_code=spec.language_code,
         )
@@ -567,6 +570,11 @@ FUZZ = settings(
 
 @FUZZ
 @given(spec=st.one_of(_KINDS["command"], _KINDS["text"]))
+@example(  # the bot's admin asking about a chat id beyond 64 bits
+    spec=MessageSpec(
+        text="/quota 99999999999999999999", user_id=ADMIN, chat=None, language_code="en"
+    )
+)
 @example(  # found by fuzzing: a link urlsplit cannot parse
     spec=MessageSpec(text="/subscribe [", user_id=1001, chat=None, language_code="en")
 )
@@ -589,6 +597,9 @@ async def test_generated_messages_are_handled_and_every_reply_is_valid(
 
 @settings(FUZZ, max_examples=150)
 @given(spec=_callback_specs)
+@example(  # found by fuzzing: a channel id beyond 64 bits
+    spec=CallbackSpec(data="unsub:9223372036854775808", user_id=1001, chat=None, language_code=None)
+)
 async def test_garbage_callback_queries_are_handled(fuzz_bot: FuzzBot, spec: Spec) -> None:
     """Button presses with arbitrary data, in any chat, by anyone, are handled without an error."""
     await fuzz_bot.feed(spec)

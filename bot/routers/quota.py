@@ -79,6 +79,8 @@ async def quota(message: Message, lang: str, quota_report: QuotaReportService) -
         try:
             chat_id = int(argument)
         except ValueError:
+            chat_id = 0
+        if not 0 < abs(chat_id) < 2**63:  # Telegram chat ids fit in 64 bits
             await message.answer(t(lang, "quota_usage"))
             return
         report = await quota_report.tenant_by_chat(chat_id)
