@@ -160,7 +160,8 @@ async def stream_entries(url: str, stream: str) -> list[dict[str, str]]:
 
     client = redis.from_url(url, decode_responses=True)
     try:
-        return [fields for _id, fields in await client.xrange(stream)]
+        rows: list[Any] = list(await client.xrange(stream) or [])
+        return [dict(fields) for _id, fields in rows]
     finally:
         await client.aclose()
 

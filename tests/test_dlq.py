@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,7 +161,7 @@ async def test_redis_killed_mid_run_sends_the_rest_to_sql(sqlite_url: str) -> No
 
             original_add = redis_queue.add
 
-            async def add_and_remember(stream: str, entry: dict[str, object]) -> str:
+            async def add_and_remember(stream: str, entry: Mapping[str, Any]) -> str:
                 entry_id = await original_add(stream, entry)
                 seen_in_redis.extend(await stream_entries(server.url, stream))
                 return entry_id
