@@ -18,6 +18,7 @@ from bot.routers import (
     channel_posts,
     dlq,
     errors,
+    fallback,
     interests,
     questions,
     quota,
@@ -86,6 +87,7 @@ def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispat
     ]
     # Last: plain text is a question only when no other router wants it.
     feature_routers.append(questions.router)
+    feature_routers.append(fallback.router)  # buttons nobody else took
     for router in feature_routers:
         _detach(router)
     dispatcher.include_routers(*feature_routers)

@@ -1,0 +1,16 @@
+"""Buttons no other router takes: answered, so the user's client stops waiting."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery
+
+from bot.texts import t
+
+router = Router(name=__name__)
+
+
+@router.callback_query()
+async def inactive_button(query: CallbackQuery, lang: str) -> None:
+    """Tell the user an old, foreign or unknown button does nothing (reveals nothing else)."""
+    await query.answer(t(lang, "button_inactive"))
