@@ -13,9 +13,9 @@ from aiohttp import web
 
 from app.container import Container, build_container
 from app.metrics import MetricsServer
-from bot.middlewares.rate_limit_counter import RateLimitCounter
 from app.settings import Settings
 from bot.app import create_bot, create_dispatcher, set_commands
+from bot.middlewares.rate_limit_counter import RateLimitCounter
 from jobs.registry import JobContext
 from jobs.scheduler import build_scheduler
 from storage.migrate import upgrade_async

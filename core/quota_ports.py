@@ -382,4 +382,3 @@ class MediaRepository(Protocol):
     async def vision_texts(self, post_ids: Sequence[int]) -> Mapping[int, str]:
         """The newest vision text of each post, ready to append to its indexed text."""
         ...
-
