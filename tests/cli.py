@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from app.cli import main
+from tests.services import SERVICES_MODE, postgres_database_for
 
 
 @dataclass
@@ -30,7 +31,17 @@ class CliResult:
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """Environment for a CLI run: data under tmp_path, lexical index, no .env."""
-    return {"DATA_DIR": str(tmp_path / "data"), "EMBEDDINGS": "none", "LOG_FORMAT": "json", **extra}
+    env = {"DATA_DIR": str(tmp_path / "data"), "EMBEDDINGS": "none", "LOG_FORMAT": "json"}
+    if SERVICES_MODE:
+        env["DATABASE_URL"] = postgres_database_for(tmp_path)
+    return {**env, **extra}
+
+
+def cli_database_url(tmp_path: Path) -> str:
+    """The database the CLI uses in a test run from tmp_path."""
+    return cli_env(tmp_path).get(
+        "DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'data' / 'tgassist.sqlite3'}"
+    )
 
 
 def run_cli(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import fresh_postgres_database, redis_url_or_skip
+from tests.services import drop_services_databases, fresh_postgres_database, redis_url_or_skip
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -49,3 +49,8 @@ def shared_corpus() -> Path:
     if not (SHARED_DATA / "channels.json").exists():
         pytest.skip(f"shared corpus not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the PostgreSQL databases of a TEST_BACKENDS=services run."""
+    drop_services_databases()

@@ -15,6 +15,7 @@ from bot.app import create_bot, create_dispatcher
 from storage.migrate import upgrade_async
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.fixtures import polling
+from tests.services import SERVICES_MODE, postgres_database_for
 
 TEST_TOKEN_SECRET = "TEST-token-abcdefghijklmnopqrstuvwxyz"
 
@@ -28,6 +29,8 @@ def make_settings(tmp_path: Path, bot_api: FakeBotAPI | None = None, **overrides
         "embeddings": "none",
         "log_format": "console",
     }
+    if SERVICES_MODE:
+        values["database_url"] = postgres_database_for(tmp_path)
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

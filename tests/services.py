@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +67,56 @@ async def redis_url_or_skip() -> str:
     await client.flushdb()
     await client.aclose()
     return REDIS_URL
+
+
+# --- The whole app on the server backends (TEST_BACKENDS=services) ---------------------------
+#
+# With TEST_BACKENDS=services, tests that build their settings with tests.harness.make_settings or
+# tests.cli.cli_env get a PostgreSQL database of their own (one per test directory, dropped at the
+# end of the session) instead of SQLite, so the bot and CLI flows run on the production database.
+
+SERVICES_MODE = os.environ.get("TEST_BACKENDS", "embedded") == "services"
+_databases: dict[str, str] = {}
+
+
+def postgres_database_for(key: Path) -> str:
+    """A fresh PostgreSQL database for this test directory (the same one on every call)."""
+    if str(key) not in _databases:
+        _databases[str(key)] = _run_outside_loop(_create_database())
+    return _databases[str(key)]
+
+
+def drop_services_databases() -> None:
+    """Drop every database made by postgres_database_for."""
+    if _databases:
+        _run_outside_loop(_drop_databases(list(_databases.values())))
+        _databases.clear()
+
+
+def _run_outside_loop(coroutine: Any) -> Any:
+    # Settings are built from inside running event loops: asyncpg gets a thread of its own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _create_database() -> str:
+    import asyncpg
+
+    reason = await _postgres_reachable()
+    if reason:
+        raise RuntimeError(f"TEST_BACKENDS=services needs PostgreSQL: {reason}")
+    name = f"tgassist_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}"
+
+
+async def _drop_databases(urls: list[str]) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    for url in urls:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    await admin.close()

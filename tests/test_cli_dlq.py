@@ -11,7 +11,7 @@ from core.interests import INTERESTS_DLQ_STREAM
 from core.vision import VISION_DLQ_STREAM
 from storage.db import create_session_factory
 from storage.dlq import SqlDeadLetterQueue
-from tests.cli import run_cli
+from tests.cli import cli_database_url, run_cli
 from tests.interest_support import ask
 from tests.quota_support import make_tenants, migrated
 
@@ -41,7 +41,7 @@ def test_dlq_commands(
 ) -> None:
     """List, page, show (redacted, truncated), retry (success removes, failure keeps), purge."""
     (tmp_path / "data").mkdir()
-    ids = asyncio.run(_fill(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'tgassist.sqlite3'}"))
+    ids = asyncio.run(_fill(cli_database_url(tmp_path)))
 
     listing = run_cli(monkeypatch, capsys, tmp_path, "dlq", "list", "--json")
     assert listing.code == 0, listing.err
@@ -98,7 +98,7 @@ def test_jobs_run_interests_sync_and_dlq_metrics(
 ) -> None:
     """`tgassist jobs run interests-sync` syncs once; `dlq-metrics` reports stream lengths."""
     (tmp_path / "data").mkdir()
-    asyncio.run(_fill(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'tgassist.sqlite3'}"))
+    asyncio.run(_fill(cli_database_url(tmp_path)))
     listed = run_cli(monkeypatch, capsys, tmp_path, "jobs", "list", "--json")
     jobs = {job["name"]: job for job in listed.json()["jobs"]}
     assert jobs["interests-sync"]["interval_seconds"] == 900.0

@@ -286,8 +286,8 @@ async def test_crash_mid_broadcast_and_restart_neither_loses_nor_repeats(
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
-    env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    env["DATABASE_URL"] = settings.resolved_database_url  # the harness's own database
     worker = subprocess.Popen(  # noqa: ASYNC220 - started once, killed below
         [sys.executable, "-c", _DELIVER_ONCE],
         cwd=tmp_path,

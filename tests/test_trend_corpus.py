@@ -16,7 +16,7 @@ import pytest
 
 from core.ingest import ExportImporter
 from core.trends.text import TermExtractor
-from tests.cli import run_cli
+from tests.cli import cli_database_url, run_cli
 from tests.conftest import SHARED_DATA
 from tests.quota_support import migrated
 
@@ -64,7 +64,7 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
     """A CLI working directory whose database holds the whole corpus for one chat."""
     root = tmp_path_factory.mktemp("corpus")
     (root / "data").mkdir()
-    url = f"sqlite+aiosqlite:///{root / 'data' / 'tgassist.sqlite3'}"
+    url = cli_database_url(root)
 
     async def load() -> None:
         async with migrated(url) as database:
