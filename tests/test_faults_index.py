@@ -29,6 +29,7 @@ from storage.migrate import upgrade_async
 from storage.models.core import PostIndexStateRow
 from tests.fakes.tme import FakeTelegramWeb
 from tests.harness import make_settings
+from tests.polling_support import HandClock
 from tests.rag_support import captured_logs, events, seed_channel
 
 pytestmark = pytest.mark.filterwarnings(
@@ -162,7 +163,7 @@ async def test_new_posts_polled_during_the_outage_are_answered_after_it(
     await upgrade_async(settings.resolved_database_url)
     index = QdrantServerIndex(qdrant, SparseEncoder(), None)  # type: ignore[arg-type]
     container = build_container(settings, index=index)
-    clock = _HandClock()
+    clock = HandClock(datetime.now(UTC))
     container.poller._clock = clock
     try:
         async with container.uow_factory() as uow:
@@ -173,7 +174,7 @@ async def test_new_posts_polled_during_the_outage_are_answered_after_it(
 
         qdrant.down = True
         web.add_post("alpha", "Аэропорт Шереметьево отменил рейсы из-за тумана")
-        clock.advance(timedelta(minutes=11))
+        clock.now += timedelta(minutes=11)
         [polled] = await container.poller.poll_due()
         assert polled.new_posts == 1 and polled.error is None
         await container.background_indexer.drain()
@@ -191,16 +192,3 @@ async def test_new_posts_polled_during_the_outage_are_answered_after_it(
     finally:
         await container.close()
         await web.stop()
-
-
-class _HandClock:
-    """A clock the test moves by hand, starting now."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta

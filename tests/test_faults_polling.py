@@ -4,28 +4,17 @@ channel off and mark it; other channels go on; nothing is lost once the preview 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from app.container import Container, build_container
+from app.container import Container
 from core.models import Channel
-from storage.migrate import upgrade_async
 from tests.fakes.tme import FakeChannel, FakeTelegramWeb, render
-from tests.harness import make_settings
+from tests.polling_support import hand_clock, polling_container
 
 INTERVAL = timedelta(minutes=10)  # POLL_INTERVAL_MINUTES' default
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2024, 12, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -44,14 +33,8 @@ async def container(
     tmp_path: Path, tme: FakeTelegramWeb, database_url: str
 ) -> AsyncIterator[Container]:
     """The app's container on SQLite and PostgreSQL, reading the fake t.me, with a hand clock."""
-    settings = make_settings(
-        tmp_path, telegram_web_base=tme.base_url, database_url=database_url, poll_jitter_seconds=0
-    )
-    await upgrade_async(settings.resolved_database_url)
-    built = build_container(settings)
-    built.poller._clock = Clock()
-    yield built
-    await built.close()
+    async with polling_container(tmp_path, tme, database_url) as built:
+        yield built
 
 
 def _break(channel: FakeChannel, fault: str, base_url: str) -> None:
@@ -118,7 +101,7 @@ async def test_broken_preview_backs_off_marks_the_channel_and_loses_nothing(
         tenant = await uow.tenants.get_or_create(1, "private", None, "en")
         await container.subscriptions.subscribe(uow, tenant, "@alpha", 1)
         await container.subscriptions.subscribe(uow, tenant, "@beta", 1)
-    clock: Clock = container.poller._clock  # type: ignore[assignment]
+    clock = hand_clock(container)
     _break(tme.channels["alpha"], fault, tme.base_url)
     tme.add_post("alpha", "alpha news during the outage")
     tme.add_post("beta", "beta news")
@@ -164,7 +147,7 @@ async def test_truncated_page_does_not_skip_posts(
     async with container.uow_factory() as uow:
         tenant = await uow.tenants.get_or_create(1, "private", None, "en")
         await container.subscriptions.subscribe(uow, tenant, "@alpha", 1)
-    clock: Clock = container.poller._clock  # type: ignore[assignment]
+    clock = hand_clock(container)
     for number in range(4, 10):
         tme.add_post("alpha", f"alpha news {number}")
     channel = tme.channels["alpha"]

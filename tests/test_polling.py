@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import cast
 
 import pytest
 
-from app.container import Container, build_container
+from app.container import Container
 from core.polling import MAX_BACKOFF
-from storage.migrate import upgrade_async
 from tests.fakes.tme import FakeTelegramWeb
-from tests.harness import make_settings
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2024, 12, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.polling_support import hand_clock, polling_container
 
 
 @pytest.fixture
@@ -42,14 +30,8 @@ async def container(
     tmp_path: Path, tme: FakeTelegramWeb, database_url: str
 ) -> AsyncIterator[Container]:
     """The app's container on SQLite and PostgreSQL, reading the fake t.me, with a hand clock."""
-    settings = make_settings(
-        tmp_path, telegram_web_base=tme.base_url, database_url=database_url, poll_jitter_seconds=0
-    )
-    await upgrade_async(settings.resolved_database_url)
-    built = build_container(settings)
-    built.poller._clock = Clock()  # type: ignore[assignment,unused-ignore]
-    yield built
-    await built.close()
+    async with polling_container(tmp_path, tme, database_url) as built:
+        yield built
 
 
 async def _subscribe(container: Container, chat_id: int, name: str) -> None:
@@ -64,7 +46,7 @@ async def test_poll_reads_only_new_posts_and_indexes_them(
     """A due channel is polled for posts newer than the last seen one; they reach the index."""
     await _subscribe(container, 1, "@alpha")
     await container.background_indexer.drain()
-    clock = cast(Clock, container.poller._clock)
+    clock = hand_clock(container)
     assert await container.poller.poll_due() == []  # nothing due right after the backfill
     tme.add_post("alpha", "alpha breaking news")
     tme.add_post("alpha", "alpha more news")
@@ -86,7 +68,7 @@ async def test_failing_channel_backs_off_and_others_go_on(
     """A channel whose preview fails is marked and backed off exponentially; others still poll."""
     await _subscribe(container, 1, "@alpha")
     await _subscribe(container, 1, "@beta")
-    clock = cast(Clock, container.poller._clock)
+    clock = hand_clock(container)
     tme.channels["alpha"].status = 503
     tme.add_post("beta", "beta news")
     clock.now += timedelta(minutes=11)
@@ -113,6 +95,6 @@ async def test_garbage_preview_does_not_crash_polling(
     """A channel that later loses its preview (redirect) is recorded as an error, not a crash."""
     await _subscribe(container, 1, "@alpha")
     tme.channels["alpha"].private = True
-    cast(Clock, container.poller._clock).now += timedelta(minutes=11)
+    hand_clock(container).now += timedelta(minutes=11)
     [result] = await container.poller.poll_due()
     assert result.error is not None and "preview" in result.error
