@@ -1,6 +1,6 @@
 """Budget gate throughput: reserve + commit per second on each ledger, and proof of no overspend.
 
-Run: python -m bench.budget [--ops 2000] [--concurrency 20]
+Run: .venv/bin/python bench/budget.py [--ops 2000] [--concurrency 20]
 Ledgers: SQL on SQLite (always), SQL on PostgreSQL and Redis when reachable (TEST_POSTGRES_URL,
 TEST_REDIS_URL as in the tests). Writes the `budget` section of docs/BENCHMARKS.md.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import redis.asyncio as redis
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bench.report import machine, write_section
 from core.quota_ports import TenantLimits, TokenLedger
 from core.quotas import BudgetExhausted, BudgetGate
@@ -26,7 +29,12 @@ from storage.budget import RedisTokenLedger, SqlTokenLedger
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
 from storage.repositories import UnitOfWorkFactory
-from tests.services import POSTGRES_ADMIN_URL, REDIS_URL
+from tests.services import (
+    REDIS_URL,
+    create_postgres_database,
+    drop_postgres_databases,
+    postgres_unavailable,
+)
 
 TOKENS = 50
 
@@ -38,19 +46,11 @@ async def sql_database(kind: str) -> AsyncIterator[str]:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
         return
-    import asyncpg
-
-    name = f"tgassist_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = await create_postgres_database("tgassist_bench")
     try:
-        yield f"{base}/{name}"
+        yield url
     finally:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_postgres_databases([url])
 
 
 async def measure(ledger_kind: str, db_kind: str, ops: int, concurrency: int) -> dict[str, object]:
@@ -115,14 +115,10 @@ async def reachable(kind: str) -> bool:
     """Whether PostgreSQL or Redis answers."""
     try:
         if kind == "postgres":
-            import asyncpg
-
-            connection = await asyncio.wait_for(asyncpg.connect(POSTGRES_ADMIN_URL), 3)
-            await connection.close()
-        else:
-            client = redis.from_url(REDIS_URL)
-            await asyncio.wait_for(client.ping(), 3)
-            await client.aclose()
+            return await postgres_unavailable() is None
+        client = redis.from_url(REDIS_URL)
+        await asyncio.wait_for(client.ping(), 3)
+        await client.aclose()
     except Exception:
         return False
     return True

@@ -18,7 +18,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-async def _postgres_reachable() -> str | None:
+async def postgres_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used here, or None when it answers."""
     import asyncpg
 
     try:
@@ -31,24 +32,39 @@ async def _postgres_reachable() -> str | None:
 
 async def fresh_postgres_database() -> AsyncIterator[str]:
     """Create an empty database, yield its SQLAlchemy URL, drop it afterwards."""
-    import asyncpg
 
-    reason = await _postgres_reachable()
+    reason = await postgres_unavailable()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
         pytest.skip(reason)
-    name = f"tgassist_test_{uuid.uuid4().hex[:12]}"
+    url = await create_postgres_database()
+    try:
+        yield url
+    finally:
+        await drop_postgres_databases([url])
+
+
+async def create_postgres_database(prefix: str = "tgassist_test") -> str:
+    """Create an empty PostgreSQL database; return its SQLAlchemy (asyncpg) URL."""
+    import asyncpg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    return f"{base}/{name}"
+
+
+async def drop_postgres_databases(urls: list[str]) -> None:
+    """Drop databases made by create_postgres_database (even with connections left open)."""
+    import asyncpg
+
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    for url in urls:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    await admin.close()
 
 
 async def redis_url_or_skip() -> str:
@@ -89,7 +105,7 @@ def postgres_database_for(key: Path) -> str:
 def drop_services_databases() -> None:
     """Drop every database made by postgres_database_for."""
     if _databases:
-        _run_outside_loop(_drop_databases(list(_databases.values())))
+        _run_outside_loop(drop_postgres_databases(list(_databases.values())))
         _databases.clear()
 
 
@@ -100,23 +116,7 @@ def _run_outside_loop(coroutine: Any) -> Any:
 
 
 async def _create_database() -> str:
-    import asyncpg
-
-    reason = await _postgres_reachable()
+    reason = await postgres_unavailable()
     if reason:
         raise RuntimeError(f"TEST_BACKENDS=services needs PostgreSQL: {reason}")
-    name = f"tgassist_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{base}/{name}"
-
-
-async def _drop_databases(urls: list[str]) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-    for url in urls:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    await admin.close()
+    return await create_postgres_database()
