@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import structlog
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.formatting import split_html
+
+log = structlog.get_logger(__name__)
 
 
 async def answer_long(
@@ -22,3 +26,15 @@ async def answer_long(
             )
         )
     return sent
+
+
+async def edit_in_place(
+    message: Message, html_text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit a message (its first ≤4096-character part); one Telegram won't edit is left as is."""
+    try:
+        await message.edit_text(
+            split_html(html_text)[0], reply_markup=markup, disable_web_page_preview=True
+        )
+    except TelegramBadRequest as error:  # too old, or unchanged
+        log.info("edit_skipped", reason=error.message)

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import structlog
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import IsAdmin, command_args
 from bot.formatting import escape, html_to_text, short_date
-from bot.replies import answer_long
+from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from core.dlq import (
     DeadLetter,
@@ -31,16 +29,7 @@ from core.dlq import (
     stream_name,
 )
 
-log = structlog.get_logger(__name__)
 router = Router(name=__name__)
-
-
-async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit a message in place; one Telegram will not edit (too old, unchanged) is left as is."""
-    try:
-        await message.edit_text(text[:4096], reply_markup=markup, disable_web_page_preview=True)
-    except TelegramBadRequest as error:
-        log.info("edit_skipped", reason=error.message)
 
 
 PAGE_SIZE = 5
@@ -306,7 +295,7 @@ async def page_button(
     text, keyboard = page_view(lang, dlq_service, page)
     await query.answer()
     if isinstance(query.message, Message):
-        await _edit(query.message, text, keyboard)
+        await edit_in_place(query.message, text, keyboard)
 
 
 @router.callback_query(DlqActionCallback.filter(), IsAdmin())
@@ -331,12 +320,12 @@ async def action_button(
         done = t(lang, "dlq_purged", stream=escape(stream), removed=removed)
         await query.answer(html_to_text(done)[:200])
         if message is not None:
-            await _edit(message, done)
+            await edit_in_place(message, done)
         return
     if action == "purge_no":
         await query.answer(t(lang, "cancelled"))
         if message is not None:
-            await _edit(message, t(lang, "cancelled"))
+            await edit_in_place(message, t(lang, "cancelled"))
         return
     if action == "retry_all":
         await query.answer()

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import hashlib
 
-import structlog
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import command_args
 from bot.formatting import escape, html_to_text
-from bot.replies import answer_long
+from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from core.interests import InterestService, InvalidTopic, WeightedInterest
 from core.ports import UnitOfWork
 
-log = structlog.get_logger(__name__)
 router = Router(name=__name__)
-
-
-async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit a message in place; one Telegram will not edit (too old, unchanged) is left as is."""
-    try:
-        await message.edit_text(text[:4096], reply_markup=markup, disable_web_page_preview=True)
-    except TelegramBadRequest as error:
-        log.info("edit_skipped", reason=error.message)
 
 
 _SHOWN = 30  # topics listed
@@ -133,4 +122,4 @@ async def remove_button(
     await query.answer(html_to_text(t(lang, "interests_removed", label=escape(label)))[:200])
     if isinstance(query.message, Message):
         text, keyboard = interests_view(lang, await interest_service.profile(uow, user_id))
-        await _edit(query.message, text, keyboard)
+        await edit_in_place(query.message, text, keyboard)
