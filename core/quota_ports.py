@@ -8,8 +8,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from core.dlq import DeadLetterSink as DeadLetterSink  # the port moved to core.dlq
-
 
 class QuotaKind(StrEnum):
     """The limits a tenant has; each comes from settings unless the tenant has an override."""
