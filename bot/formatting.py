@@ -22,6 +22,12 @@ def escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def echo(text: object, limit: int = 64) -> str:
+    """User input repeated in a reply: escaped and cut, so hostile input can't bloat the reply."""
+    raw = str(text)
+    return escape(raw if len(raw) <= limit else raw[: limit - 1] + "…")
+
+
 def link(url: str, label: str) -> str:
     """An escaped HTML link."""
     return f'<a href="{escape(url)}">{escape(label)}</a>'

@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.formatting import escape, split_html
+from bot.formatting import echo, escape, split_html
 
 _TAG = re.compile(r"<(/?)([a-z]+)[^>]*>")
 
@@ -66,3 +66,11 @@ def test_any_escaped_text_splits_validly(chunks: list[str]) -> None:
     joined = "".join(re.sub(r"<[^>]+>", "", part) for part in parts)
     original = re.sub(r"<[^>]+>", "", text)
     assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", original)
+
+
+def test_echo_escapes_and_cuts_user_input() -> None:
+    """Input repeated back is HTML-escaped and cut to the limit with an ellipsis."""
+    assert echo("<b>") == "&lt;b&gt;"
+    cut = echo("x" * 5000, limit=64)
+    assert len(cut) == 64 and cut.endswith("…")
+    assert echo("y" * 64, limit=64) == "y" * 64

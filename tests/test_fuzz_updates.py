@@ -575,6 +575,9 @@ FUZZ = settings(
         text="/quota 99999999999999999999", user_id=ADMIN, chat=None, language_code="en"
     )
 )
+@example(  # found by fuzzing: an admin's 4,000-character entry id echoed back in full
+    spec=MessageSpec(text="/dlq " + "0" * 4080, user_id=ADMIN, chat=None, language_code=None)
+)
 @example(  # found by fuzzing: a link urlsplit cannot parse
     spec=MessageSpec(text="/subscribe [", user_id=1001, chat=None, language_code="en")
 )

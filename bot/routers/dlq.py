@@ -14,7 +14,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import IsAdmin, command_args
-from bot.formatting import escape, html_to_text, short_date
+from bot.formatting import echo, escape, html_to_text, short_date
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from core.dlq import (
@@ -201,7 +201,7 @@ async def _retry_one(
     try:
         outcome = await dlq_service.retry(entry_id)
     except EntryNotFound:
-        await message.answer(t(lang, "dlq_not_found", id=escape(entry_id)))
+        await message.answer(t(lang, "dlq_not_found", id=echo(entry_id)))
         return
     except NoRetryHandler:
         entry = await dlq_service.show(entry_id)
@@ -254,7 +254,7 @@ async def dlq(message: Message, lang: str, dlq_service: DeadLetterService) -> No
         if verb == "show" and len(words) == 2:
             entry = await dlq_service.show(words[1])
             if entry is None:
-                await message.answer(t(lang, "dlq_not_found", id=escape(words[1])))
+                await message.answer(t(lang, "dlq_not_found", id=echo(words[1])))
             else:
                 await answer_long(message, entry_view(lang, dlq_service, entry))
         elif verb == "retry" and len(words) == 3 and words[1].lower() == "all":
@@ -272,7 +272,7 @@ async def dlq(message: Message, lang: str, dlq_service: DeadLetterService) -> No
         else:
             await message.answer(t(lang, "dlq_usage"))
     except InvalidStream as error:
-        await message.answer(t(lang, "dlq_bad_stream", stream=escape(str(error))))
+        await message.answer(t(lang, "dlq_bad_stream", stream=echo(error)))
 
 
 @router.message(Command("dlq"))

@@ -10,7 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import command_args
-from bot.formatting import escape, html_to_text
+from bot.formatting import echo, escape, html_to_text
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from core.interests import InterestService, InvalidTopic, WeightedInterest
@@ -87,7 +87,7 @@ async def interests(
         try:
             added, created = await interest_service.add(uow, user_id, topic)
         except InvalidTopic as error:
-            await message.answer(t(lang, "interests_invalid", reason=escape(str(error))))
+            await message.answer(t(lang, "interests_invalid", reason=echo(error, limit=300)))
             return
         key = "interests_added" if created else "interests_already"
         await message.answer(t(lang, key, label=escape(added.label)))
@@ -95,7 +95,7 @@ async def interests(
     if action in _REMOVE and topic:
         removed = await interest_service.remove(uow, user_id, topic)
         if removed is None:
-            await message.answer(t(lang, "interests_unknown", label=escape(topic)))
+            await message.answer(t(lang, "interests_unknown", label=echo(topic)))
         else:
             await message.answer(t(lang, "interests_removed", label=escape(removed.label)))
         return

@@ -12,7 +12,7 @@ from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.filters import command_args, is_channel_member, may_manage_chat
-from bot.formatting import escape, link, short_date
+from bot.formatting import echo, escape, link, short_date
 from bot.replies import answer_long
 from bot.texts import t
 from core.errors import (
@@ -56,20 +56,20 @@ async def subscribe(
     if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
         await message.answer(t(lang, "admins_only"))
         return
-    shown = escape(name[:64])
+    shown = echo(name)
     try:
         async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
             outcome = await subscriptions.subscribe(
                 uow, tenant, name, user_id, is_member=partial(is_channel_member, bot, user_id)
             )
     except InvalidChannelName as error:
-        await message.answer(t(lang, "invalid_name", reason=escape(error)))
+        await message.answer(t(lang, "invalid_name", reason=echo(error, limit=300)))
         return
     except ChannelNotReadable as error:
-        await message.answer(t(lang, "not_readable", name=shown, reason=escape(error)))
+        await message.answer(t(lang, "not_readable", name=shown, reason=echo(error, limit=300)))
         return
     except ChannelSourceError as error:
-        await message.answer(t(lang, "source_error", name=shown, reason=escape(error)))
+        await message.answer(t(lang, "source_error", name=shown, reason=echo(error, limit=300)))
         return
     except ChannelLimitReached as error:
         limit = error.limit or subscriptions.max_channels
@@ -126,10 +126,10 @@ async def unsubscribe(
     try:
         channel = await subscriptions.unsubscribe(uow, tenant, name)
     except InvalidChannelName as error:
-        await message.answer(t(lang, "invalid_name", reason=escape(error)))
+        await message.answer(t(lang, "invalid_name", reason=echo(error, limit=300)))
         return
     if channel is None:
-        await message.answer(t(lang, "not_subscribed", name=escape(name[:64])))
+        await message.answer(t(lang, "not_subscribed", name=echo(name)))
     else:
         await message.answer(t(lang, "unsubscribed", title=escape(channel.title)))
 
