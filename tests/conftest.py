@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.services import drop_services_databases, fresh_postgres_database, redis_url_or_skip
 
 pytest_plugins = ["tests.fakes.fixtures"]
+
+# Property-based tests draw the same examples on every run, so CI is reproducible;
+# FUZZ_EXPLORE=1 draws new ones each time.
+settings.register_profile("reproducible", derandomize=True, database=None)
+settings.register_profile("explore", database=None)
+settings.load_profile("explore" if os.environ.get("FUZZ_EXPLORE") else "reproducible")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "telegram-news-ru"
 

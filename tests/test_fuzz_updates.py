@@ -563,8 +563,6 @@ FUZZ = settings(
     max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,
-    database=None,
 )
 
 
@@ -633,7 +631,7 @@ async def test_sequences_of_updates_leave_the_bot_working(
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=3000, derandomize=False)
+@settings(FUZZ, max_examples=3000)
 @given(spec=SPECS)
 async def test_thousands_of_updates(fuzz_bot: FuzzBot, spec: Spec) -> None:
     """The large run: thousands of generated updates, the same guarantees (marked slow)."""
