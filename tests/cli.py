@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,6 +16,8 @@ import pytest
 
 from app.cli import main
 from tests.services import SERVICES_MODE, postgres_database_for
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -67,7 +71,7 @@ def run_cli_process(tmp_path: Path, *argv: str, stdin: str | None = None, **env:
     completed = subprocess.run(
         [sys.executable, "-m", "app.cli", *argv],
         cwd=tmp_path,
-        env={**environment, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        env={**environment, "PYTHONPATH": str(ROOT)},
         input=stdin,
         capture_output=True,
         text=True,
@@ -75,3 +79,24 @@ def run_cli_process(tmp_path: Path, *argv: str, stdin: str | None = None, **env:
         check=False,
     )
     return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+async def start_cli_process(tmp_path: Path, *argv: str, **env: str) -> asyncio.subprocess.Process:
+    """Start a long-running `tgassist ARGV` (run, bot) in the background, output captured."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        *argv,
+        cwd=tmp_path,
+        env={**os.environ, **cli_env(tmp_path, **env), "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def stop_cli_process(process: asyncio.subprocess.Process) -> str:
+    """SIGTERM a started process, wait for it to exit, and return what it printed."""
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    return (stdout + stderr).decode()

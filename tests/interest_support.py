@@ -21,6 +21,7 @@ from core.interests import InterestProfiler
 from core.models import SourceKind
 from core.rag.ports import QuestionRecord
 from storage.repositories import UnitOfWorkFactory
+from tests.services import free_port
 
 
 async def ask(
@@ -88,13 +89,6 @@ class FailingProfiler(InterestProfiler):
                 self.failures.append(user)
                 raise RuntimeError(self.message.format(user=user))
         return super().build(questions, *args, **kwargs)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class OwnRedis:

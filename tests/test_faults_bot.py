@@ -7,7 +7,6 @@ OpenAI server rate-limits, fails, stalls or is not there at all.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from tests.fakes.fixtures import make_bot
 from tests.fakes.llm_api import FakeOpenAI
 from tests.harness import BotHarness, make_settings
 from tests.rag_support import captured_logs, events, seed_channel
+from tests.services import free_port
 
 USER = 1001
 NEWS = [
@@ -41,13 +41,6 @@ NEWS = [
 ]
 QUESTION = "Какая ключевая ставка?"
 FIRST_SOURCE = '<a href="https://t.me/newsroom/1">[1]</a>'
-
-
-def closed_port() -> int:
-    """A local port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def indexed_harness(harness: BotHarness) -> int:
@@ -197,7 +190,7 @@ async def test_unreachable_qdrant_server_gives_a_short_apology_and_logs_the_trac
 ) -> None:
     """QDRANT_URL on a closed port: the fail-open check warns and goes on, the failing query
     gives the user a short apology, the traceback goes to the log, the question is recorded."""
-    settings = make_settings(tmp_path, bot_api, qdrant_url=f"http://127.0.0.1:{closed_port()}")
+    settings = make_settings(tmp_path, bot_api, qdrant_url=f"http://127.0.0.1:{free_port()}")
     async with BotHarness(settings, bot_api) as harness:
         tenant_id, _ = await seed_channel(harness.container.uow_factory, USER, NEWS)
         with captured_logs(core.rag.service) as logs:
@@ -260,7 +253,7 @@ async def test_llm_that_times_out_or_is_gone_gives_the_extractive_answer_and_say
         fake_llm.delay(2.0)
         extra["llm_timeout_seconds"] = 0.2
     elif fault == "unreachable":
-        base_url = f"http://127.0.0.1:{closed_port()}/v1"
+        base_url = f"http://127.0.0.1:{free_port()}/v1"
     else:
         fake_llm.always_fail(429)
     async with BotHarness(llm_settings(tmp_path, bot_api, base_url, **extra), bot_api) as harness:

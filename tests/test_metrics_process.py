@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import sys
 from pathlib import Path
 
 import aiohttp
 
-from tests.cli import cli_env
+from tests.cli import start_cli_process, stop_cli_process
 from tests.fakes.bot_api import FakeBotAPI
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.services import free_port
 
 
 async def _scrape(url: str, timeout: float = 60.0) -> str:
@@ -37,24 +26,13 @@ async def _scrape(url: str, timeout: float = 60.0) -> str:
 
 async def test_run_serves_metrics(tmp_path: Path, bot_api: FakeBotAPI) -> None:
     """The all-in-one process serves GET /metrics and says at start-up that vision is off."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        **cli_env(tmp_path),
-        "BOT_TOKEN": f"{bot_api.bot_user['id']}:metrics-test-token-0123456789",
-        "TELEGRAM_API_BASE": bot_api.base_url,
-        "METRICS_PORT": str(port),
-        "PYTHONPATH": str(ROOT),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.cli",
+    port = free_port()
+    process = await start_cli_process(
+        tmp_path,
         "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        BOT_TOKEN=f"{bot_api.bot_user['id']}:metrics-test-token-0123456789",
+        TELEGRAM_API_BASE=bot_api.base_url,
+        METRICS_PORT=str(port),
     )
     try:
         await bot_api.wait_for("setMyCommands", timeout=60)
@@ -62,9 +40,7 @@ async def test_run_serves_metrics(tmp_path: Path, bot_api: FakeBotAPI) -> None:
         await bot_api.wait_for("sendMessage", chat_id=909, timeout=30)
         text = await _scrape(f"http://127.0.0.1:{port}/metrics")
     finally:
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    logs = (stdout + stderr).decode()
+        logs = await stop_cli_process(process)
     assert process.returncode == 0, logs[-3000:]
     assert "vision_off" in logs
     assert "VISION_MODEL" in logs

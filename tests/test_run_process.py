@@ -3,78 +3,52 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import sys
 from pathlib import Path
 
 import aiohttp
 
-from tests.cli import cli_env
+from tests.cli import start_cli_process, stop_cli_process
 from tests.fakes.bot_api import FakeBotAPI
+from tests.services import free_port
 
 SECRET = "AAH-very-secret-token-part-0123456789abcdefgh"
 
 
+def _bot_env(bot_api: FakeBotAPI) -> dict[str, str]:
+    """The token (with SECRET in it) and address of the fake Bot API."""
+    return {
+        "BOT_TOKEN": f"{bot_api.bot_user['id']}:{SECRET}",
+        "TELEGRAM_API_BASE": bot_api.base_url,
+    }
+
+
 async def test_run_answers_and_stops_cleanly(tmp_path: Path, bot_api: FakeBotAPI) -> None:
     """The all-in-one process sets its commands, answers /start, exits 0 on SIGTERM, never logs the token."""
-    token = f"{bot_api.bot_user['id']}:{SECRET}"
-    env = {
-        **os.environ,
-        **cli_env(tmp_path),
-        "BOT_TOKEN": token,
-        "TELEGRAM_API_BASE": bot_api.base_url,
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.cli",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_cli_process(tmp_path, "run", **_bot_env(bot_api))
     try:
         await bot_api.wait_for("setMyCommands", timeout=60)
         bot_api.add_update(bot_api.message("/start", chat_id=555, user_id=555))
         [reply] = await bot_api.wait_for("sendMessage", chat_id=555, timeout=30)
         assert "/subscribe" in reply.params["text"]
     finally:
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    logs = stdout.decode() + stderr.decode()
+        logs = await stop_cli_process(process)
     assert process.returncode == 0, logs[-3000:]
     assert SECRET not in logs
     assert '"event": "polling_started"' in logs or "polling_started" in logs
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_bot_in_webhook_mode(tmp_path: Path, bot_api: FakeBotAPI) -> None:
     """`tgassist bot` with WEBHOOK_URL registers its webhook, answers posted updates, rejects wrong secrets."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        **cli_env(tmp_path),
-        "BOT_TOKEN": f"{bot_api.bot_user['id']}:{SECRET}",
-        "TELEGRAM_API_BASE": bot_api.base_url,
-        "WEBHOOK_URL": f"http://127.0.0.1:{port}",
-        "WEBHOOK_HOST": "127.0.0.1",
-        "WEBHOOK_PORT": str(port),
-        "WEBHOOK_SECRET": "hook-secret-123",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app.cli", "bot", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    port = free_port()
+    process = await start_cli_process(
+        tmp_path,
+        "bot",
+        **_bot_env(bot_api),
+        WEBHOOK_URL=f"http://127.0.0.1:{port}",
+        WEBHOOK_HOST="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET="hook-secret-123",
+    )
     try:
         [registered] = await bot_api.wait_for("setWebhook", timeout=60)
         assert registered.params["url"] == f"http://127.0.0.1:{port}/webhook"
@@ -92,31 +66,16 @@ async def test_bot_in_webhook_mode(tmp_path: Path, bot_api: FakeBotAPI) -> None:
         [reply] = await bot_api.wait_for("sendMessage", chat_id=777, timeout=30)
         assert "/subscribe" in reply.params["text"]
     finally:
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 0, (stdout + stderr).decode()[-3000:]
+        logs = await stop_cli_process(process)
+    assert process.returncode == 0, logs[-3000:]
 
 
 async def test_second_polling_process_is_refused(tmp_path: Path, bot_api: FakeBotAPI) -> None:
     """While one process polls for the bot, a second `tgassist bot` exits 3 saying why."""
-    env = {
-        **os.environ,
-        **cli_env(tmp_path),
-        "BOT_TOKEN": f"{bot_api.bot_user['id']}:{SECRET}",
-        "TELEGRAM_API_BASE": bot_api.base_url,
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-    }
-
-    async def start(command: str) -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "app.cli", command, cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-
-    first = await start("run")
+    first = await start_cli_process(tmp_path, "run", **_bot_env(bot_api))
     try:
         await bot_api.wait_for("deleteWebhook", timeout=60)
-        second = await start("bot")
+        second = await start_cli_process(tmp_path, "bot", **_bot_env(bot_api))
         out, err = await asyncio.wait_for(second.communicate(), timeout=60)
         assert second.returncode == 3, (out + err).decode()[-3000:]
         assert "another tgassist process polls for this bot" in (out + err).decode()
@@ -124,6 +83,5 @@ async def test_second_polling_process_is_refused(tmp_path: Path, bot_api: FakeBo
         [reply] = await bot_api.wait_for("sendMessage", chat_id=556, timeout=30)
         assert "/subscribe" in reply.params["text"]
     finally:
-        first.send_signal(signal.SIGTERM)
-        stdout, stderr = await asyncio.wait_for(first.communicate(), timeout=30)
-    assert first.returncode == 0, (stdout + stderr).decode()[-3000:]
+        logs = await stop_cli_process(first)
+    assert first.returncode == 0, logs[-3000:]

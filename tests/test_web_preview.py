@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from core.errors import ChannelNotReadable, ChannelSourceError, InvalidChannelNa
 from core.models import ChannelInfo, ChannelPage, PostDraft
 from core.polling import read_channel
 from storage.web_preview import WebPreviewSource, parse_preview, parse_views
+from tests.services import free_port
 
 DATA = Path(__file__).parent / "data" / "tme"
 CHANNEL = "techdigest"
@@ -393,10 +393,7 @@ async def test_timeout_raises_source_error(tme: tuple[FakeTme, TestServer]) -> N
 
 async def test_connection_refused_raises_source_error() -> None:
     """A closed port gives ChannelSourceError naming the failure class only."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    async with WebPreviewSource(f"http://127.0.0.1:{port}") as dead_source:
+    async with WebPreviewSource(f"http://127.0.0.1:{free_port()}") as dead_source:
         with pytest.raises(ChannelSourceError, match=r"could not reach t\.me"):
             await dead_source.fetch_page(CHANNEL)
 
