@@ -23,22 +23,10 @@ from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.fixtures import make_bot
 from tests.fakes.llm_api import FakeOpenAI
 from tests.harness import BotHarness, make_settings
-from tests.rag_support import captured_logs, events, seed_channel
+from tests.rag_support import NEWS, captured_logs, events, seed_channel
 from tests.services import free_port
 
 USER = 1001
-NEWS = [
-    "Центробанк повысил ключевую ставку до 21%. Это рекорд за всю историю.",
-    "В Москве выпал первый снег, синоптики обещают похолодание.",
-    "Метро Москвы открыло новую станцию на Большой кольцевой линии.",
-    "Хоккейный клуб ЦСКА выиграл пятый матч подряд.",
-    "В парке Горького открывается каток с искусственным льдом.",
-    "Учёные нашли воду на спутнике Юпитера Европе.",
-    "Сбербанк изменил условия вкладов для пенсионеров.",
-    "В центре Москвы перекроют улицы из-за марафона.",
-    "Новый смартфон компании получил складной экран.",
-    "Аэропорт Шереметьево отменил рейсы из-за тумана.",
-]
 QUESTION = "Какая ключевая ставка?"
 FIRST_SOURCE = '<a href="https://t.me/newsroom/1">[1]</a>'
 

@@ -16,21 +16,7 @@ from core.rag.models import AnswerMode, AnswerStatus, Problem
 from core.rag.ports import QuestionRecord
 from storage.migrate import upgrade_async
 from tests.harness import make_settings
-from tests.rag_support import Post, captured_logs, events, seed_channel
-
-RATE_POSTS = [
-    "Центробанк повысил ключевую ставку до 21%. Это рекорд за всю историю. Аналитики ждали решения.",
-    "В Москве выпал первый снег, синоптики обещают похолодание до минус десяти.",
-    "Метро Москвы открыло новую станцию на Большой кольцевой линии.",
-    "Курс доллара на бирже снизился после решения регулятора.",
-    "Хоккейный клуб ЦСКА выиграл пятый матч подряд.",
-    "В парке Горького открывается каток с искусственным льдом.",
-    "Учёные нашли воду на спутнике Юпитера Европе.",
-    "Сбербанк изменил условия вкладов для пенсионеров.",
-    "В центре Москвы перекроют улицы из-за марафона.",
-    "Новый смартфон компании получил складной экран.",
-    "Аэропорт Шереметьево отменил рейсы из-за тумана.",
-]
+from tests.rag_support import NEWS, Post, captured_logs, events, seed_channel
 
 
 @pytest.fixture
@@ -50,11 +36,11 @@ async def _recorded(app: Container, tenant_id: int) -> list[QuestionRecord]:
 
 async def test_no_collection_means_not_indexed_with_the_backlog(app: Container) -> None:
     """Posts stored but never indexed: not_indexed with channels and waiting posts, recorded."""
-    tenant_id, _ = await seed_channel(app.uow_factory, 10, RATE_POSTS)
+    tenant_id, _ = await seed_channel(app.uow_factory, 10, NEWS)
     assert await app.index.stats(tenant_id) is None
     answer = await app.questions.ask(tenant_id, "какая ключевая ставка?", user_id=7)
     assert answer.status is AnswerStatus.NOT_INDEXED
-    assert (answer.channels, answer.pending_posts) == (1, len(RATE_POSTS))
+    assert (answer.channels, answer.pending_posts) == (1, len(NEWS))
     assert answer.sources == []
     assert answer.text == ""
     [record] = await _recorded(app, tenant_id)
@@ -63,7 +49,7 @@ async def test_no_collection_means_not_indexed_with_the_backlog(app: Container) 
 
 async def test_empty_collection_means_not_indexed(app: Container) -> None:
     """A collection that exists but holds no points is not searchable either."""
-    tenant_id, channel = await seed_channel(app.uow_factory, 11, RATE_POSTS[:3])
+    tenant_id, channel = await seed_channel(app.uow_factory, 11, NEWS[:3])
     await app.indexer.index_tenant(tenant_id)
     await app.index.delete_channel(tenant_id, channel.id)
     stats = await app.index.stats(tenant_id)
@@ -78,7 +64,7 @@ async def test_failing_index_check_is_logged_and_the_question_goes_on(
     app: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The stats call raising does not block the answer (fail-open) and leaves a warning."""
-    tenant_id, _ = await seed_channel(app.uow_factory, 12, RATE_POSTS)
+    tenant_id, _ = await seed_channel(app.uow_factory, 12, NEWS)
     await app.indexer.index_tenant(tenant_id)
 
     async def unreachable(tenant: int) -> None:
@@ -98,7 +84,7 @@ async def test_failing_search_after_failing_check_is_an_error_with_traceback(
     app: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Check and query both failing: status error, the traceback logged, nothing made up."""
-    tenant_id, _ = await seed_channel(app.uow_factory, 13, RATE_POSTS)
+    tenant_id, _ = await seed_channel(app.uow_factory, 13, NEWS)
 
     async def down(*args: object, **kwargs: object) -> list[SearchHit]:
         raise IndexUnavailable("connection refused")
@@ -120,7 +106,7 @@ async def test_failing_search_after_failing_check_is_an_error_with_traceback(
 
 async def test_a_small_index_warns_and_answers(app: Container) -> None:
     """Under ten indexed posts: a warning in the log, and an answer all the same."""
-    tenant_id, _ = await seed_channel(app.uow_factory, 14, RATE_POSTS[:3])
+    tenant_id, _ = await seed_channel(app.uow_factory, 14, NEWS[:3])
     await app.indexer.index_tenant(tenant_id)
     with captured_logs(core.rag.service) as logs:
         answer = await app.questions.ask(tenant_id, "ключевая ставка центробанка")
@@ -130,7 +116,7 @@ async def test_a_small_index_warns_and_answers(app: Container) -> None:
     assert warning["log_level"] == "warning"
     assert warning["points"] == 3
     with captured_logs(core.rag.service) as logs:
-        more = [Post(text, message_id=100 + n) for n, text in enumerate(RATE_POSTS[3:])]
+        more = [Post(text, message_id=100 + n) for n, text in enumerate(NEWS[3:])]
         await seed_channel(app.uow_factory, 14, more)
         await app.indexer.index_tenant(tenant_id)
         await app.questions.ask(tenant_id, "ключевая ставка")
@@ -141,7 +127,7 @@ async def test_extractive_answer_quotes_the_matching_sentences_and_is_recorded(
     app: Container,
 ) -> None:
     """Without an LLM: the best sentences of the top posts, each numbered and linked, logged per tenant."""
-    tenant_id, channel = await seed_channel(app.uow_factory, 15, RATE_POSTS)
+    tenant_id, channel = await seed_channel(app.uow_factory, 15, NEWS)
     await app.indexer.index_tenant(tenant_id)
     answer = await app.questions.ask(tenant_id, "До скольки повысили ключевую ставку?", user_id=5)
     assert answer.status is AnswerStatus.OK
@@ -171,7 +157,7 @@ async def test_album_members_are_one_post(app: Container) -> None:
             "Фотографии нового ледокола «Арктика» на верфи в Петербурге", message_id=21, album="g1"
         ),
         Post("Ледокол «Арктика» вышел в море на ходовые испытания", message_id=30),
-        *RATE_POSTS,
+        *NEWS,
     ]
     tenant_id, _ = await seed_channel(app.uow_factory, 16, posts)
     await app.indexer.index_tenant(tenant_id)
@@ -188,7 +174,7 @@ async def test_the_same_story_in_two_channels_is_one_hit_with_two_sources(
 ) -> None:
     """A near-duplicate from another channel joins the first hit's sources instead of a second hit."""
     story = "Роскосмос перенёс запуск ракеты «Союз» с Байконура на завтра из-за сильного ветра"
-    tenant_id, _ = await seed_channel(app.uow_factory, 17, [story, *RATE_POSTS])
+    tenant_id, _ = await seed_channel(app.uow_factory, 17, [story, *NEWS])
     await seed_channel(
         app.uow_factory,
         17,
@@ -215,7 +201,7 @@ async def test_channel_and_recency_filters(app: Container) -> None:
         [
             Post("Снегопад парализовал движение в Москве", age=timedelta(days=1)),
             Post("Снегопад в Москве: старая новость", age=timedelta(days=30)),
-            *RATE_POSTS,
+            *NEWS,
         ],
         now=now,
     )
@@ -248,7 +234,7 @@ async def test_channel_and_recency_filters(app: Container) -> None:
 
 async def test_empty_question_is_invalid_and_not_recorded(app: Container) -> None:
     """Only filters, or nothing at all, is not a question."""
-    tenant_id, _ = await seed_channel(app.uow_factory, 19, RATE_POSTS)
+    tenant_id, _ = await seed_channel(app.uow_factory, 19, NEWS)
     for text in ("", "   ", "7d", "@newsroom 24h"):
         answer = await app.questions.ask(tenant_id, text)
         assert answer.status is AnswerStatus.INVALID
@@ -258,7 +244,7 @@ async def test_empty_question_is_invalid_and_not_recorded(app: Container) -> Non
 
 async def test_a_chat_only_sees_its_own_channels(app: Container) -> None:
     """Another chat's channels never reach this chat's answers."""
-    mine, _ = await seed_channel(app.uow_factory, 20, RATE_POSTS)
+    mine, _ = await seed_channel(app.uow_factory, 20, NEWS)
     theirs, _ = await seed_channel(
         app.uow_factory,
         21,
@@ -276,7 +262,7 @@ async def test_search_honours_the_filter_the_index_receives(
     app: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The recency window reaches the index as a `since` bound of the right age."""
-    tenant_id, _ = await seed_channel(app.uow_factory, 22, RATE_POSTS)
+    tenant_id, _ = await seed_channel(app.uow_factory, 22, NEWS)
     await app.indexer.index_tenant(tenant_id)
     seen: list[SearchFilter | None] = []
     real = app.index.search
