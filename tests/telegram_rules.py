@@ -101,8 +101,8 @@ class _Checker(HTMLParser):
         raise InvalidForTelegram("unknown declaration")
 
 
-def check_html(text: str) -> int:
-    """Raise InvalidForTelegram unless `text` is valid Telegram HTML; return its visible length."""
+def check_markup(text: str) -> str:
+    """Raise InvalidForTelegram unless `text` is well-formed Telegram HTML; return its visible text."""
     # Every "&" must start a complete entity (the parser forgives a bare "&").
     for match in re.finditer("&", text):
         if not _ENTITY.match(text, match.start()):
@@ -114,7 +114,12 @@ def check_html(text: str) -> int:
         raise InvalidForTelegram(f"unparsed trailing text {checker.rawdata[:40]!r}")
     if checker.stack:
         raise InvalidForTelegram(f"unclosed tags {checker.stack}")
-    visible = "".join(checker.visible)
+    return "".join(checker.visible)
+
+
+def check_html(text: str) -> int:
+    """Raise InvalidForTelegram unless `text` is a valid, non-empty message; return its visible length."""
+    visible = check_markup(text)
     if not visible.strip():
         raise InvalidForTelegram("empty text")
     return len(visible)

@@ -14,10 +14,10 @@ from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.llm_api import FakeOpenAI
 from tests.harness import BotHarness, make_settings
 from tests.rag_support import NEWS, Post, seed_channel
+from tests.telegram_rules import check_markup
 
 USER = 1001
 GROUP = -100555
-_TAG = re.compile(r"<(/?)([a-z]+)[^>]*>")
 
 
 async def running(tmp_path: Path, bot_api: FakeBotAPI, **overrides: Any) -> BotHarness:
@@ -37,17 +37,6 @@ async def _seed(
 ) -> int:
     tenant_id, _ = await seed_channel(harness.container.uow_factory, chat_id, posts or NEWS, **kw)
     return tenant_id
-
-
-def _balanced(fragment: str) -> bool:
-    stack: list[str] = []
-    for match in _TAG.finditer(fragment):
-        if match.group(1):
-            if not stack or stack.pop() != match.group(2):
-                return False
-        else:
-            stack.append(match.group(2))
-    return not stack
 
 
 async def test_not_indexed_yet_says_so_with_channels_and_backlog(harness: BotHarness) -> None:
@@ -186,7 +175,7 @@ async def test_hostile_post_text_is_escaped_and_never_breaks_a_reply(
     assert "<script>" not in reply
     assert "&lt;script&gt;" in reply
     assert "&lt;b&gt;без закрытия &lt;i&gt;тегов" in reply
-    assert _balanced(reply)
+    check_markup(reply)
     assert len(reply) <= 4096
 
 
@@ -212,7 +201,8 @@ async def test_long_llm_answers_are_split_on_boundaries_with_working_links(
     replies = [message["text"] for message in bot_api.sent_messages(USER)]
     assert len(replies) >= 3
     assert all(len(part) <= 4096 for part in replies)
-    assert all(_balanced(part) for part in replies)
+    for part in replies:
+        check_markup(part)
     for part in replies[:-1]:
         assert part.endswith(".")  # cut at a sentence or paragraph end, not mid-word
     body = "".join(replies)
