@@ -24,25 +24,21 @@ REFUSAL = "⛔ This command is not available."
 @pytest.fixture
 async def harness(tmp_path: Path, bot_api: FakeBotAPI) -> AsyncIterator[BotHarness]:
     """The bot; GROUP (admin 42) follows @dailynews; OTHER_GROUP is administered by 43."""
-    web = FakeTelegramWeb()
-    web.add_channel("dailynews", "Daily News", [f"новость {n}" for n in range(1, 6)])
-    await web.start()
-    settings = make_settings(
-        tmp_path, bot_api, telegram_web_base=web.base_url, admin_ids=frozenset({BOT_ADMIN})
-    )
     bot_api.add_chat(GROUP, "supergroup", title="Team")
     bot_api.set_chat_admins(GROUP, [GROUP_ADMIN])
     bot_api.add_chat(OTHER_GROUP, "supergroup", title="Other")
     bot_api.set_chat_admins(OTHER_GROUP, [OTHER_ADMIN])
-    try:
+    async with FakeTelegramWeb() as web:
+        web.add_channel("dailynews", "Daily News", [f"новость {n}" for n in range(1, 6)])
+        settings = make_settings(
+            tmp_path, bot_api, telegram_web_base=web.base_url, admin_ids=frozenset({BOT_ADMIN})
+        )
         async with BotHarness(settings, bot_api) as running:
             [reply] = await running.send(
                 "/subscribe @dailynews", chat_id=GROUP, user_id=GROUP_ADMIN, chat_type="supergroup"
             )
             assert "Subscribed" in reply
             yield running
-    finally:
-        await web.stop()
 
 
 async def _in_group(harness: BotHarness, text: str, user_id: int) -> str:

@@ -18,13 +18,11 @@ NEWS = [f"Новость номер {i}: правительство обсужд
 @pytest.fixture
 async def tme() -> AsyncIterator[FakeTelegramWeb]:
     """A fake t.me with one public channel, one without a preview and one failing."""
-    web = FakeTelegramWeb()
-    web.add_channel("dailynews", "Daily <News>", NEWS)
-    web.add_channel("secretive", "Hidden", ["x"]).private = True
-    web.add_channel("flaky", "Flaky", ["y"]).status = 502
-    await web.start()
-    yield web
-    await web.stop()
+    async with FakeTelegramWeb() as web:
+        web.add_channel("dailynews", "Daily <News>", NEWS)
+        web.add_channel("secretive", "Hidden", ["x"]).private = True
+        web.add_channel("flaky", "Flaky", ["y"]).status = 502
+        yield web
 
 
 @pytest.fixture

@@ -20,12 +20,10 @@ INTERVAL = timedelta(minutes=10)  # POLL_INTERVAL_MINUTES' default
 @pytest.fixture
 async def tme() -> AsyncIterator[FakeTelegramWeb]:
     """A fake t.me with two channels."""
-    web = FakeTelegramWeb()
-    web.add_channel("alpha", "Alpha", [f"alpha post {i}" for i in range(1, 4)])
-    web.add_channel("beta", "Beta", [f"beta post {i}" for i in range(1, 3)])
-    await web.start()
-    yield web
-    await web.stop()
+    async with FakeTelegramWeb() as web:
+        web.add_channel("alpha", "Alpha", [f"alpha post {i}" for i in range(1, 4)])
+        web.add_channel("beta", "Beta", [f"beta post {i}" for i in range(1, 3)])
+        yield web
 
 
 @pytest.fixture

@@ -494,13 +494,11 @@ def build_update(api: FakeBotAPI, spec: Spec) -> dict[str, Any]:
 @pytest.fixture
 async def tme() -> AsyncIterator[FakeTelegramWeb]:
     """A fake t.me: one readable channel with hostile posts, one private, one failing."""
-    web = FakeTelegramWeb()
-    web.add_channel("dailynews", "Daily <News> & \u202eco", HOSTILE_POSTS)
-    web.add_channel("secretive", "Hidden", ["x"]).private = True
-    web.add_channel("flaky", "Flaky", ["y"]).status = 502
-    await web.start()
-    yield web
-    await web.stop()
+    async with FakeTelegramWeb() as web:
+        web.add_channel("dailynews", "Daily <News> & \u202eco", HOSTILE_POSTS)
+        web.add_channel("secretive", "Hidden", ["x"]).private = True
+        web.add_channel("flaky", "Flaky", ["y"]).status = 502
+        yield web
 
 
 @pytest.fixture

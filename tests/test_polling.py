@@ -17,12 +17,10 @@ from tests.polling_support import hand_clock, polling_container
 @pytest.fixture
 async def tme() -> AsyncIterator[FakeTelegramWeb]:
     """A fake t.me with two channels."""
-    web = FakeTelegramWeb()
-    web.add_channel("alpha", "Alpha", [f"alpha post {i}" for i in range(1, 6)])
-    web.add_channel("beta", "Beta", [f"beta post {i}" for i in range(1, 4)])
-    await web.start()
-    yield web
-    await web.stop()
+    async with FakeTelegramWeb() as web:
+        web.add_channel("alpha", "Alpha", [f"alpha post {i}" for i in range(1, 6)])
+        web.add_channel("beta", "Beta", [f"beta post {i}" for i in range(1, 4)])
+        yield web
 
 
 @pytest.fixture

@@ -85,6 +85,13 @@ class FakeTelegramWeb:
         if self._server is not None:
             await self._server.close()
 
+    async def __aenter__(self) -> FakeTelegramWeb:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
     async def _plain(self, request: web.Request) -> web.Response:
         return web.Response(text="<html><body>Telegram</body></html>", content_type="text/html")
 
