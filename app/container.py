@@ -17,6 +17,8 @@ from app.quotas import QuotaServices, build_quota_services
 from app.settings import Settings
 from app.trends import TrendServices, build_trend_services
 from core.dlq import DeadLetter, DeadLetterService
+from core.embedding.service import EmbeddingService
+from core.foreground import ForegroundActivity
 from core.indexing import BackgroundIndexer, Indexer
 from core.ingest import ChannelPostIngestor, ExportImporter
 from core.interests import INTERESTS_DLQ_STREAM
@@ -28,7 +30,7 @@ from core.rag.service import QuestionService
 from core.subscriptions import SubscriptionService
 from core.vision import VISION_DLQ_STREAM
 from storage.db import create_engine, create_session_factory
-from storage.index.embeddings import build_embedder
+from storage.index.embeddings import Embedder, build_embedder
 from storage.index.sparse import SparseEncoder
 from storage.repositories import UnitOfWorkFactory
 from storage.web_preview import WebPreviewSource
@@ -36,14 +38,19 @@ from storage.web_preview import WebPreviewSource
 log = structlog.get_logger(__name__)
 
 
-def build_index(settings: Settings) -> PostIndex:
-    """Qdrant server when QDRANT_URL is set, else Qdrant Edge shards under DATA_DIR."""
-    embedder = build_embedder(
+def build_settings_embedder(settings: Settings) -> Embedder | None:
+    """The dense model of EMBEDDINGS (None: lexical search only)."""
+    return build_embedder(
         settings.embeddings,
         model=settings.embedding_model,
         base_url=settings.openai_base_url,
         api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+        max_tokens=settings.embed_max_tokens or None,
     )
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None) -> PostIndex:
+    """Qdrant server when QDRANT_URL is set, else Qdrant Edge shards under DATA_DIR."""
     sparse = SparseEncoder()
     if settings.qdrant_url:
         from qdrant_client import AsyncQdrantClient
@@ -79,6 +86,7 @@ class Container:
     job_locks: JobLocks
     dlq: DeadLetterService
     interests: InterestServices
+    embedding: EmbeddingService | None = None  # None: EMBEDDINGS=none (lexical search only)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,6 +113,7 @@ class Container:
             "question_service": self.questions,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
+            "embedding_service": self.embedding,
             **self.extras,
         }
 
@@ -152,9 +161,28 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
-    index = index or build_index(settings)
+    embedder = build_settings_embedder(settings)
+    index = index or build_index(settings, embedder)
     source = WebPreviewSource(settings.telegram_web_base)
-    indexer = Indexer(uow_factory, index, settings.index_batch_size)
+    indexer = Indexer(
+        uow_factory,
+        index,
+        settings.index_batch_size,
+        model=embedder.name if embedder is not None else None,
+    )
+    activity = ForegroundActivity()
+    embedding = (
+        EmbeddingService(
+            uow_factory,
+            index,
+            embedder,
+            batch_size=settings.embed_batch_size,
+            foreground=activity,
+            busy_threads=settings.embed_busy_threads,
+        )
+        if embedder is not None
+        else None
+    )
     background = BackgroundIndexer(indexer)
     poller = ChannelPoller(
         uow_factory,
@@ -198,8 +226,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
             settings, uow_factory, interests=interests.trend_scorer(), metrics=quota.metrics
         ),
         questions=build_question_service(
-            settings, uow_factory, index, gate=quota.gate, metrics=quota.metrics
+            settings, uow_factory, index, gate=quota.gate, metrics=quota.metrics, activity=activity
         ),
+        embedding=embedding,
         job_locks=build_job_locks(settings),
         dlq=dlq,
         interests=interests,

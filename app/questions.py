@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.settings import Settings
+from core.foreground import ForegroundActivity
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex, UnitOfWorkFactory
 from core.rag.ports import ChatModel, QuestionGate
@@ -32,6 +33,7 @@ def build_question_service(
     *,
     gate: QuestionGate | None = None,
     metrics: Metrics = NULL_METRICS,
+    activity: ForegroundActivity | None = None,
 ) -> QuestionService:
     """The question service every entry point (bot, `tgassist ask`/`search`) shares."""
     return QuestionService(
@@ -46,4 +48,5 @@ def build_question_service(
         throttle=UserRateLimiter(
             settings.question_rate_limit, settings.question_rate_window_seconds
         ),
+        activity=activity,
     )

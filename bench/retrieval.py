@@ -26,8 +26,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.report import SHARED_CORPUS
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "telegram-news-ru"
+DEFAULT_CORPUS = SHARED_CORPUS
 QUESTIONS = ROOT / "tests" / "data" / "retrieval_questions.json"
 CHAT_ID = 42
 HIT_AT = 5

@@ -22,6 +22,7 @@ class JobContext:
 
     container: Container
     bot: Bot | None = None
+    interactive: bool = False  # run by hand (`tgassist jobs run`), not by the scheduler
 
 
 JobFunc = Callable[[JobContext], Awaitable[dict[str, Any]]]
@@ -72,4 +73,4 @@ register(
 register(Job("index-pending", index_pending, lambda s: 300.0, "index posts the index lacks"))
 
 # Feature modules register their jobs on import (kept last: they import this module).
-from jobs import interests, quotas, trends  # noqa: E402, F401
+from jobs import embedding, interests, quotas, trends  # noqa: E402, F401

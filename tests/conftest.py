@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from bench.report import SHARED_CORPUS
 from tests.services import drop_services_databases, fresh_postgres_database, redis_url_or_skip
 
 pytest_plugins = ["tests.fakes.fixtures"]
@@ -19,7 +20,7 @@ settings.register_profile("reproducible", derandomize=True, database=None)
 settings.register_profile("explore", database=None)
 settings.load_profile("explore" if os.environ.get("FUZZ_EXPLORE") else "reproducible")
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "telegram-news-ru"
+SHARED_DATA = SHARED_CORPUS
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ def handle_run(args: argparse.Namespace) -> int:
 
     async def work() -> int:
         async with opened_container(settings) as container:
-            result = await run_job(job, JobContext(container))
+            result = await run_job(job, JobContext(container, interactive=True))
         if args.json:
             print_json({"job": job.name, "result": result})
         else:

@@ -15,6 +15,7 @@ from bot.filters import command_args, is_channel_member, may_manage_chat
 from bot.formatting import echo, escape, link, short_date
 from bot.replies import answer_long
 from bot.texts import t
+from core.embedding.service import EmbeddingService
 from core.errors import (
     ChannelLimitReached,
     ChannelNotReadable,
@@ -176,9 +177,14 @@ async def unsubscribe_button(
 
 @router.message(Command("channels"))
 async def channels(
-    message: Message, uow: UnitOfWork, tenant: Tenant, lang: str, subscriptions: SubscriptionService
+    message: Message,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
+    embedding_service: EmbeddingService | None = None,
 ) -> None:
-    """List the chat's channels with post counts and last update."""
+    """List the chat's channels with post counts and last update, and dense vector coverage."""
     items = await subscriptions.list(uow, tenant)
     if not items:
         await message.answer(t(lang, "no_channels"))
@@ -194,6 +200,17 @@ async def channels(
                 link=link(url, label) if url else escape(label),
                 posts=item.post_count,
                 last=short_date(item.last_post_at),
+            )
+        )
+    if embedding_service is not None:
+        coverage, _ = await uow.embeddings.coverage(tenant.id, embedding_service.model)
+        lines.append(
+            t(
+                lang,
+                "dense_coverage",
+                percent=int(100 * coverage.share),
+                ready=coverage.ready,
+                total=coverage.total,
             )
         )
     await answer_long(message, "\n".join(lines))

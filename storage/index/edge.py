@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,11 +28,13 @@ from qdrant_edge import (
     FieldCondition,
     Filter,
     Fusion,
+    HasVectorCondition,
     MatchAny,
     MatchValue,
     Modifier,
     PayloadSchemaType,
     Point,
+    PointVectors,
     Prefetch,
     Query,
     QueryRequest,
@@ -50,7 +52,8 @@ from storage.index.common import (
     RRF_K,
     SPARSE_VECTOR,
     date_bounds,
-    embed_documents,
+    dense_of,
+    dense_vector_name,
     embed_query_or_none,
     from_payload,
     matches_nothing,
@@ -93,6 +96,10 @@ class EdgePostIndex:
         self._root = root
         self._sparse = sparse
         self._embedder = embedder
+        # One named vector per model: a model change fills a new one while search goes on.
+        self._dense_name = (
+            dense_vector_name(embedder.name) if embedder is not None else DENSE_VECTOR
+        )
         self._shards: dict[int, _Shard] = {}
         self._open_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qdrant-edge")
@@ -104,20 +111,41 @@ class EdgePostIndex:
         if shard is None:
             return None
         count = await self._call(self._count, shard)
-        extra = {"engine": "qdrant-edge", "dense": shard.dense, "path": str(shard.path)}
+        extra: dict[str, object] = {
+            "engine": "qdrant-edge",
+            "dense": shard.dense,
+            "path": str(shard.path),
+        }
+        if shard.dense:
+            extra["dense_points"] = await self._call(self._count, shard, self._dense_name)
         return CollectionStats(name=shard.name, points_count=count, extra=extra)
 
-    async def upsert(self, tenant_id: int, documents: Sequence[IndexDocument]) -> None:
-        """Insert or replace documents by point id; creates the shard on first use."""
+    async def upsert(
+        self,
+        tenant_id: int,
+        documents: Sequence[IndexDocument],
+        vectors: Mapping[int, Sequence[float]] | None = None,
+    ) -> None:
+        """Insert or replace documents by point id (with the given dense vectors by post id);
+        creates the shard on first use."""
         if not documents:
             return
         shard = await self._call(self._open, tenant_id, True)
         assert shard is not None  # created when missing
-        dense: list[list[float] | None] = [None] * len(documents)
-        if shard.dense and self._embedder is not None:
-            dense = await embed_documents(self._embedder, documents)
+        dense = dense_of(documents, vectors if shard.dense else None)
         await self._call(self._write, shard, documents, dense)
         log.debug("index_upserted", collection=shard.name, points=len(documents))
+
+    async def set_vectors(
+        self, tenant_id: int, vectors: Sequence[tuple[int, Sequence[float]]]
+    ) -> int:
+        """Give points of the tenant's shard their dense vector; points it lacks are skipped."""
+        if not vectors:
+            return 0
+        shard = await self._call(self._open, tenant_id, False)
+        if shard is None or not shard.dense:
+            return 0
+        return await self._call(self._set_vectors, shard, vectors)
 
     async def delete_channel(self, tenant_id: int, channel_id: int) -> None:
         """Remove every point of one channel from one tenant's shard."""
@@ -200,7 +228,7 @@ class EdgePostIndex:
         vectors = None
         if self._embedder is not None:
             params = EdgeVectorParams(size=self._embedder.dim, distance=Distance.Cosine)
-            vectors = {DENSE_VECTOR: params}
+            vectors = {self._dense_name: params}
         sparse = {SPARSE_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)}
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -221,7 +249,9 @@ class EdgePostIndex:
         dim = self._embedder.dim
         try:
             # Cheapest way to learn the shard's dense config through the public API.
-            shard.query(QueryRequest(limit=1, query=Query.Nearest([0.0] * dim, using=DENSE_VECTOR)))
+            shard.query(
+                QueryRequest(limit=1, query=Query.Nearest([0.0] * dim, using=self._dense_name))
+            )
         except Exception as exc:
             if "Not existing vector name" not in str(exc):
                 log.warning(
@@ -231,9 +261,11 @@ class EdgePostIndex:
                     fallback="lexical search for this tenant; delete the shard and re-index",
                 )
                 return False
-            # Made while embeddings were off: new posts get vectors, older ones on re-index.
-            shard.update(UpdateOperation.create_dense_vector(DENSE_VECTOR, dim, Distance.Cosine))
-            log.warning("index_dense_added", collection=name, dim=dim)
+            # Made while embeddings were off or for another model: the embed job fills it.
+            shard.update(
+                UpdateOperation.create_dense_vector(self._dense_name, dim, Distance.Cosine)
+            )
+            log.warning("index_dense_added", collection=name, dim=dim, vector=self._dense_name)
         return True
 
     def _write(
@@ -244,15 +276,38 @@ class EdgePostIndex:
     ) -> None:
         sparse = self._sparse.documents([doc.text for doc in documents])
         points = [
-            _point(document, terms, embedding)
+            _point(document, terms, embedding, self._dense_name)
             for document, terms, embedding in zip(documents, sparse, dense, strict=True)
         ]
         with _locked(shard):
             shard.shard.update(UpdateOperation.upsert_points(points))
 
-    def _count(self, shard: _Shard) -> int:
+    def _count(self, shard: _Shard, vector: str | None = None) -> int:
+        """Points of the shard, or those having the named vector."""
+        condition = Filter(must=[HasVectorCondition(vector)]) if vector else None
         with _locked(shard):
-            return shard.shard.count(CountRequest(exact=True))
+            return shard.shard.count(CountRequest(exact=True, filter=condition))
+
+    def _set_vectors(self, shard: _Shard, vectors: Sequence[tuple[int, Sequence[float]]]) -> int:
+        updates = [
+            PointVectors(point, {self._dense_name: list(vector)}) for point, vector in vectors
+        ]
+        with _locked(shard):
+            try:
+                shard.shard.update(UpdateOperation.update_vectors(updates))
+                return len(updates)
+            except Exception as exc:
+                if "No point with id" not in str(exc):
+                    raise
+            held = 0  # a point was deleted meanwhile (unsubscribed): set the others one by one
+            for update in updates:
+                try:
+                    shard.shard.update(UpdateOperation.update_vectors([update]))
+                    held += 1
+                except Exception as exc:
+                    if "No point with id" not in str(exc):
+                        raise
+            return held
 
     def _query(
         self,
@@ -262,7 +317,7 @@ class EdgePostIndex:
         limit: int,
         filters: SearchFilter | None,
     ) -> list[SearchHit]:
-        request = _request(self._sparse, text, dense, limit, _filter(filters))
+        request = _request(self._sparse, text, dense, self._dense_name, limit, _filter(filters))
         if request is None:
             return []
         with _locked(shard):
@@ -305,10 +360,12 @@ def _apply(shard: _Shard, operation: UpdateOperation) -> None:
         shard.shard.update(operation)
 
 
-def _point(document: IndexDocument, terms: SparseTerms, embedding: list[float] | None) -> Point:
+def _point(
+    document: IndexDocument, terms: SparseTerms, embedding: list[float] | None, dense_name: str
+) -> Point:
     vector: dict[str, Any] = {SPARSE_VECTOR: SparseVector(terms.indices, terms.values)}
     if embedding is not None:
-        vector[DENSE_VECTOR] = embedding
+        vector[dense_name] = embedding
     return Point(document.point_id, vector, to_payload(document))
 
 
@@ -330,6 +387,7 @@ def _request(
     sparse: SparseEncoder,
     text: str,
     dense: list[float] | None,
+    dense_name: str,
     limit: int,
     condition: Filter | None,
 ) -> QueryRequest | None:
@@ -343,7 +401,7 @@ def _request(
     if dense is not None:
         # Exact: HNSW recall is poor on this data at default ef; a full scan of tens of
         # thousands of 384-dim vectors takes a few milliseconds.
-        legs.append((Query.Nearest(dense, using=DENSE_VECTOR), SearchParams(exact=True)))
+        legs.append((Query.Nearest(dense, using=dense_name), SearchParams(exact=True)))
     if not legs:
         return None
     if len(legs) == 1:

@@ -1,0 +1,160 @@
+"""Dense vectors of the shared corpus, computed once per setting and kept under bench/.cache.
+
+Embedding all 22,099 posts costs the local model about 20 minutes of both cores, so every
+benchmark reads vectors from here and computes only what is missing (then stores it).
+
+Run: .venv/bin/python bench/vectors.py [--max-tokens 512] [--all] [--threads 1]
+fills the cache for one setting: the posts of the evaluation pool first (every post a question
+lists plus a fixed random sample of the corpus), then, with --all, the rest of the corpus.
+Runs at the lowest CPU priority (nice 19): the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import SHARED_CORPUS
+from core.embedding.models import text_hash
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "bench" / ".cache"
+DEFAULT_CORPUS = SHARED_CORPUS
+SAMPLE = 1500  # random posts added to the evaluation pool, so dense search has distractors
+CHUNK = 64
+
+PostKey = tuple[int, int]
+
+
+def corpus_texts(corpus: Path) -> dict[PostKey, str]:
+    """Every post's text as the product indexes it, by (channel id, message id)."""
+    from core.exports import parse_export
+
+    texts: dict[PostKey, str] = {}
+    for path in sorted(corpus.glob("channel_*.json")):
+        for chat in parse_export(path):
+            assert chat.info.telegram_id is not None
+            for post in chat.posts:
+                texts[(chat.info.telegram_id, post.message_id)] = post.text
+    return texts
+
+
+def evaluation_pool(texts: dict[PostKey, str], answers: Sequence[PostKey]) -> list[PostKey]:
+    """The posts questions list, then a fixed random sample of the others."""
+    pool = list(dict.fromkeys(key for key in answers if key in texts))
+    rest = sorted(set(texts) - set(pool))
+    pool += random.Random(13).sample(rest, min(SAMPLE, len(rest)))
+    return pool
+
+
+class VectorCache:
+    """Vectors of one setting (model and clip), by text hash; files of CHUNK vectors each."""
+
+    def __init__(self, setting: str) -> None:
+        self.directory = CACHE / f"vectors-{setting}"
+        self.vectors: dict[str, np.ndarray] = {}
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for path in sorted(self.directory.glob("*.npz")):
+            with np.load(path) as chunk:
+                for digest, vector in zip(chunk["hashes"], chunk["vectors"], strict=True):
+                    self.vectors[str(digest)] = vector
+
+    def get(self, text: str) -> np.ndarray | None:
+        """The cached vector of a text."""
+        return self.vectors.get(text_hash(text))
+
+    def add(self, texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
+        """Store new vectors (one file per call)."""
+        hashes = [text_hash(text) for text in texts]
+        array = np.asarray(vectors, dtype=np.float32)
+        name = f"{time.time_ns()}-{os.getpid()}.npz"
+        np.savez(self.directory / name, hashes=np.asarray(hashes), vectors=array)
+        self.vectors.update(zip(hashes, array, strict=True))
+
+
+class CachedEmbedder:
+    """An embedder that answers passages from the cache and computes (and caches) the rest;
+    queries go to the model. Counts what it computed."""
+
+    def __init__(self, model: object, cache: VectorCache) -> None:
+        self._model = model
+        self._cache = cache
+        self.dim: int = model.dim  # type: ignore[attr-defined]
+        self.name: str = model.name  # type: ignore[attr-defined]
+        self.computed = 0
+        self.passage_calls = 0
+
+    async def embed_passages(
+        self, texts: Sequence[str], *, threads: int | None = None
+    ) -> list[list[float]]:
+        """Cached vectors, computing the missing ones."""
+        self.passage_calls += len(texts)
+        missing = [text for text in dict.fromkeys(texts) if self._cache.get(text) is None]
+        if missing:
+            vectors = await self._model.embed_passages(missing, threads=threads)  # type: ignore[attr-defined]
+            self._cache.add(missing, vectors)
+            self.computed += len(missing)
+        return [self._cache.get(text).tolist() for text in texts]  # type: ignore[union-attr]
+
+    async def embed_query(self, text: str) -> list[float]:
+        """The model's query vector."""
+        vector: list[float] = await self._model.embed_query(text)  # type: ignore[attr-defined]
+        return vector
+
+
+def setting_name(max_tokens: int | None) -> str:
+    """Cache directory suffix of a clip setting."""
+    return f"e5-small-q4-{max_tokens or 'full'}"
+
+
+async def fill(
+    keys: Sequence[PostKey], texts: dict[PostKey, str], max_tokens: int | None, threads: int | None
+) -> None:
+    """Compute the vectors the cache lacks for these posts, printing progress."""
+    from storage.index.embeddings import LocalE5Embedder
+
+    cache = VectorCache(setting_name(max_tokens))
+    todo = [texts[key] for key in keys if texts[key].strip() and cache.get(texts[key]) is None]
+    todo = list(dict.fromkeys(todo))
+    print(f"{setting_name(max_tokens)}: {len(todo)} posts to embed", flush=True)
+    model = LocalE5Embedder(max_tokens=max_tokens)
+    started = time.perf_counter()
+    for start in range(0, len(todo), CHUNK):
+        batch = todo[start : start + CHUNK]
+        cache.add(batch, await model.embed_passages(batch, threads=threads))
+        done = start + len(batch)
+        rate = done / (time.perf_counter() - started)
+        print(f"  {done}/{len(todo)} ({rate:.1f} posts/s)", flush=True)
+
+
+def main() -> None:
+    """Fill the cache for one setting."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--max-tokens", type=int, default=512, help="0 = the whole text")
+    parser.add_argument("--all", action="store_true", help="the whole corpus after the pool")
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+    os.nice(19)
+    from bench.retrieval import load_questions
+
+    texts = corpus_texts(args.corpus)
+    answers = [key for question in load_questions() for key in sorted(question.answers)]
+    keys = evaluation_pool(texts, answers)
+    if args.all:
+        keys += sorted(set(texts) - set(keys))
+    asyncio.run(fill(keys, texts, args.max_tokens or None, args.threads))
+
+
+if __name__ == "__main__":
+    main()
