@@ -87,6 +87,7 @@ class Container:
     dlq: DeadLetterService
     interests: InterestServices
     embedding: EmbeddingService | None = None  # None: EMBEDDINGS=none (lexical search only)
+    foreground: ForegroundActivity = field(default_factory=ForegroundActivity)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -229,6 +230,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
             settings, uow_factory, index, gate=quota.gate, metrics=quota.metrics, activity=activity
         ),
         embedding=embedding,
+        foreground=activity,
         job_locks=build_job_locks(settings),
         dlq=dlq,
         interests=interests,
