@@ -58,16 +58,18 @@ def evaluation_pool(texts: dict[PostKey, str], answers: Sequence[PostKey]) -> li
 
 
 class VectorCache:
-    """Vectors of one setting (model and clip), by text hash; files of CHUNK vectors each."""
+    """Passage vectors of one model by the hash of the text the model was given (a post clipped
+    to its first N tokens, or whole), so clip settings share the vectors of short posts."""
 
-    def __init__(self, setting: str) -> None:
+    def __init__(self, setting: str = "e5-small-q4") -> None:
         self.directory = CACHE / f"vectors-{setting}"
         self.vectors: dict[str, np.ndarray] = {}
         self.directory.mkdir(parents=True, exist_ok=True)
-        for path in sorted(self.directory.glob("*.npz")):
+        # The first fill keyed whole texts of at most 512 tokens: the same keys.
+        for path in sorted(CACHE.glob(f"vectors-{setting}*/*.npz")):
             with np.load(path) as chunk:
                 for digest, vector in zip(chunk["hashes"], chunk["vectors"], strict=True):
-                    self.vectors[str(digest)] = vector
+                    self.vectors.setdefault(str(digest), vector)
 
     def get(self, text: str) -> np.ndarray | None:
         """The cached vector of a text."""
@@ -84,7 +86,7 @@ class VectorCache:
 
 class CachedEmbedder:
     """An embedder that answers passages from the cache and computes (and caches) the rest;
-    queries go to the model. Counts what it computed."""
+    queries go to the model. Counts the passages asked for and those computed."""
 
     def __init__(self, model: object, cache: VectorCache) -> None:
         self._model = model
@@ -99,12 +101,23 @@ class CachedEmbedder:
     ) -> list[list[float]]:
         """Cached vectors, computing the missing ones."""
         self.passage_calls += len(texts)
-        missing = [text for text in dict.fromkeys(texts) if self._cache.get(text) is None]
+        inputs = {self._key(text): self._model.clip(text) for text in texts}  # type: ignore[attr-defined]
+        missing = [key for key in inputs if self._cache.get(key) is None]
         if missing:
-            vectors = await self._model.embed_passages(missing, threads=threads)  # type: ignore[attr-defined]
+            vectors = await self._model.embed_passages(  # type: ignore[attr-defined]
+                [inputs[key] for key in missing], threads=threads
+            )
             self._cache.add(missing, vectors)
             self.computed += len(missing)
-        return [self._cache.get(text).tolist() for text in texts]  # type: ignore[union-attr]
+        return [self._cache.get(self._key(text)).tolist() for text in texts]  # type: ignore[union-attr]
+
+    def _key(self, text: str) -> str:
+        """What the model is given; a whole text longer than the first fill's 512-token clip is
+        marked, so it never takes that fill's clipped vector."""
+        clipped: str = self._model.clip(text)  # type: ignore[attr-defined]
+        if self._model.max_tokens is None and self._model.count(clipped) > 512:  # type: ignore[attr-defined]
+            return "whole:" + clipped
+        return clipped
 
     async def embed_query(self, text: str) -> list[float]:
         """The model's query vector."""
@@ -131,7 +144,7 @@ async def fill(
     started = time.perf_counter()
     for start in range(0, len(todo), CHUNK):
         batch = todo[start : start + CHUNK]
-        cache.add(batch, await model.embed_passages(batch, threads=threads))
+        cache.add(batch, await model.embed_passages(batch, threads=threads))  # already clipped
         done = start + len(batch)
         rate = done / (time.perf_counter() - started)
         print(f"  {done}/{len(todo)} ({rate:.1f} posts/s)", flush=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 
@@ -21,6 +22,18 @@ INDEXED_FIELDS = ("channel_id", "date")
 # Qdrant server's default RRF constant, so both adapters rank alike; small k lets the top hit
 # of one retriever win over documents that are merely mediocre in both.
 RRF_K = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """How search combines its retrievers (benchmarks compare the choices; defaults measured)."""
+
+    legs: Literal["hybrid", "lexical", "dense"] = "hybrid"
+    fusion: Literal["rrf", "dbsf"] = "rrf"  # reciprocal rank, or distribution-based score fusion
+    rrf_k: int = RRF_K
+
+
+DEFAULT_RANKING = Ranking()
 
 
 def prefetch_limit(limit: int) -> int:

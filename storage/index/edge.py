@@ -47,10 +47,11 @@ from qdrant_edge import (
 from core.errors import IndexUnavailable
 from core.ports import CollectionStats, IndexDocument, SearchFilter, SearchHit, collection_name
 from storage.index.common import (
+    DEFAULT_RANKING,
     DENSE_VECTOR,
     INDEXED_FIELDS,
-    RRF_K,
     SPARSE_VECTOR,
+    Ranking,
     date_bounds,
     dense_of,
     dense_vector_name,
@@ -92,8 +93,10 @@ class EdgePostIndex:
         embedder: Embedder | None,
         *,
         workers: int = 4,
+        ranking: Ranking = DEFAULT_RANKING,
     ) -> None:
         self._root = root
+        self._ranking = ranking
         self._sparse = sparse
         self._embedder = embedder
         # One named vector per model: a model change fills a new one while search goes on.
@@ -172,7 +175,7 @@ class EdgePostIndex:
         if shard is None:
             return []
         dense: list[float] | None = None
-        if shard.dense and self._embedder is not None:
+        if shard.dense and self._embedder is not None and self._ranking.legs != "lexical":
             dense = await embed_query_or_none(self._embedder, query)
         return await self._call(self._query, shard, query, dense, limit, filters)
 
@@ -317,7 +320,9 @@ class EdgePostIndex:
         limit: int,
         filters: SearchFilter | None,
     ) -> list[SearchHit]:
-        request = _request(self._sparse, text, dense, self._dense_name, limit, _filter(filters))
+        request = _request(
+            self._sparse, text, dense, self._dense_name, limit, _filter(filters), self._ranking
+        )
         if request is None:
             return []
         with _locked(shard):
@@ -390,10 +395,11 @@ def _request(
     dense_name: str,
     limit: int,
     condition: Filter | None,
+    ranking: Ranking,
 ) -> QueryRequest | None:
-    """Query one retriever directly, or fuse sparse and dense candidates with RRF."""
+    """Query one retriever directly, or fuse sparse and dense candidates (RRF by default)."""
     legs: list[tuple[Query, SearchParams | None]] = []
-    terms = sparse.query(text)
+    terms = sparse.query(text) if ranking.legs != "dense" else None
     if terms:
         legs.append(
             (Query.Nearest(SparseVector(terms.indices, terms.values), using=SPARSE_VECTOR), None)
@@ -413,7 +419,7 @@ def _request(
     ]
     return QueryRequest(
         limit,
-        query=Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # the stub omits Fusion.Rrf
+        query=Fusion.Dbsf() if ranking.fusion == "dbsf" else Fusion.Rrf(k=ranking.rrf_k),  # type: ignore[arg-type]  # the stub omits Fusion
         prefetches=prefetches,
         filter=condition,
         with_payload=True,

