@@ -138,19 +138,22 @@ def _settings(data_dir: Path) -> Any:
     return Settings(_env_file=None, data_dir=data_dir, embeddings="none", log_level="WARNING")  # type: ignore[call-arg]
 
 
-async def import_corpus(data_dir: Path, corpus: Path) -> None:
+async def import_corpus(data_dir: Path, corpus: Path, sparse: Any = None) -> None:
     """Store and index (lexically) the corpus for CHAT_ID, unless `data_dir` already holds it;
     channels get their public usernames from channels.json, as subscribing would give them."""
     from sqlalchemy import update
 
     from app.container import build_container
     from core.ingest import ExportImporter, bot_api_channel_id
+    from storage.index.edge import EdgePostIndex
+    from storage.index.sparse import SparseEncoder
     from storage.migrate import upgrade_async
     from storage.models import ChannelRow
 
     settings = _settings(data_dir)
     await upgrade_async(settings.resolved_database_url)
-    container = build_container(settings)
+    index = EdgePostIndex(settings.qdrant_path, sparse or SparseEncoder(), None)
+    container = build_container(settings, index=index)
     try:
         async with container.uow_factory() as uow:
             tenant = await uow.tenants.by_chat_id(CHAT_ID)
@@ -193,7 +196,7 @@ def query_model(max_tokens: int | None) -> Any:
     return LocalE5Embedder(max_tokens=max_tokens)
 
 
-async def embed_corpus(data_dir: Path, model: Any) -> Any:
+async def embed_corpus(data_dir: Path, model: Any, sparse: Any = None) -> Any:
     """Give every post its vector through the product's embed job (vectors from the cache)."""
     from app.container import build_container
     from bench.vectors import CachedEmbedder, VectorCache
@@ -203,7 +206,7 @@ async def embed_corpus(data_dir: Path, model: Any) -> Any:
 
     cached = CachedEmbedder(model, VectorCache())
     settings = _settings(data_dir)
-    index = EdgePostIndex(settings.qdrant_path, SparseEncoder(), cached)
+    index = EdgePostIndex(settings.qdrant_path, sparse or SparseEncoder(), cached)
     container = build_container(settings, index=index)
     try:
         service = EmbeddingService(container.uow_factory, index, cached, batch_size=256)
@@ -221,6 +224,7 @@ async def evaluate(
     model: Any = None,
     ranking: Any = None,
     rounds: int = 0,
+    sparse: Any = None,
 ) -> tuple[list[list[set[PostKey]]], list[float]]:
     """Ranked posts per question through `QuestionService.search` with the given model and
     ranking, and per-search latencies in ms over `rounds` timed passes."""
@@ -232,7 +236,7 @@ async def evaluate(
 
     settings = _settings(data_dir)
     index = EdgePostIndex(
-        settings.qdrant_path, SparseEncoder(), model, ranking=ranking or DEFAULT_RANKING
+        settings.qdrant_path, sparse or SparseEncoder(), model, ranking=ranking or DEFAULT_RANKING
     )
     container = build_container(settings, index=index)
     now = [datetime.now(UTC)]

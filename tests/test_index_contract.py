@@ -562,3 +562,15 @@ async def test_search_survives_query_embedding_failure(make_index: IndexFactory)
         hits = await index.search(1, "выборы")
     assert ids(hits) == [ELECTION.point_id]
     assert [entry["event"] for entry in logs] == ["index_query_embedding_failed"]
+
+
+def test_local_model_reads_the_first_tokens_of_a_long_post() -> None:
+    """A clipped passage is the text's longest word-boundary prefix within the token limit."""
+    model = LocalE5Embedder(max_tokens=16)
+    text = " ".join(doc.text for doc in CORPUS)
+    head = model.clip(text)
+    assert text.startswith(head) and text[len(head)] == " "
+    assert model.count(head) <= 16 < model.count(text[: len(head) + 12])
+    assert model.clip(METRO.text[:20]) == METRO.text[:20]  # short texts stay whole
+    assert model.name == "multilingual-e5-small-q4@16"
+    assert LocalE5Embedder.model_name(None) == "multilingual-e5-small-q4"

@@ -64,10 +64,44 @@ def _latin_stem_match(match: re.Match[str]) -> str:
     return _stem_latin(match.group())
 
 
-class SparseEncoder:
-    """Turns post texts and queries into BM25 sparse vectors; thread-safe and cheap to share."""
+_CYRILLIC_WORD = re.compile(r"\b[А-Яа-яЁё]+\b")
+_morph = threading.local()  # one pymorphy3 analyser per thread
 
-    def __init__(self, *, avg_len: float = DEFAULT_AVG_LEN, k: float = 1.2, b: float = 0.75):
+
+@lru_cache(maxsize=262144)
+def _lemma(word: str) -> str:
+    """The dictionary form of a Russian word (pymorphy3): людей → человек, шёл → идти."""
+    analyser = getattr(_morph, "analyser", None)
+    if analyser is None:
+        import pymorphy3  # optional: only the lemma variant measured by bench/ranking.py needs it
+
+        analyser = _morph.analyser = pymorphy3.MorphAnalyzer()
+    return str(analyser.parse(word)[0].normal_form)
+
+
+def _lemma_match(match: re.Match[str]) -> str:
+    return _lemma(match.group().lower())
+
+
+class SparseEncoder:
+    """Turns post texts and queries into BM25 sparse vectors; thread-safe and cheap to share.
+
+    Variants measured by bench/ranking.py: `headline_repeat` counts a post's first line that
+    many extra times (news headlines name the story); `lemmas` puts Russian words in their
+    dictionary form (pymorphy3) before Snowball stemming.
+    """
+
+    def __init__(
+        self,
+        *,
+        avg_len: float = DEFAULT_AVG_LEN,
+        k: float = 1.2,
+        b: float = 0.75,
+        headline_repeat: int = 0,
+        lemmas: bool = False,
+    ):
+        self._headline_repeat = headline_repeat
+        self._lemmas = lemmas
         self._documents = Bm25(
             Bm25Config(
                 k=k,
@@ -80,7 +114,10 @@ class SparseEncoder:
 
     def document(self, text: str) -> SparseTerms:
         """Term-frequency weights of a post (IDF is applied by the index)."""
-        vector = self._documents.embed_document(_normalise(text))
+        if self._headline_repeat:
+            headline = text.strip().split("\n", 1)[0]
+            text = "\n".join([*[headline] * self._headline_repeat, text])
+        vector = self._documents.embed_document(self._normalise(text))
         return SparseTerms(vector.indices, vector.values)
 
     def documents(self, texts: Sequence[str]) -> list[SparseTerms]:
@@ -89,8 +126,13 @@ class SparseEncoder:
 
     def query(self, text: str) -> SparseTerms:
         """Weight 1.0 for each distinct query term; empty when the query is all stop words."""
-        vector = _BM25.embed_query(_normalise(text))
+        vector = _BM25.embed_query(self._normalise(text))
         return SparseTerms(vector.indices, vector.values)
+
+    def _normalise(self, text: str) -> str:
+        if self._lemmas:
+            text = _CYRILLIC_WORD.sub(_lemma_match, text)
+        return _normalise(text)
 
 
 def _normalise(text: str) -> str:
