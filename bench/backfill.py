@@ -36,7 +36,7 @@ import contextlib
 
 from bench.report import SHARED_CORPUS, machine, write_section
 from bench.retrieval import (
-    _settings,
+    bench_settings,
     embed_corpus,
     import_corpus,
     load_questions,
@@ -91,7 +91,7 @@ async def many_tenants(base: Path, subset: Path, max_tokens: int) -> dict[str, A
     from storage.index.sparse import SparseEncoder
     from storage.migrate import upgrade_async
 
-    settings = _settings(base / "tenants")
+    settings = bench_settings(base / "tenants")
     await upgrade_async(settings.resolved_database_url)
     cached = CachedEmbedder(query_model(max_tokens), VectorCache())
     index = EdgePostIndex(settings.qdrant_path, SparseEncoder(), cached)
@@ -129,7 +129,7 @@ async def answer_latency(
     from storage.index.edge import EdgePostIndex
     from storage.index.sparse import SparseEncoder
 
-    settings = _settings(data_dir)
+    settings = bench_settings(data_dir)
     model = query_model(max_tokens)
     index = EdgePostIndex(settings.qdrant_path, SparseEncoder(), model)
     container = build_container(settings, index=index)

@@ -132,7 +132,8 @@ def result_keys(results: Iterable[dict[str, Any]], channels: dict[str, int]) -> 
 # --- running it -------------------------------------------------------------------------------
 
 
-def _settings(data_dir: Path) -> Any:
+def bench_settings(data_dir: Path) -> Any:
+    """Settings of a bench run: no .env, data under `data_dir`, the index built by the caller."""
     from app.settings import Settings
 
     return Settings(_env_file=None, data_dir=data_dir, embeddings="none", log_level="WARNING")  # type: ignore[call-arg]
@@ -150,7 +151,7 @@ async def import_corpus(data_dir: Path, corpus: Path, sparse: Any = None) -> Non
     from storage.migrate import upgrade_async
     from storage.models import ChannelRow
 
-    settings = _settings(data_dir)
+    settings = bench_settings(data_dir)
     await upgrade_async(settings.resolved_database_url)
     index = EdgePostIndex(settings.qdrant_path, sparse or SparseEncoder(), None)
     container = build_container(settings, index=index)
@@ -205,7 +206,7 @@ async def embed_corpus(data_dir: Path, model: Any, sparse: Any = None) -> Any:
     from storage.index.sparse import SparseEncoder
 
     cached = CachedEmbedder(model, VectorCache())
-    settings = _settings(data_dir)
+    settings = bench_settings(data_dir)
     index = EdgePostIndex(settings.qdrant_path, sparse or SparseEncoder(), cached)
     container = build_container(settings, index=index)
     try:
@@ -234,7 +235,7 @@ async def evaluate(
     from storage.index.edge import EdgePostIndex
     from storage.index.sparse import SparseEncoder
 
-    settings = _settings(data_dir)
+    settings = bench_settings(data_dir)
     index = EdgePostIndex(
         settings.qdrant_path, sparse or SparseEncoder(), model, ranking=ranking or DEFAULT_RANKING
     )

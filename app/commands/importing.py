@@ -67,6 +67,11 @@ def handle(args: argparse.Namespace) -> int:
                     f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
                     f"{report.skipped} skipped; indexed {indexed} for chat {args.chat}"
                 )
+                if container.embedding is not None:
+                    print(
+                        "searchable now by words; dense vectors follow in the background "
+                        "(the running bot's `embed` job, or `tgassist jobs run embed`)"
+                    )
             if index_error:
                 print(
                     f"warning: posts stored but not indexed yet: {index_error}; they are indexed "
