@@ -14,7 +14,7 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
     """The OpenAI-compatible chat model, or None (extractive answers) when none is configured."""
     if not settings.llm_configured:
         return None
-    from storage.llm import OpenAIChatModel
+    from adapters.llm import OpenAIChatModel
 
     api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     return OpenAIChatModel.create(

@@ -11,20 +11,23 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.metrics import PrometheusMetrics
+from adapters.media_fetch import TelegramFiles
+from adapters.metrics import PrometheusMetrics
 from app.settings import Settings
-from core.dlq import DeadLetterSink
-from core.media import MediaLimits, MediaService
+from core.dlq.ports import DeadLetterSink
+from core.media.models import MediaLimits
+from core.media.ports import MediaStore
+from core.media.service import MediaService
 from core.ports import PostIndex, UnitOfWorkFactory, collection_name
-from core.quota_ports import MediaStore, TenantLimits, TokenLedger
-from core.quota_report import QuotaReportService
-from core.quotas import BudgetGate
-from core.storage_usage import StorageQuotaService
-from core.vision import VisionService
+from core.quotas.models import TenantLimits
+from core.quotas.ports import TokenLedger
+from core.quotas.report import QuotaReportService
+from core.quotas.service import BudgetGate
+from core.quotas.storage_usage import StorageQuotaService
+from core.vision.service import VisionService
 from storage.budget import RedisTokenLedger, SqlTokenLedger
 from storage.db import create_session_factory
 from storage.media import DirectoryMediaStore, HttpImageFetcher, S3MediaStore
-from storage.media.fetch import TelegramFiles
 
 log = structlog.get_logger(__name__)
 
@@ -134,7 +137,7 @@ def build_quota_services(
 
     model = None
     if settings.vision_configured:
-        from storage.vision import OpenAIVisionModel
+        from adapters.vision import OpenAIVisionModel
 
         model = OpenAIVisionModel.create(
             settings.vision_model or "",

@@ -11,8 +11,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from adapters.metrics import MetricsServer
 from app.container import Container, build_container
-from app.metrics import MetricsServer
 from app.settings import Settings
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.middlewares.rate_limit_counter import RateLimitCounter

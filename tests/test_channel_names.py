@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.channel_names import ChannelName, parse_channel_name
+from core.channels.names import ChannelName, parse_channel_name
 from core.errors import InvalidChannelName
 
 

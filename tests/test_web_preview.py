@@ -12,10 +12,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from adapters.web_preview import WebPreviewSource, parse_preview, parse_views
+from core.channels.polling import read_channel
 from core.errors import ChannelNotReadable, ChannelSourceError, InvalidChannelName
 from core.models import ChannelInfo, ChannelPage, PostDraft
-from core.polling import read_channel
-from storage.web_preview import WebPreviewSource, parse_preview, parse_views
 from tests.services import free_port
 
 DATA = Path(__file__).parent / "data" / "tme"

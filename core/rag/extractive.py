@@ -6,7 +6,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from core.rag.text import clip, sentences, term_set
+from core.text.tokens import clip, sentences, term_set
 
 SNIPPET_CHARS = 320
 
