@@ -22,7 +22,7 @@ import structlog
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 from yarl import URL
 
-from core.channels.names import USERNAME_PATTERN
+from core.channels.names import is_username
 from core.errors import ChannelNotReadable, ChannelSourceError, InvalidChannelName
 from core.models import ChannelInfo, ChannelPage, MediaRef, PostDraft
 
@@ -32,7 +32,6 @@ DEFAULT_BASE_URL = "https://t.me"
 DEFAULT_USER_AGENT = "Mozilla/5.0 (compatible; tgassist/0.1)"
 MAX_REDIRECTS = 3
 
-# Telegram usernames: 5–32 ASCII letters, digits or underscores, starting with a letter.
 # CSS `url(...)` inside a style attribute (a CSS value, not HTML).
 _CSS_URL_RE = re.compile(r"""url\(\s*(['"]?)(.+?)\1\s*\)""")
 _VIEW_SUFFIXES = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
@@ -49,10 +48,10 @@ _LINK_PREVIEW_PARTS = (
 def validate_username(username: str) -> str:
     """Return `username` if it is a well-formed Telegram username, else raise InvalidChannelName.
 
-    Only letters, digits and underscores pass, so the name can never smuggle
-    path, query or fragment characters into the URL.
+    The rule is `core.channels.names.is_username`: only letters, digits and underscores pass,
+    so the name can never smuggle path, query or fragment characters into the URL.
     """
-    if not isinstance(username, str) or USERNAME_PATTERN.fullmatch(username) is None:
+    if not is_username(username):
         shown = repr(username)[:40]
         raise InvalidChannelName(f"not a Telegram channel username: {shown}")
     return username
@@ -118,7 +117,7 @@ def _page_username(tree: LexborHTMLParser, messages: list[LexborNode]) -> str | 
     candidates = [header.lstrip("@")]
     candidates += [(m.attributes.get("data-post") or "").partition("/")[0] for m in messages[:1]]
     for candidate in candidates:
-        if USERNAME_PATTERN.fullmatch(candidate):
+        if is_username(candidate):
             return candidate
     return None
 

@@ -15,7 +15,7 @@ from app.dlq import build_dead_letters
 from app.interests import InterestServices, build_interest_services
 from app.questions import build_question_service
 from app.quotas import QuotaServices, build_quota_services
-from app.settings import Settings
+from app.settings import Settings, reveal
 from app.trends import TrendServices, build_trend_services
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
@@ -43,7 +43,7 @@ def build_index(settings: Settings) -> PostIndex:
         settings.embeddings,
         model=settings.embedding_model,
         base_url=settings.openai_base_url,
-        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+        api_key=reveal(settings.openai_api_key),
     )
     sparse = SparseEncoder()
     if settings.qdrant_url:
@@ -51,7 +51,7 @@ def build_index(settings: Settings) -> PostIndex:
 
         from storage.index.server import QdrantServerIndex
 
-        api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        api_key = reveal(settings.qdrant_api_key)
         client = AsyncQdrantClient(url=settings.qdrant_url, api_key=api_key)
         return QdrantServerIndex(client, sparse, embedder)
     from storage.index.edge import EdgePostIndex

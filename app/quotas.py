@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.media_fetch import TelegramFiles
 from adapters.metrics import PrometheusMetrics
-from app.settings import Settings
+from app.settings import Settings, reveal
 from core.dlq.ports import DeadLetterSink
 from core.media.models import MediaLimits
 from core.media.ports import MediaStore
@@ -73,8 +73,8 @@ def build_media_store(settings: Settings) -> MediaStore:
             settings.s3_bucket,
             endpoint_url=settings.s3_endpoint_url,
             region=settings.s3_region,
-            access_key_id=_secret(settings.s3_access_key_id),
-            secret_access_key=_secret(settings.s3_secret_access_key),
+            access_key_id=reveal(settings.s3_access_key_id),
+            secret_access_key=reveal(settings.s3_secret_access_key),
         )
     return DirectoryMediaStore(settings.data_dir / "media")
 
@@ -123,7 +123,7 @@ def build_quota_services(
 
     store = store or build_media_store(settings)
     closers.append(store.close)
-    token = settings.bot_token.get_secret_value()
+    token = reveal(settings.bot_token) or ""
     fetcher = HttpImageFetcher(TelegramFiles(token, settings.telegram_api_base) if token else None)
     closers.append(fetcher.close)
     media = MediaService(
@@ -142,7 +142,7 @@ def build_quota_services(
         model = OpenAIVisionModel.create(
             settings.vision_model or "",
             base_url=settings.openai_base_url,
-            api_key=_secret(settings.openai_api_key),
+            api_key=reveal(settings.openai_api_key),
             timeout=settings.llm_timeout_seconds,
         )
         closers.append(model.close)
@@ -180,7 +180,3 @@ def build_quota_services(
         store=store,
         closers=closers,
     )
-
-
-def _secret(value: Any) -> str | None:
-    return value.get_secret_value() if value is not None and value.get_secret_value() else None

@@ -13,7 +13,9 @@ from core.rag.generation import cited_numbers, drop_invalid_citations
 from core.rag.models import Answer, AnswerMode, AnswerStatus, Source, SourceRef
 from core.rag.query import ParsedQuestion, parse_question
 from core.rag.throttle import UserRateLimiter
-from core.text.tokens import clip, sentences, terms
+from core.text.sentences import sentences
+from core.text.terms import terms
+from core.text.tokens import clip
 
 
 @pytest.mark.parametrize(

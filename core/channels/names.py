@@ -8,9 +8,15 @@ from urllib.parse import urlsplit
 
 from core.errors import InvalidChannelName
 
-# Telegram usernames: a letter first, then letters, digits or underscores; 4–32 characters
-# (5 for new names, but a few old channels keep 4).
-USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+# Telegram usernames: ASCII letters, digits and underscores, a letter first, no underscore last.
+# Ordinary names have 5–32 characters; collectible ones (Fragment) may have 4, and t.me serves
+# both, so 4–32 pass.
+USERNAME = r"[A-Za-z][A-Za-z0-9_]{2,30}[A-Za-z0-9]"
+USERNAME_PATTERN = re.compile(f"^{USERNAME}$")
+USERNAME_RULE = (
+    "a channel username has 4–32 letters, digits or underscores, "
+    "starts with a letter and does not end with an underscore"
+)
 _TELEGRAM_HOSTS = {"t.me", "telegram.me", "telegram.dog", "www.t.me"}
 _RESERVED_PATHS = {"s", "c", "joinchat", "addstickers", "share", "proxy", "socks", "iv"}
 
@@ -66,9 +72,12 @@ def _from_path(path: str) -> ChannelName:
     return ChannelName(username=_checked(first))
 
 
+def is_username(text: object) -> bool:
+    """Whether a text is a well-formed Telegram username (the one rule every reader uses)."""
+    return isinstance(text, str) and USERNAME_PATTERN.fullmatch(text) is not None
+
+
 def _checked(username: str) -> str:
-    if not USERNAME_PATTERN.fullmatch(username) or username.endswith("_"):
-        raise InvalidChannelName(
-            "a channel username has 5–32 letters, digits or underscores and starts with a letter"
-        )
+    if not is_username(username):
+        raise InvalidChannelName(USERNAME_RULE)
     return username.lower()

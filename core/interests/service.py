@@ -37,6 +37,7 @@ from core.interests.ports import InterestRepository
 from core.models import Tenant
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.rag.ports import QuestionRecord
+from core.text.stopwords import QUESTION_WORDS
 from core.text.terms import TermExtractor
 
 log = structlog.get_logger(__name__)
@@ -44,17 +45,6 @@ log = structlog.get_logger(__name__)
 INTERESTS_JOB = "user_interests.sync"
 INTERESTS_DLQ_STREAM = stream_name(INTERESTS_JOB)  # "stream:user_interests.sync.failed"
 MAX_TOPIC_LENGTH = 64
-
-
-# Words every question is made of, whatever it is about.
-_QUESTION_WORDS = """
-нового новое новости новостей новость расскажи расскажите скажи скажите писали пишут написали
-говорят говорили произошло происходит случилось было будет последние последний последних
-свежие свежее канал каналы каналах каналов пост посты постах постов сообщают известно известно
-что-нибудь про насчет вопрос ответ думаешь можешь можно нужно узнать знаешь
-tell say said says wrote write written news latest happened happen happening recent channel
-channels post posts know anything something about please explain what's whats any
-"""
 
 
 _CONNECTORS = frozenset({"of", "de", "la", "von", "van", "der", "del"})
@@ -89,9 +79,7 @@ class InterestProfiler:
     ) -> None:
         self.params = params or InterestParams()
         self.extractor = extractor or TermExtractor()
-        self._filler = {
-            stem for word in _QUESTION_WORDS.split() if (stem := self.extractor.stem(word))
-        }
+        self._filler = {stem for word in QUESTION_WORDS if (stem := self.extractor.stem(word))}
 
     # --- topics of a text -------------------------------------------------------------------
 

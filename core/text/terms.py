@@ -1,4 +1,9 @@
-"""Text to terms: URLs, mentions and numbers out, stop words out, Snowball stems (Russian, English)."""
+"""Text to terms: content stems of a text, and the trend detector's `TermExtractor`.
+
+`terms`/`term_set` serve the answer side (choosing the sentences of a post that match a
+question, telling whether two posts tell the same story). `TermExtractor` serves trends and
+interests: URLs, mentions and numbers out, stop words and filler stems out, Snowball stems.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-import Stemmer
-
-from core.trends.stopwords import FILLER_STEMS, STOP_WORDS
+from core.text import stems as snowball
+from core.text.stopwords import ANSWER_STOP_WORDS, FILLER_STEMS, TREND_STOP_WORDS
+from core.text.tokens import fold, words
 
 # Links and @mentions name where a post came from, not what it is about.
 _NOISE = re.compile(
@@ -28,12 +33,24 @@ _MIN_LENGTH = 3
 _PHRASE_GAP = re.compile(r"[ \t\u00a0«»\"'-]+")  # what may separate the words of one phrase
 
 
+def terms(text: str) -> list[str]:
+    """Stems of the content words of a text, in order (stop words and 1-letter words dropped)."""
+    return [
+        snowball.stem(word)
+        for word in words(text)
+        if len(word) > 1 and word not in ANSWER_STOP_WORDS
+    ]
+
+
+def term_set(text: str) -> frozenset[str]:
+    """Distinct content stems of a text."""
+    return frozenset(terms(text))
+
+
 class TermExtractor:
     """Normalises post text into stemmed terms; remembers every word it has stemmed."""
 
     def __init__(self) -> None:
-        self._russian = Stemmer.Stemmer("russian")
-        self._english = Stemmer.Stemmer("english")
         self._stems: dict[str, str] = {}  # lower-cased word -> stem, "" for a stop word
 
     def stem(self, word: str) -> str:
@@ -45,11 +62,11 @@ class TermExtractor:
         return stem
 
     def _stem_new(self, word: str) -> str:
-        if word in STOP_WORDS:
+        if word in TREND_STOP_WORDS:
             return ""
-        stemmer = self._english if "a" <= word[0] <= "z" else self._russian
-        stem: str = stemmer.stemWord(word)
-        return "" if stem in FILLER_STEMS or stem in STOP_WORDS else stem
+        language = "english" if "a" <= word[0] <= "z" else "russian"
+        found: str = snowball.stemmer(language).stemWord(word)
+        return "" if found in FILLER_STEMS or found in TREND_STOP_WORDS else found
 
     def stem_many(self, words: Iterable[str]) -> None:
         """Stem every word not seen yet at once (PyStemmer's batch call is much faster)."""
@@ -59,14 +76,16 @@ class TermExtractor:
         for word in words:
             if word in stems:
                 continue
-            if word in STOP_WORDS:
+            if word in TREND_STOP_WORDS:
                 stems[word] = ""
             else:
                 (english if "a" <= word[0] <= "z" else russian).append(word)
-        for stemmer, batch in ((self._english, english), (self._russian, russian)):
+        for language, batch in (("english", english), ("russian", russian)):
             if batch:
-                for word, stem in zip(batch, stemmer.stemWords(batch), strict=True):
-                    stems[word] = "" if stem in FILLER_STEMS or stem in STOP_WORDS else stem
+                for word, found in zip(batch, snowball.stem_words(batch, language), strict=True):
+                    stems[word] = (
+                        "" if found in FILLER_STEMS or found in TREND_STOP_WORDS else found
+                    )
 
     @staticmethod
     def clean(text: str) -> str:
@@ -78,12 +97,12 @@ class TermExtractor:
     def terms(self, text: str) -> set[str]:
         """The distinct stems of a text (unigrams)."""
         cleaned = self.clean(text)
-        lowered = cleaned.lower().replace("ё", "е")
-        words = {word for word in _WORD.findall(lowered) if len(word) >= _MIN_LENGTH}
-        words.update(match.lower().replace("ё", "е") for match in _ACRONYM.findall(cleaned))
-        self.stem_many(words)
+        lowered = fold(cleaned)
+        found = {word for word in _WORD.findall(lowered) if len(word) >= _MIN_LENGTH}
+        found.update(fold(match) for match in _ACRONYM.findall(cleaned))
+        self.stem_many(found)
         stems = self._stems
-        result = {stems[word] for word in words}
+        result = {stems[word] for word in found}
         result.discard("")
         return result
 
@@ -102,7 +121,7 @@ class TermExtractor:
                 result.append(("", ""))
             previous_end = match.end()
             surface = match.group()
-            word = surface.lower().replace("ё", "е")
+            word = fold(surface)
             if len(word) < _MIN_LENGTH and not (len(word) == 2 and surface.isupper()):
                 result.append(("", surface))
                 continue
