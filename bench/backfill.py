@@ -86,7 +86,7 @@ async def many_tenants(base: Path, subset: Path, max_tokens: int) -> dict[str, A
     """Import the pool into TENANTS chats, drain the embed job, count what it asked for."""
     from app.container import build_container
     from core.embedding.service import EmbeddingService
-    from core.ingest import ExportImporter
+    from core.ingest.service import ExportImporter
     from storage.index.edge import EdgePostIndex
     from storage.index.sparse import SparseEncoder
     from storage.migrate import upgrade_async
@@ -125,7 +125,7 @@ async def answer_latency(
     """p50/p95 of answers idle, and while the embed job runs on BACKFILL_POSTS other posts."""
     from app.container import build_container
     from core.embedding.service import EmbeddingService
-    from core.ingest import ExportImporter
+    from core.ingest.service import ExportImporter
     from storage.index.edge import EdgePostIndex
     from storage.index.sparse import SparseEncoder
 

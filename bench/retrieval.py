@@ -145,7 +145,7 @@ async def import_corpus(data_dir: Path, corpus: Path, sparse: Any = None) -> Non
     from sqlalchemy import update
 
     from app.container import build_container
-    from core.ingest import ExportImporter, bot_api_channel_id
+    from core.ingest.service import ExportImporter, bot_api_channel_id
     from storage.index.edge import EdgePostIndex
     from storage.index.sparse import SparseEncoder
     from storage.migrate import upgrade_async
@@ -267,7 +267,7 @@ def evaluate_baseline(corpus: Path, questions: Sequence[Question]) -> Scores:
     """rank-bm25 (BM25Okapi) over lower-cased whitespace tokens of every post."""
     from rank_bm25 import BM25Okapi
 
-    from core.exports import parse_export
+    from core.ingest.exports import parse_export
 
     keys: list[PostKey] = []
     documents: list[list[str]] = []

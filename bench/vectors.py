@@ -38,7 +38,7 @@ PostKey = tuple[int, int]
 
 def corpus_texts(corpus: Path) -> dict[PostKey, str]:
     """Every post's text as the product indexes it, by (channel id, message id)."""
-    from core.exports import parse_export
+    from core.ingest.exports import parse_export
 
     texts: dict[PostKey, str] = {}
     for path in sorted(corpus.glob("channel_*.json")):

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from app.container import Container, build_container
-from core.ingest import ExportImporter
+from core.ingest.service import ExportImporter
 from core.models import PostDraft
 from storage.migrate import upgrade_async
 from tests.cli import run_cli_process

@@ -13,13 +13,15 @@ weigh each distinct term 1.0, which makes the dot product exactly BM25.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import Stemmer
 from qdrant_edge import Bm25, Bm25Config, Language, StopwordsSet
+
+from core.text.lemmas import lemmatise
+from core.text.stems import stemmer
+from core.text.tokens import fold_yo, headline
 
 # Telegram posts are short: ~54 words on average in a 22k-post Russian news sample, ~40
 # after stop words. BM25's length normalisation needs a realistic average (default is 256).
@@ -34,7 +36,6 @@ _BM25 = Bm25(
         stopwords=StopwordsSet(languages={Language.Russian, Language.English}),
     )
 )
-_stemmers = threading.local()  # PyStemmer objects must not be shared between threads
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,33 +55,11 @@ def _stem_latin(word: str) -> str:
     lower = word.lower()
     if not _BM25.embed_query(lower).indices:
         return lower
-    stemmer = getattr(_stemmers, "english", None)
-    if stemmer is None:
-        stemmer = _stemmers.english = Stemmer.Stemmer("english")
-    return str(stemmer.stemWord(lower))
+    return str(stemmer("english").stemWord(lower))
 
 
 def _latin_stem_match(match: re.Match[str]) -> str:
     return _stem_latin(match.group())
-
-
-_CYRILLIC_WORD = re.compile(r"\b[А-Яа-яЁё]+\b")
-_morph = threading.local()  # one pymorphy3 analyser per thread
-
-
-@lru_cache(maxsize=262144)
-def _lemma(word: str) -> str:
-    """The dictionary form of a Russian word (pymorphy3): людей → человек, шёл → идти."""
-    analyser = getattr(_morph, "analyser", None)
-    if analyser is None:
-        import pymorphy3  # optional: only the lemma variant measured by bench/ranking.py needs it
-
-        analyser = _morph.analyser = pymorphy3.MorphAnalyzer()
-    return str(analyser.parse(word)[0].normal_form)
-
-
-def _lemma_match(match: re.Match[str]) -> str:
-    return _lemma(match.group().lower())
 
 
 class SparseEncoder:
@@ -115,8 +94,7 @@ class SparseEncoder:
     def document(self, text: str) -> SparseTerms:
         """Term-frequency weights of a post (IDF is applied by the index)."""
         if self._headline_repeat:
-            headline = text.strip().split("\n", 1)[0]
-            text = "\n".join([*[headline] * self._headline_repeat, text])
+            text = "\n".join([*[headline(text)] * self._headline_repeat, text])
         vector = self._documents.embed_document(self._normalise(text))
         return SparseTerms(vector.indices, vector.values)
 
@@ -130,12 +108,8 @@ class SparseEncoder:
         return SparseTerms(vector.indices, vector.values)
 
     def _normalise(self, text: str) -> str:
-        if self._lemmas:
-            text = _CYRILLIC_WORD.sub(_lemma_match, text)
-        return _normalise(text)
+        return _normalise(lemmatise(text) if self._lemmas else text)
 
 
 def _normalise(text: str) -> str:
-    # Russian Snowball treats "ё" and "е" as different letters, writers do not.
-    text = text.replace("ё", "е").replace("Ё", "Е")
-    return _LATIN_WORD.sub(_latin_stem_match, text)
+    return _LATIN_WORD.sub(_latin_stem_match, fold_yo(text))

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, utcnow
+from core.clock import utc_now
+from storage.models.base import Base
 
 
 class PostEmbeddingRow(Base):
@@ -23,4 +24,4 @@ class PostEmbeddingRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     # float32 little-endian; NULL for a post without text, which needs no vector.
     vector: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

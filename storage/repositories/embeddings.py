@@ -10,8 +10,9 @@ import numpy as np
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utc_now
 from core.embedding.models import DenseCoverage, PendingEmbedding, StoredVector
-from storage.models import PostIndexStateRow, PostRow, SubscriptionRow, utcnow
+from storage.models import PostIndexStateRow, PostRow, SubscriptionRow
 from storage.models.embeddings import PostEmbeddingRow
 from storage.repositories._upsert import upsert
 from storage.repositories.posts import document_columns, index_documents
@@ -78,7 +79,7 @@ class SqlEmbeddingRepository:
 
     async def save(self, model: str, vectors: Sequence[StoredVector]) -> None:
         """Insert or replace these posts' vectors for `model`."""
-        now = utcnow()
+        now = utc_now()
         rows = [
             {
                 "post_id": item.post_id,
