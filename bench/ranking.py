@@ -51,7 +51,7 @@ def main() -> None:
     """Score every variant on both splits; print and record."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS)
-    parser.add_argument("--max-tokens", type=int, default=512)
+    parser.add_argument("--max-tokens", type=int, default=128)
     args = parser.parse_args()
     from app.logs import configure_logging
     from storage.index.common import Ranking

@@ -345,7 +345,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--data-dir", type=Path, help="reuse (or keep) the imported corpora here")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the questions")
-    parser.add_argument("--max-tokens", type=int, default=512, help="clip of the passages")
+    parser.add_argument("--max-tokens", type=int, default=128, help="clip of the passages")
     parser.add_argument("--dense-corpus", choices=["pool", "full"], default="pool")
     args = parser.parse_args()
     from app.logs import configure_logging

@@ -111,6 +111,10 @@ class CachedEmbedder:
             self.computed += len(missing)
         return [self._cache.get(self._key(text)).tolist() for text in texts]  # type: ignore[union-attr]
 
+    def missing(self, text: str) -> bool:
+        """Whether the cache lacks this passage's vector."""
+        return self._cache.get(self._key(text)) is None
+
     def _key(self, text: str) -> str:
         """What the model is given; a whole text longer than the first fill's 512-token clip is
         marked, so it never takes that fill's clipped vector."""
@@ -125,26 +129,21 @@ class CachedEmbedder:
         return vector
 
 
-def setting_name(max_tokens: int | None) -> str:
-    """Cache directory suffix of a clip setting."""
-    return f"e5-small-q4-{max_tokens or 'full'}"
-
-
 async def fill(
     keys: Sequence[PostKey], texts: dict[PostKey, str], max_tokens: int | None, threads: int | None
 ) -> None:
     """Compute the vectors the cache lacks for these posts, printing progress."""
     from storage.index.embeddings import LocalE5Embedder
 
-    cache = VectorCache(setting_name(max_tokens))
-    todo = [texts[key] for key in keys if texts[key].strip() and cache.get(texts[key]) is None]
-    todo = list(dict.fromkeys(todo))
-    print(f"{setting_name(max_tokens)}: {len(todo)} posts to embed", flush=True)
     model = LocalE5Embedder(max_tokens=max_tokens)
+    cached = CachedEmbedder(model, VectorCache())
+    todo = [texts[key] for key in keys if texts[key].strip()]
+    todo = [text for text in dict.fromkeys(todo) if cached.missing(text)]
+    print(f"{model.name}: {len(todo)} posts to embed", flush=True)
     started = time.perf_counter()
     for start in range(0, len(todo), CHUNK):
         batch = todo[start : start + CHUNK]
-        cache.add(batch, await model.embed_passages(batch, threads=threads))  # already clipped
+        await cached.embed_passages(batch, threads=threads)
         done = start + len(batch)
         rate = done / (time.perf_counter() - started)
         print(f"  {done}/{len(todo)} ({rate:.1f} posts/s)", flush=True)
@@ -154,7 +153,7 @@ def main() -> None:
     """Fill the cache for one setting."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--max-tokens", type=int, default=512, help="0 = the whole text")
+    parser.add_argument("--max-tokens", type=int, default=128, help="0 = the whole text")
     parser.add_argument("--all", action="store_true", help="the whole corpus after the pool")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,6 +15,7 @@ class ForegroundActivity:
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._last_end = float("-inf")
 
     @property
     def busy(self) -> bool:
@@ -31,6 +33,12 @@ class ForegroundActivity:
             self._active -= 1
             if self._active == 0:
                 self._idle.set()
+                self._last_end = time.monotonic()
+
+    @property
+    def idle_seconds(self) -> float:
+        """Seconds since the last answer finished (0 while one is in progress)."""
+        return 0.0 if self._active else time.monotonic() - self._last_end
 
     async def wait_idle(self, timeout: float) -> bool:
         """Wait until no answer is in progress, at most `timeout` seconds; True when idle."""

@@ -69,6 +69,11 @@ class ForegroundWork(Protocol):
         """True while at least one question or search is in progress."""
         ...
 
+    @property
+    def idle_seconds(self) -> float:
+        """Seconds since the last answer finished (0 while one is in progress)."""
+        ...
+
     async def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is in progress or `timeout` seconds passed; True when idle."""
         ...

@@ -3,7 +3,8 @@
 Ingest stores and indexes posts lexically at once; vectors come later from here, in batches,
 newest posts first. A vector is keyed by post, text hash and model name: a post that changed
 without a text change (e.g. views) reuses its vector, and every chat following the channel gets
-the same vector. Between batches the job gives way to answers in progress.
+the same vector. Between batches the job gives way to answers: it waits (bounded) while one is computed, and
+uses few model threads until none was for a few seconds.
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ class EmbeddingService:
         index: DenseVectorWriter,
         embedder: PassageEmbedder,
         *,
-        batch_size: int = 32,
+        batch_size: int = 16,
         foreground: ForegroundWork | None = None,
         busy_threads: int = 1,
         max_yield_seconds: float = 2.0,
+        quiet_seconds: float = 5.0,
     ) -> None:
         self._uow_factory = uow_factory
         self._index = index
@@ -56,6 +58,7 @@ class EmbeddingService:
         self._foreground = foreground
         self._busy_threads = busy_threads
         self._max_yield = max_yield_seconds
+        self._quiet = quiet_seconds
 
     @property
     def model(self) -> str:
@@ -174,8 +177,11 @@ class EmbeddingService:
         return singles
 
     async def _give_way(self) -> int | None:
-        """Wait (bounded) for answers in progress to finish; the model threads to use."""
-        if self._foreground is None or not self._foreground.busy:
+        """Wait (bounded) for answers in progress to finish; the model threads to use: all of
+        them only once no answer was computed for `quiet_seconds` (questions come in runs, and
+        a batch started in a gap between two of them would slow the next)."""
+        if self._foreground is None:
             return None
-        idle = await self._foreground.wait_idle(self._max_yield)
-        return None if idle else self._busy_threads
+        if self._foreground.busy:
+            await self._foreground.wait_idle(self._max_yield)
+        return self._busy_threads if self._foreground.idle_seconds < self._quiet else None
