@@ -37,6 +37,17 @@ class EmbeddingRepository(Protocol):
         ...
 
 
+class EmbeddingUnitOfWork(Protocol):
+    """What the embed job reads and writes in one transaction."""
+
+    @property
+    def embeddings(self) -> EmbeddingRepository: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
 class PassageEmbedder(Protocol):
     """The dense model, as far as embedding posts goes."""
 

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 import structlog
 
 from core.embedding.models import DenseCoverage, PendingEmbedding, StoredVector, text_hash
-from core.embedding.ports import DenseVectorWriter, ForegroundWork, PassageEmbedder
+from core.embedding.ports import (
+    DenseVectorWriter,
+    EmbeddingUnitOfWork,
+    ForegroundWork,
+    PassageEmbedder,
+)
 from core.ports import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -41,7 +46,7 @@ class EmbeddingService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[EmbeddingUnitOfWork],
         index: DenseVectorWriter,
         embedder: PassageEmbedder,
         *,

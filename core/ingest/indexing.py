@@ -9,7 +9,8 @@ from collections.abc import Callable
 import structlog
 
 from core.embedding.models import text_hash
-from core.ports import IndexDocument, PostIndex, UnitOfWork, UnitOfWorkFactory
+from core.ingest.ports import IndexingUnitOfWork
+from core.ports import IndexDocument, PostIndex, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -26,7 +27,7 @@ class Indexer:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[IndexingUnitOfWork],
         index: PostIndex,
         batch_size: int = 256,
         *,
@@ -80,7 +81,7 @@ class Indexer:
                 progress(len(batch))
 
     async def _stored_vectors(
-        self, uow: UnitOfWork, documents: list[IndexDocument]
+        self, uow: IndexingUnitOfWork, documents: list[IndexDocument]
     ) -> dict[int, list[float]]:
         """Stored vectors (by post id) that match the documents' current text."""
         if self._model is None or not documents:
