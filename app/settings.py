@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,7 +23,10 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     telegram_web_base: str = "https://t.me"
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = None  # required with WEBHOOK_URL: 32+ of A-Z a-z 0-9 _ -
+    webhook_path: str | None = (
+        None  # empty: /webhook/<hash of the secret>, the same on every replica
+    )
     webhook_host: str = "0.0.0.0"  # noqa: S104 - a webhook server listens on all interfaces
     webhook_port: int = 8080
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -105,6 +109,8 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"  # the metrics carry per-chat figures: not public by default
+    metrics_cache_seconds: float = Field(default=15.0, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -155,8 +161,23 @@ class Settings(BaseSettings):
             self.openai_base_url
         )
 
+    @property
+    def resolved_webhook_path(self) -> str:
+        """WEBHOOK_PATH, or `/webhook/<hash of the secret>`: unguessable, equal on every replica."""
+        if self.webhook_path:
+            return self.webhook_path
+        return f"/webhook/{self._webhook_path_token}"
+
+    @property
+    def _webhook_path_token(self) -> str:
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        return hashlib.sha256(b"tgassist webhook path\x00" + secret.encode()).hexdigest()[:32]
+
     def secrets(self) -> list[str]:
-        """Every secret value, for log redaction."""
+        """Every secret value, for log redaction (the derived webhook path's random part too)."""
         values = [self.bot_token, self.openai_api_key, self.qdrant_api_key, self.webhook_secret]
         values += [self.s3_access_key_id, self.s3_secret_access_key]
-        return [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        if self.webhook_secret and self.webhook_secret.get_secret_value():
+            found.append(self._webhook_path_token)
+        return found

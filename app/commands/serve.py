@@ -24,10 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], int]:
     def handle(_args: argparse.Namespace) -> int:
         from app.runner import run  # the bot stack loads only for the long-running commands
+        from app.webhook import webhook_settings_error
 
         settings = load_settings()
         if with_bot and not settings.bot_token.get_secret_value():
             print("error: BOT_TOKEN is not set (put it in .env)", file=sys.stderr)
+            return 2
+        if with_bot and (error := webhook_settings_error(settings)):
+            print(f"error: {error}", file=sys.stderr)
             return 2
         return asyncio.run(run(settings, with_bot=with_bot, with_jobs=with_jobs))
 
