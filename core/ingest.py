@@ -76,6 +76,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    rejected: list[str] = field(default_factory=list)  # "FILE: message ID (#INDEX): why"
 
 
 class ExportImporter:
@@ -119,6 +120,7 @@ class ExportImporter:
                     report.updated += stored.updated
                     report.unchanged += stored.unchanged
                     report.skipped += chat.skipped
+                    report.rejected += [f"{path}: {reason}" for reason in chat.rejected]
                     if progress is not None:
                         progress(len(chat.posts))
                 await uow.commit()
