@@ -105,3 +105,9 @@ class InterestRepository(Protocol):
     async def tenant_users(self, tenant_id: int) -> list[int]:
         """Users who asked questions in a chat."""
         ...
+
+    async def tenant_questions(
+        self, tenant_id: int, since: datetime, limit: int
+    ) -> list[QuestionRecord]:
+        """Questions asked in one chat since a moment (by anyone), newest first."""
+        ...

@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.filters import IsAdmin, command_args
 from bot.formatting import echo, escape, html_to_text, short_date
+from bot.private import RepliesInPrivate
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from core.dlq import (
@@ -30,6 +31,7 @@ from core.dlq import (
 )
 
 router = Router(name=__name__)
+router.message.middleware(RepliesInPrivate(admins_only=True))  # never answered inside a group
 
 
 PAGE_SIZE = 5

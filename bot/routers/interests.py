@@ -5,18 +5,21 @@ from __future__ import annotations
 import hashlib
 
 from aiogram import Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import command_args
 from bot.formatting import echo, escape, html_to_text
+from bot.private import RepliesInPrivate
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from core.interests import InterestService, InvalidTopic, WeightedInterest
 from core.ports import UnitOfWork
 
 router = Router(name=__name__)
+router.message.middleware(RepliesInPrivate())  # never answered inside a group
 
 
 _SHOWN = 30  # topics listed
@@ -110,7 +113,10 @@ async def remove_button(
     lang: str,
     interest_service: InterestService,
 ) -> None:
-    """Remove one of the presser's own topics, then redraw the list."""
+    """Remove one of the presser's own topics, then redraw the list (in private chats only)."""
+    if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+        await query.answer(t(lang, "interests_private_button"), show_alert=True)
+        return
     user_id = query.from_user.id
     profile = await interest_service.profile(uow, user_id)
     found = next((item for item in profile if topic_hash(item.topic) == callback_data.key), None)

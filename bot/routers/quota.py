@@ -8,6 +8,7 @@ from aiogram.types import Message
 
 from bot.filters import IsAdmin, command_args
 from bot.formatting import escape, short_date
+from bot.private import RepliesInPrivate
 from bot.replies import answer_long
 from bot.texts import t
 from core.quota_ports import ContentType
@@ -19,6 +20,7 @@ from core.quota_report import (
 )
 
 router = Router(name=__name__)
+router.message.middleware(RepliesInPrivate(admins_only=True))  # never answered inside a group
 
 _STORAGE_TYPES = (ContentType.MEDIA, ContentType.VISION, ContentType.INDEX, ContentType.POSTS)
 

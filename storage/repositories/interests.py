@@ -101,6 +101,18 @@ class SqlInterestRepository:
         )
         return [to_record(row) for row in await self._session.scalars(query)]
 
+    async def tenant_questions(
+        self, tenant_id: int, since: datetime, limit: int
+    ) -> list[QuestionRecord]:
+        """Questions asked in one chat since a moment (by anyone), newest first."""
+        query = (
+            select(QuestionRow)
+            .where(QuestionRow.tenant_id == tenant_id, QuestionRow.created_at >= since)
+            .order_by(QuestionRow.id.desc())
+            .limit(limit)
+        )
+        return [to_record(row) for row in await self._session.scalars(query)]
+
     async def channel_labels(self, channel_ids: Iterable[int]) -> dict[int, str]:
         """`@username`, or the title of channels without one."""
         ids = sorted(set(channel_ids))
