@@ -47,7 +47,10 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
         bot.session.middleware(RateLimitCounter(container.metrics))
         if settings.metrics_port is not None:
             metrics_server = MetricsServer(
-                container.metrics, host=settings.metrics_host, port=settings.metrics_port
+                container.metrics,
+                host=settings.metrics_host,
+                port=settings.metrics_port,
+                cache_seconds=settings.metrics_cache_seconds,
             )
             await metrics_server.start()
             stack.push_async_callback(metrics_server.stop)
