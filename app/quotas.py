@@ -121,7 +121,10 @@ def build_quota_services(
     store = store or build_media_store(settings)
     closers.append(store.close)
     token = settings.bot_token.get_secret_value()
-    fetcher = HttpImageFetcher(TelegramFiles(token, settings.telegram_api_base) if token else None)
+    fetcher = HttpImageFetcher(
+        TelegramFiles(token, settings.telegram_api_base) if token else None,
+        allowed_hosts=settings.media_allowed_hosts,
+    )
     closers.append(fetcher.close)
     media = MediaService(
         uow_factory,

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     media_allowed_types: Annotated[frozenset[str], NoDecode] = frozenset(
         {"image/jpeg", "image/png", "image/webp", "image/gif"}
     )
+    # Hosts post images are fetched from (`*` wildcards); redirects elsewhere are refused.
+    media_allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset(
+        {"cdn*.telesco.pe", "cdn*.cdn-telegram.org", "cdn*.telegram-cdn.org"}
+    )
     media_fetch_interval_minutes: float = Field(default=10.0, ge=0)
     vision_interval_minutes: float = Field(default=15.0, ge=0)
     vision_batch_size: int = Field(default=20, ge=1)
@@ -123,10 +127,10 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("media_allowed_types", mode="before")
+    @field_validator("media_allowed_types", "media_allowed_hosts", mode="before")
     @classmethod
     def _parse_media_types(cls, value: object) -> object:
-        """Accept `image/jpeg,image/png` as well as a list."""
+        """Accept `image/jpeg,image/png` (or `a.example,b.example`) as well as a list."""
         if isinstance(value, str):
             return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
         return value

@@ -31,6 +31,7 @@ def make_settings(tmp_path: Path, bot_api: FakeBotAPI | None = None, **overrides
         "data_dir": tmp_path / "data",
         "embeddings": "none",
         "log_format": "console",
+        "media_allowed_hosts": frozenset({"127.0.0.1"}),  # the tests' image servers play the CDN
     }
     if SERVICES_MODE:
         values["database_url"] = postgres_database_for(tmp_path)
