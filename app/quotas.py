@@ -112,10 +112,15 @@ def build_quota_services(
         import redis.asyncio as redis
 
         client: Any = redis.from_url(settings.redis_url)
-        ledger = RedisTokenLedger(client)
+        ledger = RedisTokenLedger(
+            client, reservation_ttl_seconds=settings.llm_reservation_ttl_seconds
+        )
         closers.append(client.aclose)
     else:
-        ledger = SqlTokenLedger(create_session_factory(engine))
+        ledger = SqlTokenLedger(
+            create_session_factory(engine),
+            reservation_ttl_seconds=settings.llm_reservation_ttl_seconds,
+        )
     gate = BudgetGate(uow_factory, ledger, default_limits(settings), metrics=metrics)
 
     store = store or build_media_store(settings)

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     quota_daily_tokens: int = Field(default=200_000, ge=0)
     quota_storage_bytes: int = Field(default=1024**3, ge=0)
     quota_daily_questions: int = Field(default=300, ge=0)
+    # A reservation left by a crashed LLM call stops counting after this (settled ones at once).
+    llm_reservation_ttl_seconds: float = Field(default=600.0, ge=10)
     storage_usage_interval_hours: float = Field(default=6.0, ge=0)
 
     # Media store and vision
