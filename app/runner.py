@@ -9,9 +9,9 @@ from contextlib import AsyncExitStack
 import structlog
 from aiogram import Bot, Dispatcher
 
+from adapters.metrics import MetricsServer
 from app.container import Container, build_container
-from app.metrics import MetricsServer
-from app.settings import Settings
+from app.settings import Settings, reveal
 from app.webhook import webhook_server
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.middlewares.rate_limit_counter import RateLimitCounter
@@ -40,7 +40,7 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
     container = await prepare(settings)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(container.close)
-        bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+        bot = create_bot(reveal(settings.bot_token) or "", settings.telegram_api_base)
         stack.push_async_callback(bot.session.close)
         container.background_indexer.start()
         container.background_indexer.kick(*await _tenants_with_pending(container))

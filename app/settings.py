@@ -163,9 +163,7 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         """Whether an OpenAI-compatible chat endpoint is configured."""
-        return bool(self.openai_api_key and self.openai_api_key.get_secret_value()) or bool(
-            self.openai_base_url
-        )
+        return bool(reveal(self.openai_api_key)) or bool(self.openai_base_url)
 
     @property
     def resolved_webhook_path(self) -> str:
@@ -176,14 +174,20 @@ class Settings(BaseSettings):
 
     @property
     def _webhook_path_token(self) -> str:
-        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        secret = reveal(self.webhook_secret) or ""
         return hashlib.sha256(b"tgassist webhook path\x00" + secret.encode()).hexdigest()[:32]
 
     def secrets(self) -> list[str]:
         """Every secret value, for log redaction (the derived webhook path's random part too)."""
         values = [self.bot_token, self.openai_api_key, self.qdrant_api_key, self.webhook_secret]
         values += [self.s3_access_key_id, self.s3_secret_access_key]
-        found = [v.get_secret_value() for v in values if v and v.get_secret_value()]
-        if self.webhook_secret and self.webhook_secret.get_secret_value():
+        found = [secret for value in values if (secret := reveal(value))]
+        if reveal(self.webhook_secret):
             found.append(self._webhook_path_token)
         return found
+
+
+def reveal(value: SecretStr | None) -> str | None:
+    """A secret setting's value, or None when it is unset or empty: the one way to unwrap one."""
+    secret = value.get_secret_value() if value is not None else ""
+    return secret or None

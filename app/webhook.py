@@ -17,7 +17,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from app.settings import Settings
+from app.settings import Settings, reveal
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +32,7 @@ def webhook_settings_error(settings: Settings) -> str | None:
     """Why webhook mode may not start with these settings, or None (also None in polling mode)."""
     if not settings.webhook_url:
         return None
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    secret = reveal(settings.webhook_secret) or ""
     if len(secret) < MIN_SECRET_LENGTH:
         return (
             f"WEBHOOK_URL is set but WEBHOOK_SECRET is missing or shorter than "
@@ -70,9 +70,9 @@ async def webhook_server(
     With `register` the webhook (URL + path, and the secret) is set at Telegram.
     """
     error = webhook_settings_error(settings)
-    if error or not settings.webhook_url or not settings.webhook_secret:
+    secret = reveal(settings.webhook_secret)
+    if error or not settings.webhook_url or not secret:
         raise ValueError(error or "webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
-    secret = settings.webhook_secret.get_secret_value()
     path = settings.resolved_webhook_path
     app = web.Application()
     SecretCheckingHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(

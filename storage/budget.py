@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import utcnow
+from core.clock import utc_now
 from storage.models.quotas import TenantTokenUsageRow, TokenReservationRow
 from storage.repositories._upsert import upsert
 
@@ -43,7 +43,7 @@ class SqlTokenLedger:
         self, tenant_id: int, day: date, tokens: int, limit: int, *, now: datetime | None = None
     ) -> str | None:
         """Reserve unless used + live reservations + tokens > limit (0 = no limit)."""
-        now = now or utcnow()
+        now = now or utc_now()
         async with self._sessions() as session:
             await self._ensure_row(session, tenant_id, day)
             await self._lock_day(session, tenant_id, day, now)
@@ -87,7 +87,7 @@ class SqlTokenLedger:
         now: datetime | None = None,
     ) -> int:
         """Drop the reservation (expired or not) and count the actual tokens; returns the day's used."""
-        now = now or utcnow()
+        now = now or utc_now()
         async with self._sessions() as session:
             await self._ensure_row(session, tenant_id, day)
             await self._lock_day(session, tenant_id, day, now)
@@ -108,7 +108,7 @@ class SqlTokenLedger:
         """(used, reserved by unexpired reservations) per tenant on a day."""
         if not tenant_ids:
             return {}
-        now = now or utcnow()
+        now = now or utc_now()
         ids = list(tenant_ids)
         async with self._sessions() as session:
             rows = await session.execute(
@@ -132,7 +132,7 @@ class SqlTokenLedger:
     @staticmethod
     async def _ensure_row(session: AsyncSession, tenant_id: int, day: date) -> None:
         statement = upsert(session, _TABLE.__table__, keys=["tenant_id", "day"], update=[]).values(
-            tenant_id=tenant_id, day=day, used_tokens=0, reserved_tokens=0, updated_at=utcnow()
+            tenant_id=tenant_id, day=day, used_tokens=0, reserved_tokens=0, updated_at=utc_now()
         )
         await session.execute(statement)
 
@@ -219,7 +219,7 @@ class RedisTokenLedger:
         self, tenant_id: int, day: date, tokens: int, limit: int, *, now: datetime | None = None
     ) -> str | None:
         """Reserve atomically in a Lua script; the reservation's id, or None."""
-        moment = (now or utcnow()).timestamp()
+        moment = (now or utc_now()).timestamp()
         reservation = uuid.uuid4().hex
         granted = await self._reserve(
             keys=self._keys(tenant_id, day),
@@ -237,7 +237,7 @@ class RedisTokenLedger:
         now: datetime | None = None,
     ) -> int:
         """Drop the reservation (expired or not) and count the actual tokens; returns the day's used."""
-        moment = (now or utcnow()).timestamp()
+        moment = (now or utc_now()).timestamp()
         used = await self._settle(
             keys=self._keys(tenant_id, day),
             args=[reservation, actual, self.KEY_TTL_SECONDS, moment],
@@ -250,7 +250,7 @@ class RedisTokenLedger:
         """(used, reserved by unexpired reservations) per tenant on a day."""
         if not tenant_ids:
             return {}
-        moment = (now or utcnow()).timestamp()
+        moment = (now or utc_now()).timestamp()
         async with self._client.pipeline(transaction=False) as pipe:
             for tenant_id in tenant_ids:
                 used_key, holds_key = self._keys(tenant_id, day)

@@ -12,7 +12,7 @@ import aiohttp
 from aiogram import Bot, Dispatcher
 
 from app.container import Container, build_container
-from app.settings import Settings
+from app.settings import Settings, reveal
 from app.webhook import SECRET_HEADER, webhook_server
 from bot.app import create_bot, create_dispatcher
 from storage.migrate import upgrade_async
@@ -86,7 +86,7 @@ class BotHarness:
         assert self.webhook_port is not None, "post_update needs BotHarness(webhook=True)"
         update = {"update_id": next(self._update_ids), **update}
         if secret is True:
-            secret = self.settings.webhook_secret.get_secret_value()  # type: ignore[union-attr]
+            secret = reveal(self.settings.webhook_secret)
         headers = {SECRET_HEADER: secret} if isinstance(secret, str) else {}
         url = f"http://127.0.0.1:{self.webhook_port}{self.settings.resolved_webhook_path}"
         async with self._http.post(url, json=update, headers=headers) as response:

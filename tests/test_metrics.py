@@ -11,7 +11,7 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 
-from app.metrics import MetricsServer, PrometheusMetrics
+from adapters.metrics import MetricsServer, PrometheusMetrics
 from bot.middlewares.rate_limit_counter import RateLimitCounter
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import make_settings

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from app.commands.common import load_settings
+from app.settings import reveal
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -27,7 +28,7 @@ def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], 
         from app.webhook import webhook_settings_error
 
         settings = load_settings()
-        if with_bot and not settings.bot_token.get_secret_value():
+        if with_bot and not reveal(settings.bot_token):
             print("error: BOT_TOKEN is not set (put it in .env)", file=sys.stderr)
             return 2
         if with_bot and (error := webhook_settings_error(settings)):

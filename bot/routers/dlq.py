@@ -18,9 +18,8 @@ from bot.formatting import echo, escape, html_to_text, short_date
 from bot.private import RepliesInPrivate
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
-from core.dlq import (
+from core.dlq.models import (
     DeadLetter,
-    DeadLetterService,
     EntryNotFound,
     EntryPage,
     InvalidStream,
@@ -29,6 +28,7 @@ from core.dlq import (
     parse_stream,
     stream_name,
 )
+from core.dlq.service import DeadLetterService
 
 router = Router(name=__name__)
 router.message.middleware(RepliesInPrivate(admins_only=True))  # never answered inside a group

@@ -11,13 +11,8 @@ from bot.formatting import escape, short_date
 from bot.private import RepliesInPrivate
 from bot.replies import answer_long
 from bot.texts import t
-from core.quota_ports import ContentType
-from core.quota_report import (
-    QuotaReportService,
-    TenantQuotaReport,
-    format_table,
-    human_bytes,
-)
+from core.quotas.models import ContentType
+from core.quotas.report import QuotaReportService, TenantQuotaReport, format_table, human_bytes
 
 router = Router(name=__name__)
 router.message.middleware(RepliesInPrivate(admins_only=True))  # never answered inside a group
