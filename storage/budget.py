@@ -157,12 +157,17 @@ class SqlTokenLedger:
 
 # Reservations live in a sorted set `<day key>:holds`: member "<id>:<tokens>", score = expiry.
 # KEYS = the day's hash, its holds; ARGV = tokens, limit (0 = none), key ttl, now, expiry, id.
-_RESERVE = """
+_LIVE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
 local live = 0
 for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   live = live + tonumber(string.match(member, ':(%d+)$'))
 end
+"""  # drops expired holds, sums the rest into `live`
+
+_RESERVE = (
+    _LIVE
+    + """
 local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
 local tokens = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
@@ -176,20 +181,21 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
 return 1
 """
+)
 
 # KEYS = the day's hash, its holds; ARGV = reservation member, actual tokens, key ttl, now.
-_SETTLE = """
+_SETTLE = (
+    """
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
-local live = 0
-for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  live = live + tonumber(string.match(member, ':(%d+)$'))
-end
+"""
+    + _LIVE
+    + """
 redis.call('HSET', KEYS[1], 'reserved', live)
 local used = redis.call('HINCRBY', KEYS[1], 'used', tonumber(ARGV[2]))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return used
 """
+)
 
 
 class RedisTokenLedger:

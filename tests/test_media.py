@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,22 @@ class ImageServer:
     hits: Counter[str]
 
 
+@asynccontextmanager
+async def _serving(
+    handler: Callable[[web.Request], Awaitable[web.Response]], *, host_name: str = "127.0.0.1"
+) -> AsyncIterator[str]:
+    """Serve GET /{name} with `handler` on 127.0.0.1; yields the base URL under `host_name`."""
+    app = web.Application()
+    app.router.add_get("/{name}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://{host_name}:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
 @pytest.fixture
 async def images() -> AsyncIterator[ImageServer]:
     """Serves /a.png, /b.jpg, a too large /big.jpg, a text /page, a 404 and a failing /flaky."""
@@ -57,14 +74,8 @@ async def images() -> AsyncIterator[ImageServer]:
         body, kind = bodies[request.path]
         return web.Response(body=body, content_type=kind)
 
-    app = web.Application()
-    app.router.add_get("/{name}", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield ImageServer(f"http://127.0.0.1:{runner.addresses[0][1]}", hits)
-    await runner.cleanup()
+    async with _serving(serve) as url:
+        yield ImageServer(url, hits)
 
 
 @pytest.fixture
@@ -270,14 +281,8 @@ async def elsewhere() -> AsyncIterator[ImageServer]:
         hits[request.path] += 1
         return web.Response(body=PNG + b"internal", content_type="image/png")
 
-    app = web.Application()
-    app.router.add_get("/{name}", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield ImageServer(f"http://localhost:{runner.addresses[0][1]}", hits)
-    await runner.cleanup()
+    async with _serving(serve, host_name="localhost") as url:
+        yield ImageServer(url, hits)
 
 
 async def test_media_fetch_follows_no_redirect_off_the_allowed_hosts(
@@ -297,32 +302,26 @@ async def test_media_fetch_follows_no_redirect_off_the_allowed_hosts(
         images.hits[request.path] += 1
         raise web.HTTPFound(redirects[request.path])
 
-    server = web.Application()
-    server.router.add_get("/{name}", redirect)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    hops = f"http://127.0.0.1:{runner.addresses[0][1]}"
     try:
-        [tenant] = await make_tenants(container.uow_factory, 603)
-        await make_channel_with_posts(
-            container.uow_factory,
-            [tenant],
-            "redirecting",
-            [
-                _post(1, MediaRef("photo", url=f"{hops}/hop.png")),
-                _post(2, MediaRef("photo", url=f"{hops}/inside.png")),
-                _post(3, MediaRef("photo", url=f"{elsewhere.url}/direct.png")),
-                _post(4, MediaRef("photo", url=f"{hops}/loop.png")),
-            ],
-        )
-        await container.quota.media.run()
-        outcome = {
-            (row.source or "").rsplit("/", 1)[-1]: (row.status, row.skip_reason)
-            for row in await _objects(container)
-        }
+        async with _serving(redirect) as hops:
+            [tenant] = await make_tenants(container.uow_factory, 603)
+            await make_channel_with_posts(
+                container.uow_factory,
+                [tenant],
+                "redirecting",
+                [
+                    _post(1, MediaRef("photo", url=f"{hops}/hop.png")),
+                    _post(2, MediaRef("photo", url=f"{hops}/inside.png")),
+                    _post(3, MediaRef("photo", url=f"{elsewhere.url}/direct.png")),
+                    _post(4, MediaRef("photo", url=f"{hops}/loop.png")),
+                ],
+            )
+            await container.quota.media.run()
+            outcome = {
+                (row.source or "").rsplit("/", 1)[-1]: (row.status, row.skip_reason)
+                for row in await _objects(container)
+            }
     finally:
-        await runner.cleanup()
         await container.close()
     assert sum(elsewhere.hits.values()) == 0, elsewhere.hits  # never reached
     assert outcome["hop.png"] == ("skipped", "unavailable")
