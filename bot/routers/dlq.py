@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.filters import IsAdmin, command_args
 from bot.formatting import echo, escape, html_to_text, short_date
-from bot.private import RepliesInPrivate
+from bot.middlewares.private_replies import RepliesInPrivate
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from core.dlq.models import (

@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.filters import command_args
 from bot.formatting import echo, escape, html_to_text
-from bot.private import RepliesInPrivate
+from bot.middlewares.private_replies import RepliesInPrivate
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from core.interests.models import InvalidTopic, WeightedInterest

@@ -8,7 +8,7 @@ from aiogram.types import Message
 
 from bot.filters import IsAdmin, command_args
 from bot.formatting import escape, short_date
-from bot.private import RepliesInPrivate
+from bot.middlewares.private_replies import RepliesInPrivate
 from bot.replies import answer_long
 from bot.texts import t
 from core.quotas.models import ContentType
