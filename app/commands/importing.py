@@ -8,14 +8,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.common import load_settings, opened_container, print_json, run_async
+from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
 from core.errors import IndexUnavailable
 from core.ingest.service import ExportImporter
 
 _REJECTED_SHOWN = 20  # reasons printed to stderr; --json lists them all
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add import."""
     parser = subparsers.add_parser(
         "import", help="import Telegram Desktop exports (result.json) into a chat"

@@ -34,12 +34,9 @@ async def bot_link(bot: Bot) -> str:
 class RepliesInPrivate(BaseMiddleware):
     """Inner message middleware: in groups, run the handler for the sender's private chat.
 
-    With `admins_only`, only ADMIN_IDS senders are redirected; anyone else's command is handled
-    where it was typed (the refusal says nothing private).
+    On an admin router (bot/filters.admin_router) only admins reach it: anyone else's /quota
+    is refused where it was typed, and the refusal says nothing private.
     """
-
-    def __init__(self, *, admins_only: bool = False) -> None:
-        self._admins_only = admins_only
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         """Redirect a group message's handler to the private chat, then note it in the group."""
@@ -47,8 +44,6 @@ class RepliesInPrivate(BaseMiddleware):
             return await handler(event, data)
         user = event.from_user
         if user is None or user.is_bot:
-            return await handler(event, data)
-        if self._admins_only and user.id not in data.get("admin_ids", frozenset()):
             return await handler(event, data)
         lang = data.get("lang", "en")
         command = escape((event.text or "").split(maxsplit=1)[0].split("@")[0][:40])

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.interests.models import Interest, UserActivity
+from core.ports import Transaction
 from core.rag.ports import QuestionRecord
 
 
@@ -64,3 +65,10 @@ class InterestRepository(Protocol):
     ) -> list[QuestionRecord]:
         """Questions asked in one chat since a moment (by anyone), newest first."""
         ...
+
+
+class InterestsUnitOfWork(Transaction, Protocol):
+    """What profiles and their sync read and write."""
+
+    @property
+    def interests(self) -> InterestRepository: ...
