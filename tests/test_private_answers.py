@@ -123,3 +123,11 @@ async def test_non_admins_get_the_refusal_where_they_typed(harness: BotHarness) 
     """Anyone else's /quota in a group is refused in the group, as before."""
     [refusal] = await harness.send("/quota", chat_id=GROUP, user_id=USER, chat_type="supergroup")
     assert "not available" in refusal
+
+
+async def test_help_says_interests_are_private_in_both_languages(harness: BotHarness) -> None:
+    """/help tells, in English and Russian, that /interests answers only in the private chat."""
+    [english] = await harness.send("/help", user_id=USER)
+    [russian] = await harness.send("/help", user_id=USER + 1, language_code="ru")
+    assert "/interests" in english and "private chat" in english
+    assert "/interests" in russian and "личном чате" in russian
