@@ -1,7 +1,8 @@
 """Retrieval quality and latency of every search mode on the shared corpus.
 
-Run: .venv/bin/python bench/retrieval.py [--corpus PATH] [--data-dir DIR] [--rounds N]
-     [--max-tokens 512] [--dense-corpus pool|full]
+Run (the baseline needs the bench extra: .venv/bin/pip install -e '.[dev,bench]'):
+     .venv/bin/python bench/retrieval.py [--corpus PATH] [--data-dir DIR] [--rounds N]
+     [--max-tokens 128] [--dense-corpus pool|full]
 
 The questions of tests/data/retrieval_questions.json (hand-written, tuning and held-out splits)
 are asked through `QuestionService.search`, the path of `tgassist search` and the bot:
@@ -265,7 +266,10 @@ async def evaluate(
 
 def evaluate_baseline(corpus: Path, questions: Sequence[Question]) -> Scores:
     """rank-bm25 (BM25Okapi) over lower-cased whitespace tokens of every post."""
-    from rank_bm25 import BM25Okapi
+    try:
+        from rank_bm25 import BM25Okapi
+    except ImportError:
+        raise SystemExit("the BM25 baseline needs rank-bm25: pip install -e '.[bench]'") from None
 
     from core.ingest.exports import parse_export
 
