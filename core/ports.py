@@ -169,7 +169,13 @@ class ChannelRepository(Protocol):
     ) -> Channel: ...
 
     async def update_info(
-        self, channel_id: int, *, title: str | None = None, telegram_id: int | None = None
+        self,
+        channel_id: int,
+        *,
+        title: str | None = None,
+        telegram_id: int | None = None,
+        username: str | None = None,
+        source: SourceKind | None = None,
     ) -> None: ...
 
     async def record_poll(
@@ -213,6 +219,10 @@ class PostRepository(Protocol):
     ) -> None: ...
 
     async def forget_index_state(self, tenant_id: int, channel_id: int) -> None: ...
+
+    async def reindex_channel(self, channel_id: int) -> None:
+        """Make a channel's posts pending in every tenant (their permalinks changed)."""
+        ...
 
     async def tenants_with_pending(self) -> list[int]: ...
 
