@@ -100,3 +100,29 @@ async def stop_cli_process(process: asyncio.subprocess.Process) -> str:
     process.send_signal(signal.SIGTERM)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     return (stdout + stderr).decode()
+
+
+def write_export(path: Path, channel_id: int, texts: list[str]) -> Path:
+    """A Telegram Desktop export (result.json shape) of one public channel, posts numbered from 1."""
+    messages = [
+        {
+            "id": n,
+            "type": "message",
+            "date": "2024-12-01T10:00:00",
+            "date_unixtime": str(1733047200 + n),
+            "text": text,
+        }
+        for n, text in enumerate(texts, start=1)
+    ]
+    path.write_text(
+        json.dumps(
+            {
+                "name": f"Channel {channel_id}",
+                "type": "public_channel",
+                "id": channel_id,
+                "messages": messages,
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
