@@ -74,6 +74,7 @@ _KNOWN_PARTS = frozenset(
         "tgme_widget_message_link_preview",
         "message_media_not_supported_wrap",
         "tgme_widget_message_footer",
+        "tgme_widget_message_reactions",
     }
 )
 # Media in document order: albums mix photos and videos.
