@@ -152,8 +152,12 @@ class ChannelPoller:
                 telegram_id = None  # nothing to learn
             elif await uow.channels.by_telegram_id(telegram_id) is not None:
                 telegram_id = None  # another stored channel has it
+            imported = channel.source is SourceKind.EXPORT  # read through its preview from now on
             await uow.channels.update_info(
-                channel.id, title=page.channel.title, telegram_id=telegram_id
+                channel.id,
+                title=page.channel.title,
+                telegram_id=telegram_id,
+                source=SourceKind.WEB_PREVIEW if imported else None,
             )
         await uow.posts.upsert_many(channel.id, page.posts)
         newest = max((p.message_id for p in page.posts), default=None)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.ingest import ExportImporter
+from core.models import SourceKind
 from tests.cli import run_cli, write_export
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.tme import FakeTelegramWeb
@@ -188,3 +189,22 @@ async def test_subscribing_to_the_preview_of_an_imported_channel_links_publicly(
     assert "21 posts" in listing  # two imported, nineteen read from the preview
     [poll] = await harness.send("Which mascot for the meetup badge, capybara or axolotl?")
     assert 'href="https://t.me/tchantest/99"' in poll
+
+
+async def test_subscribing_to_a_channel_named_at_import_starts_reading_its_preview(
+    harness: BotHarness,
+) -> None:
+    """Re-imported with a username, then /subscribe @name: already followed, now read and polled."""
+    export = write_export(harness.settings.data_dir / "again.json", BARE_ID, TEXTS)
+    await harness.container.importer.store(
+        1001, ExportImporter.parse([export]), username="tchantest"
+    )
+
+    [reply] = await harness.send("/subscribe @tchantest")
+
+    assert "already" in reply
+    async with harness.container.uow_factory() as uow:
+        channel = await uow.channels.by_username("tchantest")
+    assert channel is not None and channel.source is SourceKind.WEB_PREVIEW
+    [listing] = await harness.send("/channels")
+    assert "21 posts" in listing
