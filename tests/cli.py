@@ -102,27 +102,24 @@ async def stop_cli_process(process: asyncio.subprocess.Process) -> str:
     return (stdout + stderr).decode()
 
 
-def write_export(path: Path, channel_id: int, texts: list[str]) -> Path:
+def write_export(path: Path, channel_id: int, texts: list[str], *, name: str | None = None) -> Path:
     """A Telegram Desktop export (result.json shape) of one public channel, posts numbered from 1."""
     messages = [
         {
-            "id": n,
+            "id": number,
             "type": "message",
             "date": "2024-12-01T10:00:00",
-            "date_unixtime": str(1733047200 + n),
+            "date_unixtime": str(1733047200 + number),
             "text": text,
         }
-        for n, text in enumerate(texts, start=1)
+        for number, text in enumerate(texts, start=1)
     ]
-    path.write_text(
-        json.dumps(
-            {
-                "name": f"Channel {channel_id}",
-                "type": "public_channel",
-                "id": channel_id,
-                "messages": messages,
-            }
-        ),
-        encoding="utf-8",
-    )
+    document = {
+        "name": name or f"Channel {channel_id}",
+        "type": "public_channel",
+        "id": channel_id,
+        "messages": messages,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     return path
