@@ -184,7 +184,8 @@ def _channel_id(messages: list[LexborNode]) -> int | None:
         except (binascii.Error, ValueError):
             continue
         peer = view.get("c") if isinstance(view, dict) else None
-        if isinstance(peer, int) and not isinstance(peer, bool) and peer < 0:
+        # Bare channel ids stay below 10**12, so the Bot API form -100<id> keeps its shape.
+        if isinstance(peer, int) and not isinstance(peer, bool) and -(10**12) < peer < 0:
             return bot_api_channel_id(-peer)
     return None
 

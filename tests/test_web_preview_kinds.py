@@ -6,6 +6,7 @@ message's markup was saved from.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,24 @@ def test_page_id_comes_from_data_view() -> None:
     html = (DATA / "kinds.html").read_text(encoding="utf-8")
 
     assert parse_preview(html, "tchantest").channel.telegram_id == -1_001_591_537_674
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        "",
+        "not base64!",
+        "bm90IGpzb24",  # not json
+        "eyJjIjoiMTIzIn0",  # {"c":"123"}
+        "eyJjIjotMTAwMDAwMDAwMDAwMDAwMH0",  # {"c":-1000000000000000}
+    ],
+)
+def test_unreadable_data_view_gives_no_id(view: str) -> None:
+    """A missing, non-base64, non-JSON, non-integer or out-of-range data-view names no channel."""
+    html = (DATA / "kinds.html").read_text(encoding="utf-8")
+    html = re.sub(r'data-view="[^"]*"', f'data-view="{view}"', html)
+
+    assert parse_preview(html, "tchantest").channel.telegram_id is None
 
 
 def test_pretty_printed_page_reads_as_a_browser_shows_it() -> None:
