@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import core.polling as polling
+import core.channels.polling as polling
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.tme import FakeTelegramWeb
 from tests.harness import BotHarness, make_settings

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.ingest import ExportImporter
+from core.channels.names import USERNAME_RULE
+from core.ingest.service import ExportImporter
 from core.models import SourceKind
 from tests.cli import run_cli, write_export
 from tests.fakes.bot_api import FakeBotAPI
@@ -64,7 +65,7 @@ def test_import_username_turns_members_only_links_into_public_ones(
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("@ab", "a channel username has 5–32 letters"),
+        ("@ab", USERNAME_RULE),
         ("https://t.me/c/1591537674/5", "--username needs a public username"),
         ("-1001591537674", "--username needs a public username"),
     ],

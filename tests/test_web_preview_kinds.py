@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import storage.web_preview as web_preview
+import adapters.web_preview as web_preview
+from adapters.web_preview import parse_preview
 from core.models import PostDraft
-from storage.web_preview import parse_preview
 from tests.rag_support import captured_logs, events
 
 DATA = Path(__file__).parent / "data" / "tme"

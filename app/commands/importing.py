@@ -9,9 +9,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from app.commands.common import load_settings, opened_container, print_json, run_async
-from core.channel_names import parse_channel_name
+from core.channels.names import parse_channel_name
 from core.errors import IndexUnavailable, InvalidChannelName
-from core.ingest import ExportImporter, check_single_channel
+from core.ingest.service import ExportImporter, check_single_channel
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
