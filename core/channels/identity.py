@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import structlog
 
+from core.channels.ports import ChannelIdentityUnitOfWork
 from core.models import Channel, SourceKind
-from core.ports import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 
 async def learn_username(
-    uow: UnitOfWork, channel: Channel, username: str, *, source: SourceKind | None = None
+    uow: ChannelIdentityUnitOfWork,
+    channel: Channel,
+    username: str,
+    *,
+    source: SourceKind | None = None,
 ) -> Channel:
     """Give a channel its public username (new or changed) and re-index its posts' links.
 

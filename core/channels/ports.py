@@ -11,6 +11,7 @@ from core.models import (
     SourceKind,
     SubscribedChannel,
 )
+from core.ports import PostRepository, Transaction
 
 
 class ChannelSource(Protocol):
@@ -69,3 +70,23 @@ class ChannelRepository(Protocol):
     async def subscribed(self, tenant_id: int) -> list[SubscribedChannel]: ...
 
     async def subscriber_tenants(self, channel_id: int) -> list[int]: ...
+
+
+class ChannelsUnitOfWork(Transaction, Protocol):
+    """What subscriptions and polling read and write."""
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+
+class ChannelIdentityUnitOfWork(Protocol):
+    """What learning a channel's username touches: the channel, and its posts' index state."""
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
