@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -122,10 +123,12 @@ async def test_poll_venue_and_file_posts_are_searchable(harness: BotHarness) -> 
         "address": "The Venetian Macao",
     }
     document = {"file_id": "doc-1", "file_unique_id": "u-doc-1", "file_name": "budget-2025.pdf"}
-    for number, extra in enumerate(
-        ({"poll": poll}, {"venue": venue, "location": venue["location"]}, {"document": document}),
-        start=40,
-    ):
+    bodies: list[dict[str, Any]] = [
+        {"poll": poll},
+        {"venue": venue, "location": venue["location"]},
+        {"document": document},
+    ]
+    for number, extra in enumerate(bodies, start=40):
         api.add_update(
             api.channel_post(
                 None, chat_id=CHANNEL, message_id=number, username="adminchan", **extra
