@@ -146,7 +146,8 @@ async def import_corpus(data_dir: Path, corpus: Path, sparse: Any = None) -> Non
     from sqlalchemy import update
 
     from app.container import build_container
-    from core.ingest.service import ExportImporter, bot_api_channel_id
+    from core.channels.names import bot_api_channel_id
+    from core.ingest.service import ExportImporter
     from storage.index.edge import EdgePostIndex
     from storage.index.sparse import SparseEncoder
     from storage.migrate import upgrade_async
