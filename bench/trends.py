@@ -24,7 +24,15 @@ from core.models import permalink
 from core.trends.detector import TrendDetector
 from core.trends.models import TrendPost
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "telegram-news-ru"
+# The shared corpus beside the checkout (worktrees sit one level deeper than the main one).
+DEFAULT_CORPUS = next(
+    (
+        parent / "shared" / "data" / "telegram-news-ru"
+        for parent in Path(__file__).resolve().parents
+        if (parent / "shared" / "data" / "telegram-news-ru").is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "telegram-news-ru",
+)
 TARGET_SECONDS = 2.0
 AS_OF = datetime(2024, 12, 3, 20, 0, tzinfo=UTC)
 

@@ -65,6 +65,10 @@ class Trend:
     channel_ids: list[int]
     posts: list[TrendPostRef]  # oldest first
     first_seen: datetime  # the earliest post behind it
+    actors: list[str] = field(default_factory=list)  # named people, places, organisations
+    summary: str | None = None  # one sentence by the LLM from the story's posts, when there is one
+    escalation: float = 0.0  # posts now against the story's own recent level (0: a new story)
+    reach: int = 0  # views of its posts, where known
 
     @property
     def post_ids(self) -> frozenset[int]:
