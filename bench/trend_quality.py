@@ -124,10 +124,14 @@ def evaluate(
     found5 = {name for names in matched[:5] for name in names}
     found10 = {name for names in matched for name in names}
     per_event = Counter(name for names in matched for name in names)
-    real = [bool(names) or judge.coherent(trend) for trend, names in zip(trends, matched)]
+    real = [
+        bool(names) or judge.coherent(trend) for trend, names in zip(trends, matched, strict=True)
+    ]
     boiler = [judge.boilerplate(trend) for trend in trends]
     lines = []
-    for rank, (trend, names, ok, bad) in enumerate(zip(trends, matched, real, boiler), 1):
+    for rank, (trend, names, ok, bad) in enumerate(
+        zip(trends, matched, real, boiler, strict=True), 1
+    ):
         mark = "B" if bad else ("+" if ok else "-")
         lines.append(
             f"  {rank:2} {mark} {trend.score:6.2f} ch={len(trend.channel_ids):2} "

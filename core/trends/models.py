@@ -17,6 +17,7 @@ class TrendPost:
     date: datetime
     text: str
     url: str
+    views: int | None = None  # where known
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,13 @@ class TrendParams:
     boilerplate_share: float = 0.3  # a term in this share of a channel's posts is its signature
     boilerplate_min_posts: int = 8  # ...once the channel has this many posts
     max_trends: int = 20
+    # Known stories: a second, shorter baseline; escalating = this many times its own level.
+    short_baseline: timedelta = timedelta(days=1)
+    escalation_ratio: float = 2.0
+    # Ranking: channels that repost each other this often (share of the smaller's posts)
+    # are sisters, and a group of sisters counts as one channel plus this much per sister.
+    sister_share: float = 0.1
+    sister_weight: float = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,7 @@ class TrendPostRef:
     date: datetime
     url: str
     snippet: str
+    copy_of: int | None = None  # the earlier post of the story this one copies
 
 
 @dataclass(frozen=True, slots=True)

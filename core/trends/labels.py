@@ -1,0 +1,241 @@
+"""What a person recognises a story by: a clean headline and its named actors.
+
+The headline is the first sentence of the story's most representative post, without emoji,
+markup, links, mentions and the channel's signature. Actors are the people, places and
+organisations its posts name: capitalised words that are not merely sentence-initial,
+recognised and brought to the nominative by pymorphy3 ("Грузии", "Грузией" → "Грузия",
+"Южной Кореи" → "Южная Корея"); several capitalised words in a row are one name.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from core.trends.stopwords import STOP_WORDS
+
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u20e3\u2190-\u21ff\u2300-\u23ff]"
+)
+_LINKS = re.compile(r"(?:https?://|www\.)\S+|@\w+|#\w+")
+_MARKUP = re.compile(r"\*\*|__|~~|`")
+_LEADING_JUNK = re.compile(r"^[\W_]+")
+# A sentence ends at . ! ? … followed by a space and a capital letter or a quote/dash.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZА-ЯЁ—–-])")
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁё](?:[A-Za-zА-Яа-яЁё']|-(?=[A-Za-zА-Яа-яЁё]))*")
+_NOT_ACTORS = frozenset({"сми", "подписаться", "прислать"})  # who reports it, not who acts
+_OPENERS = ':;•—–-«"(\n'  # a capital after these starts a clause, not a name
+_NAME_TAGS = {"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"}
+_HEADLINE_LIMIT = 160
+_MAX_NAME_WORDS = 3
+_MAX_POSTS = 40  # posts read for actors: the story's best, enough to count names reliably
+
+
+def clean_text(text: str) -> str:
+    """Text without emoji, markup, links, mentions and hashtags."""
+    text = _EMOJI.sub(" ", text)
+    text = _LINKS.sub(" ", text)
+    return _MARKUP.sub("", text)
+
+
+def headline(
+    text: str, is_signature: Callable[[str], bool] | None = None, limit: int = _HEADLINE_LIMIT
+) -> str:
+    """The first sentence of the first line with words in it, cleaned and shortened.
+
+    `is_signature` tells a lower-cased word of the channel's signature ("подписаться"): a
+    line made only of such words is the signature, not the headline.
+    """
+    for raw in clean_text(text).splitlines():
+        line = _LEADING_JUNK.sub("", raw).strip()
+        words = [word.lower() for word in _WORD.findall(line)]
+        if sum(len(word) for word in words) < 8:
+            continue
+        if is_signature is not None and all(is_signature(word) for word in words):
+            continue
+        sentence = _SENTENCE_END.split(line, maxsplit=1)[0].strip()
+        sentence = re.sub(r"\s{2,}", " ", sentence).strip(" |—–-")
+        return _shorten(sentence, limit)
+    return _shorten(re.sub(r"\s+", " ", clean_text(text)).strip(), limit)
+
+
+def _shorten(line: str, limit: int) -> str:
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:—- ") + "…"
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> Any:
+    """pymorphy3's analyzer (loaded once, ~0.3 s); None when the package is missing."""
+    try:
+        import pymorphy3
+    except ImportError:  # pragma: no cover - a declared dependency; degrade to surface forms
+        return None
+    return pymorphy3.MorphAnalyzer()
+
+
+@dataclass(slots=True)
+class _Word:
+    key: str  # normal form, lower case
+    is_name: bool  # a person, place or organisation (or an unknown capitalised word)
+    nominative: str  # the word in the nominative, lower case
+    first_name_only: bool = False
+
+
+@dataclass(slots=True)
+class _Actor:
+    count: int = 0
+    channels: set[int] = field(default_factory=set)
+    forms: Counter[str] = field(default_factory=Counter)
+
+
+class ActorFinder:
+    """Named actors of a group of posts; remembers every word it has analysed."""
+
+    def __init__(self) -> None:
+        self._words: dict[str, _Word] = {}
+        self._lock = threading.Lock()
+
+    def actors(
+        self,
+        posts: Iterable[tuple[int, str]],
+        limit: int = 5,
+        ignore: Callable[[str], bool] | None = None,
+    ) -> list[str]:
+        """Up to `limit` names found in at least two posts, by channels then mentions.
+
+        `posts` are (channel id, text) pairs; `ignore` tells lower-cased words never to
+        report (the channels' own names and signatures).
+        """
+        skip = ignore or (lambda word: False)
+        found: defaultdict[str, _Actor] = defaultdict(_Actor)
+        posts_seen = 0
+        with self._lock:
+            for channel_id, text in posts:
+                posts_seen += 1
+                if posts_seen > _MAX_POSTS:
+                    break
+                names: dict[str, str] = {}
+                for key, form in self._names(clean_text(text), skip):
+                    names.setdefault(key, form)
+                for key, form in names.items():
+                    actor = found[key]
+                    actor.count += 1
+                    actor.channels.add(channel_id)
+                    actor.forms[form] += 1
+        ranked = sorted(
+            (item for item in found.items() if item[1].count >= 2),
+            key=lambda item: (-len(item[1].channels), -item[1].count, item[0]),
+        )
+        result: list[str] = []
+        chosen_keys: list[str] = []
+        for key, actor in ranked:
+            # A single word inside a longer chosen name ("Корея" in "Южная Корея") says nothing new.
+            if any(f" {key} " in f" {other} " for other in chosen_keys):
+                continue
+            if any(f" {other} " in f" {key} " for other in chosen_keys):
+                continue
+            chosen_keys.append(key)
+            result.append(actor.forms.most_common(1)[0][0])
+            if len(result) >= limit:
+                break
+        return result
+
+    def _names(self, text: str, skip: Callable[[str], bool]) -> list[tuple[str, str]]:
+        """(key, display form) of every run of capitalised name words in the text."""
+        result = []
+        for sentence in _SENTENCE_END.split(text):
+            run: list[tuple[_Word, str]] = []
+            for match in _WORD.finditer(sentence):
+                surface = match.group()
+                before = sentence[: match.start()].rstrip()
+                starts = not before or before[-1] in _OPENERS
+                word = self._word(surface, starts, skip)
+                if word is not None and len(run) < _MAX_NAME_WORDS:
+                    run.append((word, surface))
+                    continue
+                if run:
+                    result.append(_join(run))
+                run = [(word, surface)] if word is not None else []
+            if run:
+                result.append(_join(run))
+        return [item for item in result if item[0]]
+
+    def _word(
+        self, surface: str, sentence_start: bool, skip: Callable[[str], bool]
+    ) -> _Word | None:
+        """The word as part of a name, or None when it is not one."""
+        if not surface[:1].isupper() or len(surface) < 2:
+            return None
+        lowered = surface.lower()
+        if lowered in STOP_WORDS or skip(lowered):
+            return None
+        cache_key = surface
+        word = self._words.get(cache_key)
+        if word is None:
+            word = self._analyse(surface)
+            self._words[cache_key] = word
+        if word.key in _NOT_ACTORS:
+            return None
+        # Inside a sentence a capital letter marks a name ("Юн Сок Ёль", "Кит Келлог");
+        # at its start only what the dictionary calls a name counts.
+        if sentence_start and not word.is_name:
+            return None
+        return word
+
+    @staticmethod
+    def _analyse(surface: str) -> _Word:
+        lowered = surface.lower()
+        analyzer = _analyzer()
+        if analyzer is None or not ("а" <= lowered[0] <= "я" or lowered[0] == "ё"):
+            # Latin names (Leonardo, Tron) and no analyzer: the word as written.
+            return _Word(lowered, surface[:1].isupper(), lowered)
+        parses = analyzer.parse(surface)
+        best = parses[0]
+        tags = set(best.tag.grammemes)
+        known = analyzer.word_is_known(lowered)
+        is_name = bool(tags & _NAME_TAGS) or (surface.isupper() and "Abbr" in tags) or not known
+        if "ADJF" in tags and known:
+            is_name = True  # "Южной" before "Кореи": kept only inside a run with a name
+        first_name = "Name" in tags and not tags & (_NAME_TAGS - {"Name"})
+        if "nomn" in best.tag or any(
+            "nomn" in parse.tag and "Surn" in parse.tag for parse in parses[:3]
+        ):
+            return _Word(best.normal_form, is_name, lowered, first_name)  # "Набиуллина" as written
+        nominative = best.inflect({"nomn"})
+        shown = nominative.word if nominative else lowered
+        return _Word(best.normal_form, is_name, shown, first_name)
+
+
+def _join(run: list[tuple[_Word, str]]) -> tuple[str, str]:
+    """A name's key and display form; adjectives alone are not names."""
+    while run and _is_adjective_only(run[-1][0]):
+        run = run[:-1]
+    if not run or all(_is_adjective_only(word) for word, _ in run):
+        return "", ""
+    if len(run) == 1 and run[0][0].first_name_only:
+        return "", ""  # "Михаил" alone names nobody in particular
+    key = " ".join(word.key for word, _ in run)
+    shown = " ".join(_display(word, surface) for word, surface in run)
+    return key, shown
+
+
+def _is_adjective_only(word: _Word) -> bool:
+    analyzer = _analyzer()
+    if analyzer is None:
+        return False
+    return word.nominative.endswith(("ая", "ий", "ый", "ое", "ой", "ые", "ие"))
+
+
+def _display(word: _Word, surface: str) -> str:
+    if surface.isupper() or not ("а" <= surface[:1].lower() <= "я" or surface[:1] in "ЁЁ"):
+        return surface  # acronyms and Latin names as written
+    form = word.nominative
+    return form[:1].upper() + form[1:]
