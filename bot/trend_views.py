@@ -48,13 +48,23 @@ def _baseline(value: float) -> str:
     return "0" if value < 0.05 else f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _story_lines(lang: str, trend: Trend) -> dict[str, str]:
+    """The headline (the label when there is none), actors and summary, HTML-escaped."""
+    actors = t(lang, "trend_actors", actors=escape(", ".join(trend.actors))) if trend.actors else ""
+    summary = t(lang, "trend_summary", summary=escape(trend.summary)) if trend.summary else ""
+    return {
+        "headline": escape(trend.headline or trend.label),
+        "actors": actors,
+        "summary": summary,
+    }
+
+
 def alert_text(lang: str, trend: Trend, window_hours: float) -> str:
-    """The alert: label, headline, why it is a trend, representative posts as links."""
+    """The alert: headline, actors, why it is a trend, representative posts as links."""
     return t(
         lang,
         "trend_alert",
-        label=escape(trend.label),
-        headline=escape(trend.headline),
+        **_story_lines(lang, trend),
         mentions=trend.mentions,
         channels=len(trend.channel_ids),
         hours=f"{window_hours:g}",
@@ -81,11 +91,10 @@ def trends_list(lang: str, trends: list[Trend]) -> str:
             lang,
             "trends_item",
             number=number,
-            label=escape(trend.label),
             mentions=trend.mentions,
             channels=len(trend.channel_ids),
             baseline=_baseline(trend.baseline),
-            headline=escape(trend.headline),
+            **_story_lines(lang, trend),
             posts=_post_lines(lang, representative(trend, LIST_POSTS)),
         )
         for number, trend in enumerate(trends, start=1)

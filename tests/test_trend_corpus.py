@@ -152,8 +152,19 @@ def test_json_shape_and_a_quiet_moment(
         "baseline",
         "channels",
         "posts",
+        "headline",
+        "actors",
+        "summary",
+        "story_posts",
     ]
     assert all(list(post) == ["url", "date"] for post in first["posts"])
+    # The Korean martial law story: one story, its headline and actors, every post attached.
+    assert "Коре" in first["headline"] and "Южная Корея" in first["actors"]
+    assert first["summary"] is None  # no LLM configured
+    folded = [first["story_posts"], *[item["copies"] for item in first["story_posts"]]]
+    urls = [entry["url"] for entries in folded for entry in entries]
+    assert sorted(urls) == sorted(post["url"] for post in first["posts"])
+    assert any(item["copies"] for item in first["story_posts"])
     assert all(post["url"].startswith("https://t.me/") for post in first["posts"])
     assert len(first["posts"]) == first["mentions"]
     assert all(post["date"] < "2024-12-03T20:00:00" for post in first["posts"])
