@@ -71,6 +71,11 @@ TEXTS: dict[str, dict[str, str]] = {
         # trend stories: actors and the LLM's summary under the headline
         "trend_actors": "👥 {actors}\n",
         "trend_summary": "{summary}\n",
+        "trend_escalation": (
+            "📈 Still developing: <b>{headline}</b>\n{actors}{summary}\n"
+            "<i>{new_posts} new posts from {new_channels} channels since {since} UTC "
+            "({mentions} in the last {hours} h).</i>\n{posts}"
+        ),
         "trend_post_line": "• {link} — {snippet}",
         "trend_mute_button": "🔕 Mute this trend",
         "trend_alerts_off_button": "🚫 Alerts off",
@@ -207,6 +212,11 @@ TEXTS: dict[str, dict[str, str]] = {
         # trend stories: actors and the LLM's summary under the headline
         "trend_actors": "👥 {actors}\n",
         "trend_summary": "{summary}\n",
+        "trend_escalation": (
+            "📈 Продолжение: <b>{headline}</b>\n{actors}{summary}\n"
+            "<i>С {since} UTC — новых постов: {new_posts}, каналов: {new_channels} "
+            "(всего {mentions} за последние {hours} ч).</i>\n{posts}"
+        ),
         "trend_post_line": "• {link} — {snippet}",
         "trend_mute_button": "🔕 Не показывать этот тренд",
         "trend_alerts_off_button": "🚫 Выключить оповещения",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.formatting import escape, link
 from bot.texts import t
-from core.trends.models import Trend, TrendPostRef
+from core.trends.models import Escalation, Trend, TrendPostRef
 
 ALERT_POSTS = 5  # representative posts shown in an alert
 LIST_POSTS = 3  # ...and per trend in /trends
@@ -59,15 +61,33 @@ def _story_lines(lang: str, trend: Trend) -> dict[str, str]:
     }
 
 
-def alert_text(lang: str, trend: Trend, window_hours: float) -> str:
-    """The alert: headline, actors, why it is a trend, representative posts as links."""
+def alert_text(
+    lang: str, trend: Trend, window_hours: float, escalation: Escalation | None = None
+) -> str:
+    """The alert: headline, actors, why it is a trend, representative posts as links; for an
+    escalation, what is new since the previous alert and the newest posts."""
+    values = {
+        **_story_lines(lang, trend),
+        "mentions": trend.mentions,
+        "hours": f"{window_hours:g}",
+    }
+    if escalation is not None:
+        fresh = [post for post in trend.posts if post.date > escalation.since]
+        shown = replace(trend, posts=fresh or trend.posts)
+        return t(
+            lang,
+            "trend_escalation",
+            **values,
+            new_posts=escalation.new_posts,
+            new_channels=escalation.new_channels,
+            since=f"{escalation.since:%Y-%m-%d %H:%M}",
+            posts=_post_lines(lang, representative(shown, ALERT_POSTS)),
+        )
     return t(
         lang,
         "trend_alert",
-        **_story_lines(lang, trend),
-        mentions=trend.mentions,
+        **values,
         channels=len(trend.channel_ids),
-        hours=f"{window_hours:g}",
         baseline=_baseline(trend.baseline),
         posts=_post_lines(lang, representative(trend, ALERT_POSTS)),
     )

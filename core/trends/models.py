@@ -116,6 +116,16 @@ class StoredTrend:
 
 
 @dataclass(frozen=True, slots=True)
+class Escalation:
+    """What an escalation alert reports: new posts and channels since the previous alert."""
+
+    stage: int
+    since: datetime
+    new_posts: int
+    new_channels: int
+
+
+@dataclass(frozen=True, slots=True)
 class AlertToSend:
     """A claimed alert with what its message needs."""
 
@@ -126,6 +136,7 @@ class AlertToSend:
     language: str
     attempts: int
     trend: Trend
+    escalation: Escalation | None = None  # None: the story's first alert
 
 
 @dataclass(slots=True)

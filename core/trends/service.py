@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -14,8 +14,8 @@ from core.models import Tenant
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
 from core.trends.interests import NeutralInterestScorer
-from core.trends.models import RefreshReport, StoredTrend, Trend
-from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert
+from core.trends.models import PreviousTrend, RefreshReport, StoredTrend, Trend
+from core.trends.ports import AlertMark, DetectionTarget, InterestScorer, Mute, NewAlert
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +37,13 @@ class AlertPolicy:
     interest_weight: float = 0.5  # score x (1 + weight x affinity), affinity in -1..1
     max_per_run: int = 3  # per chat: the best new ones; the rest wait for the next run
     mute_memory: timedelta = timedelta(days=7)
+    # A story the chat has heard about is alerted again only when it escalates: rising well
+    # above its own recent level, this long after the previous alert, with this much new.
+    escalation_gap: timedelta = timedelta(hours=3)
+    escalation_ratio: float = 2.0
+    escalation_min_posts: int = 5
+    escalation_min_channels: int = 3
+    max_escalations: int = 3
 
 
 class TrendService:
@@ -102,7 +109,7 @@ class TrendService:
             known = {item.trend_key for item in previous}
             trends = carry_identity(detected[target.channel_ids], previous)
             stored = await uow.trends.save_run(tenant.id, now, trends)
-            queued = await self._queue_alerts(uow, tenant, stored, now)
+            queued = await self._queue_alerts(uow, tenant, stored, now, previous)
             await uow.commit()
         report.tenants += 1
         report.trends += len(trends)
@@ -111,30 +118,69 @@ class TrendService:
         log.info("trends_refreshed", tenant_id=tenant.id, trends=len(trends), alerts=queued)
 
     async def _queue_alerts(
-        self, uow: UnitOfWork, tenant: Tenant, stored: list[StoredTrend], now: datetime
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        stored: list[StoredTrend],
+        now: datetime,
+        previous: Sequence[PreviousTrend] = (),
     ) -> int:
-        """Pending alerts for the chat's best trends it has not been alerted about."""
+        """Pending alerts: the chat's best stories it has not heard about, and escalations
+        of those it has. One story is one alert, whichever facet of it trends now."""
         if not tenant.alerts_enabled or not stored:
             return 0
         policy = self.policy
         mutes = await uow.trends.mutes(tenant.id, now - policy.mute_memory)
-        alerted = await uow.trend_alerts.known_keys(
-            tenant.chat_id, [item.trend.trend_key for item in stored]
-        )
-        chosen: list[tuple[float, StoredTrend]] = []
+        keys = {item.trend.trend_key for item in stored} | {item.trend_key for item in previous}
+        history = await uow.trend_alerts.history(tenant.chat_id, sorted(keys))
+        heard = [item for item in previous if item.trend_key in history]
+        chosen: list[tuple[float, NewAlert]] = []
         for item in stored:
-            if item.trend.trend_key in alerted or is_muted(item.trend, mutes):
+            trend = item.trend
+            if is_muted(trend, mutes):
                 continue
-            affinity = await self.interests.affinity(tenant, item.trend)
-            adjusted = item.trend.score * (1 + policy.interest_weight * affinity)
+            mark = history.get(trend.trend_key)
+            if mark is None and any(len(trend.post_ids & story.post_ids) >= 2 for story in heard):
+                continue  # a facet of a story the chat already heard about
+            alert = NewAlert(tenant.id, tenant.chat_id, trend.trend_key, item.id, 0.0)
+            if mark is not None:
+                escalation = self._escalation(trend, mark, now)
+                if escalation is None:
+                    continue
+                alert = escalation(alert)
+            affinity = await self.interests.affinity(tenant, trend)
+            adjusted = trend.score * (1 + policy.interest_weight * affinity)
             if adjusted >= policy.min_score:
-                chosen.append((adjusted, item))
+                chosen.append((adjusted, replace(alert, score=round(adjusted, 2))))
         chosen.sort(key=lambda pair: -pair[0])
-        alerts = [
-            NewAlert(tenant.id, tenant.chat_id, item.trend.trend_key, item.id, round(score, 2))
-            for score, item in chosen[: policy.max_per_run]
-        ]
+        alerts = [alert for _, alert in chosen[: policy.max_per_run]]
         return await uow.trend_alerts.enqueue(alerts, now) if alerts else 0
+
+    def _escalation(
+        self, trend: Trend, mark: AlertMark, now: datetime
+    ) -> Callable[[NewAlert], NewAlert] | None:
+        """How to turn an alert into this story's next escalation, or None if it is not one."""
+        policy = self.policy
+        if (
+            mark.stage >= policy.max_escalations
+            or trend.escalation < policy.escalation_ratio
+            or now - mark.created_at < policy.escalation_gap
+        ):
+            return None
+        fresh = [post for post in trend.posts if post.date > mark.created_at]
+        channels = {post.channel_id for post in fresh}
+        if (
+            len(fresh) < policy.escalation_min_posts
+            or len(channels) < policy.escalation_min_channels
+        ):
+            return None
+        return lambda alert: replace(
+            alert,
+            stage=mark.stage + 1,
+            since=mark.created_at,
+            new_posts=len(fresh),
+            new_channels=len(channels),
+        )
 
     async def detect_for_chat(self, chat_id: int, as_of: datetime | None = None) -> list[Trend]:
         """Detection as of a moment over the chat's posts before it; stores nothing."""

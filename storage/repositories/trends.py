@@ -65,6 +65,7 @@ class SqlTrendRepository:
                 PostRow.message_id,
                 PostRow.date,
                 PostRow.text,
+                PostRow.views,
                 ChannelRow.username,
                 ChannelRow.title,
                 ChannelRow.telegram_id,
@@ -86,8 +87,19 @@ class SqlTrendRepository:
                 date=date,
                 text=text or "",
                 url=permalink(username, telegram_id, message_id),
+                views=views,
             )
-            for post_id, channel_id, message_id, date, text, username, title, telegram_id in rows
+            for (
+                post_id,
+                channel_id,
+                message_id,
+                date,
+                text,
+                views,
+                username,
+                title,
+                telegram_id,
+            ) in rows
         ]
 
     async def previous(self, tenant_id: int, since: datetime) -> list[PreviousTrend]:
@@ -147,6 +159,10 @@ class SqlTrendRepository:
                 "mentions": trend.mentions,
                 "baseline": trend.baseline,
                 "channel_count": len(trend.channel_ids),
+                "actors": list(trend.actors),
+                "summary": trend.summary,
+                "escalation": trend.escalation,
+                "reach": trend.reach,
                 "first_post_at": trend.first_seen,
                 "last_seen_at": ran_at,
             }
@@ -174,6 +190,7 @@ class SqlTrendRepository:
                             "date": post.date,
                             "url": post.url[:255],
                             "snippet": post.snippet[:255],
+                            "copy_of": post.copy_of,
                         }
                         for post in trend.posts
                     ],
@@ -237,6 +254,7 @@ class SqlTrendRepository:
                         date=post.date,
                         url=post.url,
                         snippet=post.snippet,
+                        copy_of=post.copy_of,
                     )
                 )
         return [_stored(row, posts.get(row.id, [])) for row in rows]
@@ -290,5 +308,9 @@ def _stored(row: TrendRow, posts: list[TrendPostRef]) -> StoredTrend:
         channel_ids=channel_ids,
         posts=posts,
         first_seen=row.first_post_at,
+        actors=list(row.actors or []),
+        summary=row.summary,
+        escalation=row.escalation,
+        reach=row.reach,
     )
     return StoredTrend(row.id, row.tenant_id, trend, row.last_seen_at, row.detected_at)
