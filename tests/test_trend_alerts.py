@@ -18,6 +18,7 @@ from bot.middlewares.rate_limit_counter import RateLimitCounter
 from core.trends.service import utcnow
 from tests.fakes.bot_api import BotAPIError, FakeBotAPI
 from tests.harness import BotHarness, eventually, make_settings
+from tests.trend_streams import Stream, ongoing_story
 from tests.trend_support import (
     ECLIPSE,
     StoredStream,
@@ -342,3 +343,75 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+async def test_an_escalating_story_gets_one_escalation_alert_that_survives_a_crash(
+    harness: BotHarness,
+) -> None:
+    """A story alerted three days ago that rises again gets one "still developing" alert
+    (not a repeat of the first), exactly once across reruns, a crashed sender and a restart."""
+    rise = recent_hour() - timedelta(hours=1)
+    first = rise - timedelta(hours=78)
+    stream = Stream(channels=12, seed=5)
+    stream.steady(until=rise)
+    ongoing_story(stream, first, rise)
+    stored = await store_stream(harness.container.uow_factory, stream, rise)
+    await make_chats(harness.container.uow_factory, stored, [(7001, "private")])
+    service = harness.container.trends.service
+
+    assert (await service.refresh(first + timedelta(hours=4))).alerts_queued == 1
+    broadcaster = harness.container.trends.broadcaster(harness.bot)
+    assert (await broadcaster.deliver_pending()).sent == 1
+    assert (await service.refresh(rise - timedelta(hours=6))).alerts_queued == 0  # its level
+
+    assert (await service.refresh(rise)).alerts_queued == 1
+    # The sender claims the escalation and dies before sending it.
+    outbox = harness.container.trends.outbox
+    [claimed], _ = await outbox.claim("crashed-sender", limit=10)
+    assert claimed.escalation is not None and claimed.escalation.stage == 1
+    assert (await service.refresh(rise + timedelta(minutes=15))).alerts_queued == 0
+    assert (await broadcaster.deliver_pending()).sent == 0  # within the dead claim's lease
+    outbox.clock = lambda: utcnow() + outbox.lease + timedelta(seconds=1)
+    assert (await broadcaster.deliver_pending()).sent == 1
+    assert (await broadcaster.deliver_pending()).sent == 0
+
+    first_alert, escalation = (alert["text"] for alert in _alerts(harness.api, 7001))
+    assert first_alert.startswith("📈 Trending:") and "Тбилиси" in first_alert
+    assert escalation.startswith("📈 Still developing:") and "Тбилиси" in escalation
+    assert "24 new posts from 12 channels since" in escalation
+    assert f"{first + timedelta(hours=4):%Y-%m-%d %H:%M}" in escalation
+    assert await _counts(harness) == {"sent": 2}
+
+
+AFTERSHOCK = [
+    "Повторные толчки в Тбилиси: спасатели МЧС Грузии продолжают разбирать завалы после землетрясения",
+    "Афтершок магнитудой 4 в Тбилиси, жители ночуют на улицах после землетрясения",
+    "После землетрясения в Тбилиси открыли пункты временного размещения для жителей",
+    "Спасатели в Тбилиси: число пострадавших при землетрясении выросло",
+]
+
+
+async def test_a_new_facet_of_an_alerted_story_is_the_same_story(
+    harness: BotHarness, stored: StoredStream
+) -> None:
+    """The story grows a new facet (aftershocks, shelters): same key, its posts attached, and
+    no second alert — one alert per story, not per facet."""
+    uow_factory = harness.container.uow_factory
+    await make_chats(uow_factory, stored, [(7001, "private")])
+    service = harness.container.trends.service
+    assert (await service.refresh(stored.now)).alerts_queued == 1
+    async with uow_factory() as uow:
+        [before] = await service.current(uow, await uow.tenants.by_chat_id(7001))
+
+    later = stored.now + timedelta(minutes=30)
+    await add_posts(uow_factory, stored, [6, 2, 3, 4], AFTERSHOCK, start=later - timedelta(hours=1))
+    report = await service.refresh(later)
+    assert report.alerts_queued == 0 and report.new_trends == 0
+    async with uow_factory() as uow:
+        stored_trend = await uow.trends.by_key(
+            (await uow.tenants.by_chat_id(7001)).id, before.trend_key
+        )
+    assert stored_trend is not None
+    assert len(stored_trend.trend.posts) >= len(before.posts) + 3
+    assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent == 1
+    assert len(_alerts(harness.api, 7001)) == 1

@@ -30,6 +30,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZА-ЯЁ—–-])")
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё](?:[A-Za-zА-Яа-яЁё']|-(?=[A-Za-zА-Яа-яЁё]))*")
 _NOT_ACTORS = frozenset({"сми", "подписаться", "прислать"})  # who reports it, not who acts
 _OPENERS = ':;•—–-«"(\n'  # a capital after these starts a clause, not a name
+_CASES = frozenset({"gent", "datv", "accs", "ablt", "loct", "voct", "gen2", "acc2", "loc2"})
 _NAME_TAGS = {"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"}
 _HEADLINE_LIMIT = 160
 _MAX_NAME_WORDS = 3
@@ -87,6 +88,7 @@ class _Word:
     is_name: bool  # a person, place or organisation (or an unknown capitalised word)
     nominative: str  # the word in the nominative, lower case
     first_name_only: bool = False
+    place: bool = False  # a geographical noun: the last word of a place's name
 
 
 @dataclass(slots=True)
@@ -130,6 +132,7 @@ class ActorFinder:
                     actor.count += 1
                     actor.channels.add(channel_id)
                     actor.forms[form] += 1
+        _fold_short_names(found)
         ranked = sorted(
             (item for item in found.items() if item[1].count >= 2),
             key=lambda item: (-len(item[1].channels), -item[1].count, item[0]),
@@ -153,11 +156,19 @@ class ActorFinder:
         result = []
         for sentence in _SENTENCE_END.split(text):
             run: list[tuple[_Word, str]] = []
+            previous_end = 0
             for match in _WORD.finditer(sentence):
                 surface = match.group()
-                before = sentence[: match.start()].rstrip()
+                before = sentence[: match.start()].rstrip(" \t\u00a0")
                 starts = not before or before[-1] in _OPENERS
                 word = self._word(surface, starts, skip)
+                gap = sentence[previous_end : match.start()]
+                joined = not gap.strip() and "\n" not in gap  # only spaces between
+                previous_end = match.end()
+                if word is not None and run and (not joined or run[-1][0].place):
+                    # A place name ends at its noun: "Южной Кореи | Юн Сок Ёль".
+                    result.append(_join(run))
+                    run = []
                 if word is not None and len(run) < _MAX_NAME_WORDS:
                     run.append((word, surface))
                     continue
@@ -205,13 +216,26 @@ class ActorFinder:
         if "ADJF" in tags and known:
             is_name = True  # "Южной" before "Кореи": kept only inside a run with a name
         first_name = "Name" in tags and not tags & (_NAME_TAGS - {"Name"})
-        if "nomn" in best.tag or any(
-            "nomn" in parse.tag and "Surn" in parse.tag for parse in parses[:3]
+        place = "Geox" in tags and "NOUN" in tags
+        if (
+            not tags & _CASES
+            or "nomn" in best.tag
+            or any("nomn" in parse.tag and "Surn" in parse.tag for parse in parses[:3])
         ):
-            return _Word(best.normal_form, is_name, lowered, first_name)  # "Набиуллина" as written
+            return _Word(best.normal_form, is_name, lowered, first_name, place)  # as written
         nominative = best.inflect({"nomn"})
         shown = nominative.word if nominative else lowered
-        return _Word(best.normal_form, is_name, shown, first_name)
+        return _Word(best.normal_form, is_name, shown, first_name, place)
+
+
+def _fold_short_names(found: dict[str, _Actor]) -> None:
+    """ "Кобахидзе" counts for "Ираклий Кобахидзе" when that is the only longer name with it."""
+    for key in [key for key in found if " " not in key]:
+        longer = [other for other in found if " " in other and key in other.split(" ")]
+        if len(longer) == 1:
+            short, full = found.pop(key), found[longer[0]]
+            full.count += short.count
+            full.channels |= short.channels
 
 
 def _join(run: list[tuple[_Word, str]]) -> tuple[str, str]:

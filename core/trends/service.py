@@ -56,7 +56,7 @@ class TrendService:
         *,
         policy: AlertPolicy | None = None,
         interests: InterestScorer | None = None,
-        identity_memory: timedelta = timedelta(hours=24),
+        identity_memory: timedelta = timedelta(days=4),  # an escalation on day four is known
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._uow_factory = uow_factory
