@@ -397,21 +397,19 @@ async def test_a_new_facet_of_an_alerted_story_is_the_same_story(
     """The story grows a new facet (aftershocks, shelters): same key, its posts attached, and
     no second alert — one alert per story, not per facet."""
     uow_factory = harness.container.uow_factory
-    await make_chats(uow_factory, stored, [(7001, "private")])
+    tenant_id = (await make_chats(uow_factory, stored, [(7001, "private")]))[7001]
     service = harness.container.trends.service
     assert (await service.refresh(stored.now)).alerts_queued == 1
     async with uow_factory() as uow:
-        [before] = await service.current(uow, await uow.tenants.by_chat_id(7001))
+        [before] = await uow.trends.current(tenant_id, stored.now)
 
     later = stored.now + timedelta(minutes=30)
     await add_posts(uow_factory, stored, [6, 2, 3, 4], AFTERSHOCK, start=later - timedelta(hours=1))
     report = await service.refresh(later)
     assert report.alerts_queued == 0 and report.new_trends == 0
     async with uow_factory() as uow:
-        stored_trend = await uow.trends.by_key(
-            (await uow.tenants.by_chat_id(7001)).id, before.trend_key
-        )
+        stored_trend = await uow.trends.by_key(tenant_id, before.trend.trend_key)
     assert stored_trend is not None
-    assert len(stored_trend.trend.posts) >= len(before.posts) + 3
+    assert len(stored_trend.trend.posts) >= len(before.trend.posts) + 3
     assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent == 1
     assert len(_alerts(harness.api, 7001)) == 1
