@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import machine, write_section
 from bench.trends import DEFAULT_CORPUS, load
+from core.text.terms import TermExtractor
 from core.trends.detector import TrendDetector
 from core.trends.models import Trend, TrendPost
-from core.trends.text import TermExtractor
 
 EVENTS = Path(__file__).resolve().parent / "trend_events.json"
 _WORD = re.compile(r"[a-zа-яё]{4,}")

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from core.rag.retrieval import LENGTH_RATIO, MIN_DUPLICATE_TERMS, SHARED_WORDS
+from core.text.terms import TermExtractor, surface_forms
 from core.trends.labels import ActorFinder, headline
 from core.trends.models import PreviousTrend, Trend, TrendParams, TrendPost, TrendPostRef
-from core.trends.text import TermExtractor, surface_forms
 
 _CACHE_LIMIT = 50_000  # posts whose terms are remembered between runs
 _EDGE_SIMILARITY = 0.1  # two posts this similar (idf cosine) tell the same story

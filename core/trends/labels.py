@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from core.trends.stopwords import STOP_WORDS
+from core.text.sentences import sentences
+from core.text.stopwords import TREND_STOP_WORDS as STOP_WORDS
 
 _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u20e3\u2190-\u21ff\u2300-\u23ff]"
@@ -25,8 +26,6 @@ _EMOJI = re.compile(
 _LINKS = re.compile(r"(?:https?://|www\.)\S+|@\w+|#\w+")
 _MARKUP = re.compile(r"\*\*|__|~~|`")
 _LEADING_JUNK = re.compile(r"^[\W_]+")
-# A sentence ends at . ! ? … followed by a space and a capital letter or a quote/dash.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZА-ЯЁ—–-])")
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё](?:[A-Za-zА-Яа-яЁё']|-(?=[A-Za-zА-Яа-яЁё]))*")
 _NOT_ACTORS = frozenset({"сми", "подписаться", "прислать"})  # who reports it, not who acts
 _OPENERS = ':;•—–-«"(\n'  # a capital after these starts a clause, not a name
@@ -59,7 +58,7 @@ def headline(
             continue
         if is_signature is not None and all(is_signature(word) for word in words):
             continue
-        sentence = _SENTENCE_END.split(line, maxsplit=1)[0].strip()
+        sentence = (sentences(line) or [line])[0]
         sentence = re.sub(r"\s{2,}", " ", sentence).strip(" |—–-")
         return _shorten(sentence, limit)
     return _shorten(re.sub(r"\s+", " ", clean_text(text)).strip(), limit)
@@ -154,7 +153,7 @@ class ActorFinder:
     def _names(self, text: str, skip: Callable[[str], bool]) -> list[tuple[str, str]]:
         """(key, display form) of every run of capitalised name words in the text."""
         result = []
-        for sentence in _SENTENCE_END.split(text):
+        for sentence in sentences(text):
             run: list[tuple[_Word, str]] = []
             previous_end = 0
             for match in _WORD.finditer(sentence):
