@@ -100,6 +100,8 @@ class TrendDetector:
         self.extractor = extractor or TermExtractor()
         self.actors = ActorFinder()
         self._terms_cache: dict[tuple[int, int], frozenset[str]] = {}
+        # Window posts' word sequences: a post stays in the window for hours of 15-minute runs.
+        self._sequence_cache: dict[tuple[int, int], list[tuple[str, str]]] = {}
         self._lock = threading.Lock()  # runs happen in worker threads; the cache is shared
 
     def detect(
@@ -129,7 +131,7 @@ class TrendDetector:
         if not chosen:
             return []
         window_posts = [recent[i] for i in chosen]
-        sequences = [self.extractor.sequence(post.text) for post in window_posts]
+        sequences = [self._post_sequence(post) for post in window_posts]
         window_terms = [
             self._with_phrases(terms[i], sequences[n], boilerplate.get(recent[i].channel_id))
             for n, i in enumerate(chosen)
@@ -173,6 +175,16 @@ class TrendDetector:
             del self._terms_cache[next(iter(self._terms_cache))]
         self._terms_cache[key] = found
         return found
+
+    def _post_sequence(self, post: TrendPost) -> list[tuple[str, str]]:
+        key = (post.post_id, hash(post.text))
+        cached = self._sequence_cache.get(key)
+        if cached is None:
+            cached = self.extractor.sequence(post.text)
+            if len(self._sequence_cache) >= _CACHE_LIMIT // 10:
+                del self._sequence_cache[next(iter(self._sequence_cache))]
+            self._sequence_cache[key] = cached
+        return cached
 
     def _boilerplate(
         self, posts: list[TrendPost], terms: list[frozenset[str]], window_start: datetime
@@ -469,7 +481,8 @@ class TrendDetector:
         # The most representative post: closest to the story's profile, earlier on a tie.
         profile = _profile(members, window)
         closeness = {
-            i: _cosine(profile, {t: window.idf[t] for t in window.terms[i]}) for i in members
+            i: sum(profile.get(t, 0.0) * window.idf[t] for t in window.terms[i]) / window.norms[i]
+            for i in members
         }
         by_closeness = sorted(members, key=lambda i: (-closeness[i], i))
         central = by_closeness[0]

@@ -33,6 +33,7 @@ _CASES = frozenset({"gent", "datv", "accs", "ablt", "loct", "voct", "gen2", "acc
 _NAME_TAGS = {"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"}
 _HEADLINE_LIMIT = 160
 _MAX_NAME_WORDS = 3
+_TEXT_CACHE = 20_000  # texts whose names are remembered
 _MAX_POSTS = 40  # posts read for actors: the story's best, enough to count names reliably
 
 
@@ -72,7 +73,7 @@ def _shorten(line: str, limit: int) -> str:
 
 
 @lru_cache(maxsize=1)
-def _analyzer() -> Any:
+def analyzer() -> Any:
     """pymorphy3's analyzer (loaded once, ~0.3 s); None when the package is missing."""
     try:
         import pymorphy3
@@ -102,6 +103,7 @@ class ActorFinder:
 
     def __init__(self) -> None:
         self._words: dict[str, _Word] = {}
+        self._texts: dict[int, list[tuple[str, str]]] = {}
         self._lock = threading.Lock()
 
     def actors(
@@ -124,8 +126,9 @@ class ActorFinder:
                 if posts_seen > _MAX_POSTS:
                     break
                 names: dict[str, str] = {}
-                for key, form in self._names(clean_text(text), skip):
-                    names.setdefault(key, form)
+                for key, form in self._names_of(text):
+                    if not any(skip(part) for part in form.lower().split(" ")):
+                        names.setdefault(key, form)
                 for key, form in names.items():
                     actor = found[key]
                     actor.count += 1
@@ -150,7 +153,18 @@ class ActorFinder:
                 break
         return result
 
-    def _names(self, text: str, skip: Callable[[str], bool]) -> list[tuple[str, str]]:
+    def _names_of(self, text: str) -> list[tuple[str, str]]:
+        """The names of a text, remembered (a story's posts are read again every run)."""
+        key = hash(text)
+        found = self._texts.get(key)
+        if found is None:
+            found = self._names(clean_text(text))
+            if len(self._texts) >= _TEXT_CACHE:
+                del self._texts[next(iter(self._texts))]
+            self._texts[key] = found
+        return found
+
+    def _names(self, text: str) -> list[tuple[str, str]]:
         """(key, display form) of every run of capitalised name words in the text."""
         result = []
         for sentence in sentences(text):
@@ -160,7 +174,7 @@ class ActorFinder:
                 surface = match.group()
                 before = sentence[: match.start()].rstrip(" \t\u00a0")
                 starts = not before or before[-1] in _OPENERS
-                word = self._word(surface, starts, skip)
+                word = self._word(surface, starts)
                 gap = sentence[previous_end : match.start()]
                 joined = not gap.strip() and "\n" not in gap  # only spaces between
                 previous_end = match.end()
@@ -178,14 +192,12 @@ class ActorFinder:
                 result.append(_join(run))
         return [item for item in result if item[0]]
 
-    def _word(
-        self, surface: str, sentence_start: bool, skip: Callable[[str], bool]
-    ) -> _Word | None:
+    def _word(self, surface: str, sentence_start: bool) -> _Word | None:
         """The word as part of a name, or None when it is not one."""
         if not surface[:1].isupper() or len(surface) < 2:
             return None
         lowered = surface.lower()
-        if lowered in STOP_WORDS or skip(lowered):
+        if lowered in STOP_WORDS:
             return None
         cache_key = surface
         word = self._words.get(cache_key)
@@ -203,14 +215,14 @@ class ActorFinder:
     @staticmethod
     def _analyse(surface: str) -> _Word:
         lowered = surface.lower()
-        analyzer = _analyzer()
-        if analyzer is None or not ("а" <= lowered[0] <= "я" or lowered[0] == "ё"):
+        morph = analyzer()
+        if morph is None or not ("а" <= lowered[0] <= "я" or lowered[0] == "ё"):
             # Latin names (Leonardo, Tron) and no analyzer: the word as written.
             return _Word(lowered, surface[:1].isupper(), lowered)
-        parses = analyzer.parse(surface)
+        parses = morph.parse(surface)
         best = parses[0]
         tags = set(best.tag.grammemes)
-        known = analyzer.word_is_known(lowered)
+        known = morph.word_is_known(lowered)
         is_name = bool(tags & _NAME_TAGS) or (surface.isupper() and "Abbr" in tags) or not known
         if "ADJF" in tags and known:
             is_name = True  # "Южной" before "Кореи": kept only inside a run with a name
@@ -251,8 +263,8 @@ def _join(run: list[tuple[_Word, str]]) -> tuple[str, str]:
 
 
 def _is_adjective_only(word: _Word) -> bool:
-    analyzer = _analyzer()
-    if analyzer is None:
+    morph = analyzer()
+    if morph is None:
         return False
     return word.nominative.endswith(("ая", "ий", "ый", "ое", "ой", "ые", "ие"))
 
