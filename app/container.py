@@ -196,7 +196,11 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         importer=ExportImporter(uow_factory),
         quota=quota,
         trends=build_trend_services(
-            settings, uow_factory, interests=interests.trend_scorer(), metrics=quota.metrics
+            settings,
+            uow_factory,
+            interests=interests.trend_scorer(),
+            gate=quota.gate,
+            metrics=quota.metrics,
         ),
         questions=build_question_service(
             settings, uow_factory, index, gate=quota.gate, metrics=quota.metrics

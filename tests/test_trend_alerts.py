@@ -17,6 +17,7 @@ import pytest
 from bot.middlewares.rate_limit_counter import RateLimitCounter
 from core.clock import utc_now
 from tests.fakes.bot_api import BotAPIError, FakeBotAPI
+from tests.fakes.llm_api import FakeOpenAI
 from tests.harness import BotHarness, eventually, make_settings
 from tests.trend_streams import Stream, ongoing_story
 from tests.trend_support import (
@@ -413,3 +414,69 @@ async def test_a_new_facet_of_an_alerted_story_is_the_same_story(
     assert len(stored_trend.trend.posts) >= len(before.trend.posts) + 3
     assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent == 1
     assert len(_alerts(harness.api, 7001)) == 1
+
+
+async def test_with_an_llm_the_alert_carries_a_cited_summary_within_the_budget(
+    tmp_path: Path, bot_api: FakeBotAPI, fake_llm: FakeOpenAI
+) -> None:
+    """The LLM sees only the story's posts and writes one cited sentence, shown under the
+    headline with its citation linked; later runs reuse it; over budget the alert still goes,
+    headline only."""
+    fake_llm.reply_with("В Тбилиси произошло землетрясение магнитудой 6 [1][2].")
+    settings = make_settings(
+        tmp_path,
+        bot_api,
+        openai_base_url=fake_llm.base_url,
+        openai_api_key="sk-test",
+        llm_model="fake-chat",
+        quota_daily_tokens=0,
+    )
+    async with BotHarness(settings, bot_api) as harness:
+        now = recent_hour() - timedelta(hours=1)
+        stored = await store_stream(harness.container.uow_factory, quake_stream(now), now)
+        await make_chats(harness.container.uow_factory, stored, [(7001, "private")])
+        service = harness.container.trends.service
+        assert (await service.refresh(now)).alerts_queued == 1
+        [request] = fake_llm.chat_requests
+        prompt = request["messages"][-1]["content"]
+        assert prompt.count("Тбилиси") >= 3 and "футбол" not in prompt.lower()
+        assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent
+        [alert] = _alerts(harness.api, 7001)
+        assert "землетрясение магнитудой 6" in alert["text"]
+        assert '<a href="https://t.me/channel' in alert["text"].split("Why:")[0]
+
+        await service.refresh(now + timedelta(minutes=15))
+        assert len(fake_llm.chat_requests) == 1  # the story kept its summary
+        async with harness.container.uow_factory() as uow:
+            [current] = await service.current(uow, await _tenant_of(uow, 7001))
+        assert current.summary and current.summary.endswith("[1][2].")
+        assert current.summary_sources[0].startswith("https://t.me/channel")
+
+
+async def test_over_budget_a_story_has_no_summary_and_its_alert_still_goes(
+    tmp_path: Path, bot_api: FakeBotAPI, fake_llm: FakeOpenAI
+) -> None:
+    """A chat whose daily token budget is spent gets no LLM call: headline only, alert sent."""
+    settings = make_settings(
+        tmp_path,
+        bot_api,
+        openai_base_url=fake_llm.base_url,
+        openai_api_key="sk-test",
+        llm_model="fake-chat",
+        quota_daily_tokens=10,
+    )
+    async with BotHarness(settings, bot_api) as harness:
+        now = recent_hour() - timedelta(hours=1)
+        stored = await store_stream(harness.container.uow_factory, quake_stream(now), now)
+        await make_chats(harness.container.uow_factory, stored, [(7001, "private")])
+        assert (await harness.container.trends.service.refresh(now)).alerts_queued == 1
+        assert fake_llm.chat_requests == []
+        assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent
+        [alert] = _alerts(harness.api, 7001)
+        assert "Trending:" in alert["text"] and "Тбилиси" in alert["text"]
+
+
+async def _tenant_of(uow: Any, chat_id: int) -> Any:
+    tenant = await uow.tenants.by_chat_id(chat_id)
+    assert tenant is not None
+    return tenant

@@ -155,6 +155,7 @@ def test_json_shape_and_a_quiet_moment(
         "headline",
         "actors",
         "summary",
+        "summary_sources",
         "story_posts",
     ]
     assert all(list(post) == ["url", "date"] for post in first["posts"])

@@ -52,6 +52,7 @@ def trend_json(trend: Trend) -> dict[str, Any]:
         "headline": trend.headline,
         "actors": list(trend.actors),
         "summary": trend.summary,
+        "summary_sources": list(trend.summary_sources),
         "story_posts": story_posts(trend),
     }
 
@@ -89,6 +90,8 @@ def handle(args: argparse.Namespace) -> int:
                 print(f"   {trend.headline}")
                 if trend.actors:
                     print(f"   {', '.join(trend.actors)}")
+                if trend.summary:
+                    print(f"   {trend.summary}")
                 for post in trend.posts[:5]:
                     print(f"   {post.date:%Y-%m-%d %H:%M} {post.channel_name}  {post.url}")
         return 0

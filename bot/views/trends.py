@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from aiogram.filters.callback_data import CallbackData
@@ -12,6 +13,7 @@ from bot.formatting import escape, link
 from bot.texts import t
 from core.trends.models import Escalation, Trend, TrendPostRef
 
+_CITATION = re.compile(r"\[(\d{1,2})\]")
 ALERT_POSTS = 5  # representative posts shown in an alert
 LIST_POSTS = 3  # ...and per trend in /trends
 
@@ -50,10 +52,23 @@ def _baseline(value: float) -> str:
     return "0" if value < 0.05 else f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _summary_html(trend: Trend) -> str:
+    """The summary, escaped, each citation [n] a link to the post it stands for."""
+    sources = trend.summary_sources
+
+    def cite(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if 1 <= number <= len(sources):
+            return link(sources[number - 1], f"[{number}]")
+        return ""
+
+    return _CITATION.sub(cite, escape(trend.summary or ""))
+
+
 def _story_lines(lang: str, trend: Trend) -> dict[str, str]:
     """The headline (the label when there is none), actors and summary, HTML-escaped."""
     actors = t(lang, "trend_actors", actors=escape(", ".join(trend.actors))) if trend.actors else ""
-    summary = t(lang, "trend_summary", summary=escape(trend.summary)) if trend.summary else ""
+    summary = t(lang, "trend_summary", summary=_summary_html(trend)) if trend.summary else ""
     return {
         "headline": escape(trend.headline or trend.label),
         "actors": actors,

@@ -513,6 +513,7 @@ class TrendDetector:
                     url=posts[i].url,
                     snippet=headline(posts[i].text, limit=_SNIPPET_LENGTH),
                     copy_of=copies.get(i),
+                    text=posts[i].text,
                 )
                 for i in members
             ],

@@ -55,6 +55,7 @@ class TrendPostRef:
     url: str
     snippet: str
     copy_of: int | None = None  # the earlier post of the story this one copies
+    text: str = field(default="", repr=False, compare=False)  # at detection only, not stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class Trend:
     first_seen: datetime  # the earliest post behind it
     actors: list[str] = field(default_factory=list)  # named people, places, organisations
     summary: str | None = None  # one sentence by the LLM from the story's posts, when there is one
+    summary_sources: list[str] = field(default_factory=list)  # URLs its [n] citations stand for
     escalation: float = 0.0  # posts now against the story's own recent level (0: a new story)
     reach: int = 0  # views of its posts, where known
 
@@ -93,6 +95,8 @@ class PreviousTrend:
     stems: list[str]
     post_ids: frozenset[int]
     last_seen: datetime
+    summary: str | None = None
+    summary_sources: list[str] = field(default_factory=list)
 
 
 class AlertStatus(StrEnum):

@@ -17,6 +17,7 @@ from core.trends.detector import TrendDetector, carry_identity
 from core.trends.interests import NeutralInterestScorer
 from core.trends.models import PreviousTrend, RefreshReport, StoredTrend, Trend
 from core.trends.ports import AlertMark, DetectionTarget, InterestScorer, Mute, NewAlert
+from core.trends.summary import StorySummarizer
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,8 @@ class TrendService:
         policy: AlertPolicy | None = None,
         interests: InterestScorer | None = None,
         identity_memory: timedelta = timedelta(days=4),  # an escalation on day four is known
+        summarizer: StorySummarizer | None = None,
+        summaries_per_run: int = 3,  # per chat: the best stories without one get a summary
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
@@ -60,6 +63,8 @@ class TrendService:
         self.policy = policy or AlertPolicy()
         self.interests: InterestScorer = interests or NeutralInterestScorer()
         self._identity_memory = identity_memory
+        self.summarizer = summarizer
+        self.summaries_per_run = summaries_per_run
         self._clock = clock
 
     @property
@@ -102,8 +107,10 @@ class TrendService:
                     self.detector.detect, posts, now
                 )
             previous = await uow.trends.previous(tenant.id, now - self._identity_memory)
-            known = {item.trend_key for item in previous}
-            trends = carry_identity(detected[target.channel_ids], previous)
+        known = {item.trend_key for item in previous}
+        trends = carry_identity(detected[target.channel_ids], previous)
+        trends = await self._with_summaries(tenant, trends, previous)  # no transaction held
+        async with self._uow_factory() as uow:
             stored = await uow.trends.save_run(tenant.id, now, trends)
             queued = await self._queue_alerts(uow, tenant, stored, now, previous)
             await uow.commit()
@@ -112,6 +119,24 @@ class TrendService:
         report.new_trends += sum(1 for trend in trends if trend.trend_key not in known)
         report.alerts_queued += queued
         log.info("trends_refreshed", tenant_id=tenant.id, trends=len(trends), alerts=queued)
+
+    async def _with_summaries(
+        self, tenant: Tenant, trends: list[Trend], previous: Sequence[PreviousTrend]
+    ) -> list[Trend]:
+        """The best stories with their one-sentence summary: kept from an earlier run of the
+        same story, else written now (within the chat's budget); without an LLM, none."""
+        earlier = {item.trend_key: item for item in previous if item.summary}
+        result = []
+        for rank, trend in enumerate(trends):
+            known = earlier.get(trend.trend_key)
+            if known is not None:
+                trend = replace(trend, summary=known.summary, summary_sources=known.summary_sources)
+            elif self.summarizer is not None and rank < self.summaries_per_run:
+                written = await self.summarizer.summarize(tenant.id, trend)
+                if written is not None:
+                    trend = replace(trend, summary=written.text, summary_sources=written.sources)
+            result.append(trend)
+        return result
 
     async def _queue_alerts(
         self,
@@ -191,7 +216,8 @@ class TrendService:
                 for item in await uow.trends.previous(tenant.id, as_of - self._identity_memory)
                 if item.last_seen <= as_of
             ]
-        return await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
+        trends = await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
+        return await self._with_summaries(tenant, trends, previous)
 
     async def current(self, uow: UnitOfWork, tenant: Tenant) -> list[Trend]:
         """The chat's trends from the latest run (if recent), muted ones left out, best first."""

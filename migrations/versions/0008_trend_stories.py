@@ -22,6 +22,9 @@ def upgrade() -> None:
     with op.batch_alter_table("trends") as batch:
         batch.add_column(sa.Column("actors", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("summary", sa.Text(), nullable=True))
+        batch.add_column(
+            sa.Column("summary_sources", sa.JSON(), nullable=False, server_default="[]")
+        )
         batch.add_column(sa.Column("escalation", sa.Float(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("reach", sa.BigInteger(), nullable=False, server_default="0"))
     with op.batch_alter_table("trend_posts") as batch:
@@ -51,5 +54,6 @@ def downgrade() -> None:
     with op.batch_alter_table("trends") as batch:
         batch.drop_column("reach")
         batch.drop_column("escalation")
+        batch.drop_column("summary_sources")
         batch.drop_column("summary")
         batch.drop_column("actors")

@@ -44,6 +44,7 @@ class TrendRow(Base):
     channel_count: Mapped[int] = mapped_column(Integer)
     actors: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     summary: Mapped[str | None] = mapped_column(Text)
+    summary_sources: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     escalation: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     reach: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     first_post_at: Mapped[datetime]  # the earliest post behind it

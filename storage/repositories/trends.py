@@ -118,6 +118,8 @@ class SqlTrendRepository:
                 stems=list(row.stems),
                 post_ids=frozenset(post_ids.get(row.id, ())),
                 last_seen=row.last_seen_at,
+                summary=row.summary,
+                summary_sources=list(row.summary_sources or []),
             )
             for row in trends
         ]
@@ -161,6 +163,7 @@ class SqlTrendRepository:
                 "channel_count": len(trend.channel_ids),
                 "actors": list(trend.actors),
                 "summary": trend.summary,
+                "summary_sources": list(trend.summary_sources),
                 "escalation": trend.escalation,
                 "reach": trend.reach,
                 "first_post_at": trend.first_seen,
@@ -310,6 +313,7 @@ def _stored(row: TrendRow, posts: list[TrendPostRef]) -> StoredTrend:
         first_seen=row.first_post_at,
         actors=list(row.actors or []),
         summary=row.summary,
+        summary_sources=list(row.summary_sources or []),
         escalation=row.escalation,
         reach=row.reach,
     )
