@@ -480,3 +480,23 @@ async def _tenant_of(uow: Any, chat_id: int) -> Any:
     tenant = await uow.tenants.by_chat_id(chat_id)
     assert tenant is not None
     return tenant
+
+
+async def test_stories_of_a_period_are_trend_stories_for_digests(
+    harness: BotHarness, stored: StoredStream
+) -> None:
+    """`TrendService.stories` gives a period's stories as TrendStory: key, headline, actors,
+    posts, channels, score; stories outside the period are left out."""
+    tenant_id = (await make_chats(harness.container.uow_factory, stored, [(7001, "private")]))[7001]
+    service = harness.container.trends.service
+    await service.refresh(stored.now)
+    hour = (stored.now - timedelta(minutes=30), stored.now + timedelta(minutes=30))
+    [story] = await service.stories(tenant_id, *hour)
+    assert "Тбилиси" in story.headline and "Тбилиси" in story.actors
+    assert story.summary is None and len(story.posts) == 5
+    assert story.channels == [f"@channel{n}" for n in range(1, 6)] and story.score > 0
+    async with harness.container.uow_factory() as uow:
+        [current] = await uow.trends.current(tenant_id, stored.now)
+    assert story.key == current.trend.trend_key and story.last_seen == stored.now
+    later = stored.now + timedelta(hours=1)
+    assert await service.stories(tenant_id, later, later + timedelta(days=1)) == []

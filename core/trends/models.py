@@ -88,6 +88,38 @@ class Trend:
 
 
 @dataclass(frozen=True, slots=True)
+class TrendStory:
+    """A story as other features (digests) see it: what happened, who, where it was told."""
+
+    key: str  # stable while the story continues (the trend key)
+    headline: str
+    actors: list[str]
+    summary: str | None  # one cited sentence when an LLM wrote one
+    summary_sources: list[str]  # URLs the summary's [n] stand for
+    posts: list[TrendPostRef]  # oldest first; copies carry copy_of
+    channels: list[str]
+    score: float
+    first_seen: datetime  # its earliest post
+    last_seen: datetime  # the latest run that found it
+
+    @classmethod
+    def of(cls, trend: Trend, last_seen: datetime) -> TrendStory:
+        """The story of a detected trend."""
+        return cls(
+            key=trend.trend_key,
+            headline=trend.headline or trend.label,
+            actors=list(trend.actors),
+            summary=trend.summary,
+            summary_sources=list(trend.summary_sources),
+            posts=list(trend.posts),
+            channels=list(trend.channels),
+            score=trend.score,
+            first_seen=trend.first_seen,
+            last_seen=last_seen,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class PreviousTrend:
     """A trend of an earlier run, for carrying its identity forward."""
 

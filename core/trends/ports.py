@@ -67,6 +67,10 @@ class TrendRepository(Protocol):
 
     async def current(self, tenant_id: int, since: datetime) -> list[StoredTrend]: ...
 
+    async def seen_between(
+        self, tenant_id: int, since: datetime, until: datetime
+    ) -> list[StoredTrend]: ...
+
     async def by_key(self, tenant_id: int, trend_key: str) -> StoredTrend | None: ...
 
     async def mute(

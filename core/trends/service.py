@@ -15,7 +15,7 @@ from core.models import Tenant
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
 from core.trends.interests import NeutralInterestScorer
-from core.trends.models import PreviousTrend, RefreshReport, StoredTrend, Trend
+from core.trends.models import PreviousTrend, RefreshReport, StoredTrend, Trend, TrendStory
 from core.trends.ports import AlertMark, DetectionTarget, InterestScorer, Mute, NewAlert
 from core.trends.summary import StorySummarizer
 
@@ -225,6 +225,12 @@ class TrendService:
         stored = await uow.trends.current(tenant.id, now - self.freshness)
         mutes = await uow.trends.mutes(tenant.id, now - self.policy.mute_memory)
         return [item.trend for item in stored if not is_muted(item.trend, mutes)]
+
+    async def stories(self, tenant_id: int, since: datetime, until: datetime) -> list[TrendStory]:
+        """The chat's stories that trended in [since, until), best first: for digests."""
+        async with self._uow_factory() as uow:
+            stored = await uow.trends.seen_between(tenant_id, since, until)
+        return [TrendStory.of(item.trend, item.last_seen) for item in stored]
 
     async def mute(
         self, uow: UnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None

@@ -221,6 +221,23 @@ class SqlTrendRepository:
         )
         return await self.load(rows)
 
+    async def seen_between(
+        self, tenant_id: int, since: datetime, until: datetime
+    ) -> list[StoredTrend]:
+        """The tenant's trends that were trending at some run in [since, until); best first."""
+        rows = list(
+            await self._session.scalars(
+                select(TrendRow)
+                .where(
+                    TrendRow.tenant_id == tenant_id,
+                    TrendRow.detected_at < until,
+                    TrendRow.last_seen_at >= since,
+                )
+                .order_by(TrendRow.score.desc(), TrendRow.id)
+            )
+        )
+        return await self.load(rows)
+
     async def by_key(self, tenant_id: int, trend_key: str) -> StoredTrend | None:
         """One of the tenant's trends by key."""
         row = await self._session.scalar(
