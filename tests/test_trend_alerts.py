@@ -8,7 +8,8 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -423,18 +424,7 @@ async def test_with_an_llm_the_alert_carries_a_cited_summary_within_the_budget(
     headline with its citation linked; later runs reuse it; over budget the alert still goes,
     headline only."""
     fake_llm.reply_with("В Тбилиси произошло землетрясение магнитудой 6 [1][2].")
-    settings = make_settings(
-        tmp_path,
-        bot_api,
-        openai_base_url=fake_llm.base_url,
-        openai_api_key="sk-test",
-        llm_model="fake-chat",
-        quota_daily_tokens=0,
-    )
-    async with BotHarness(settings, bot_api) as harness:
-        now = recent_hour() - timedelta(hours=1)
-        stored = await store_stream(harness.container.uow_factory, quake_stream(now), now)
-        await make_chats(harness.container.uow_factory, stored, [(7001, "private")])
+    async with _quake_with_llm(tmp_path, bot_api, fake_llm, daily_tokens=0) as (harness, now):
         service = harness.container.trends.service
         assert (await service.refresh(now)).alerts_queued == 1
         [request] = fake_llm.chat_requests
@@ -457,23 +447,32 @@ async def test_over_budget_a_story_has_no_summary_and_its_alert_still_goes(
     tmp_path: Path, bot_api: FakeBotAPI, fake_llm: FakeOpenAI
 ) -> None:
     """A chat whose daily token budget is spent gets no LLM call: headline only, alert sent."""
+    async with _quake_with_llm(tmp_path, bot_api, fake_llm, daily_tokens=10) as (harness, now):
+        assert (await harness.container.trends.service.refresh(now)).alerts_queued == 1
+        assert fake_llm.chat_requests == []
+        assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent
+        [alert] = _alerts(harness.api, 7001)
+        assert "Trending:" in alert["text"] and "Тбилиси" in alert["text"]
+
+
+@asynccontextmanager
+async def _quake_with_llm(
+    tmp_path: Path, bot_api: FakeBotAPI, fake_llm: FakeOpenAI, *, daily_tokens: int
+) -> AsyncIterator[tuple[BotHarness, datetime]]:
+    """The bot with the fake LLM configured, the Tbilisi earthquake stored, chat 7001 following."""
     settings = make_settings(
         tmp_path,
         bot_api,
         openai_base_url=fake_llm.base_url,
         openai_api_key="sk-test",
         llm_model="fake-chat",
-        quota_daily_tokens=10,
+        quota_daily_tokens=daily_tokens,
     )
     async with BotHarness(settings, bot_api) as harness:
         now = recent_hour() - timedelta(hours=1)
         stored = await store_stream(harness.container.uow_factory, quake_stream(now), now)
         await make_chats(harness.container.uow_factory, stored, [(7001, "private")])
-        assert (await harness.container.trends.service.refresh(now)).alerts_queued == 1
-        assert fake_llm.chat_requests == []
-        assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent
-        [alert] = _alerts(harness.api, 7001)
-        assert "Trending:" in alert["text"] and "Тбилиси" in alert["text"]
+        yield harness, now
 
 
 async def _tenant_of(uow: Any, chat_id: int) -> Any:

@@ -362,13 +362,7 @@ class TrendDetector:
         """
         if len(clusters) < 2:
             return clusters
-        parent = list(range(len(clusters)))
-
-        def root(index: int) -> int:
-            while parent[index] != index:
-                parent[index] = parent[parent[index]]
-                index = parent[index]
-            return index
+        groups = _UnionFind(range(len(clusters)))
 
         covering: list[set[str]] = []
         for cluster in clusters:
@@ -384,7 +378,7 @@ class TrendDetector:
         profiles = [_profile(cluster.posts, window) for cluster in clusters]
         for first in range(len(clusters)):
             for second in range(first + 1, len(clusters)):
-                if root(first) == root(second):
+                if groups.root(first) == groups.root(second):
                     continue
                 union = clusters[first].posts | clusters[second].posts
                 shared = [
@@ -398,12 +392,12 @@ class TrendDetector:
                     or any(term in seeds and self._is_name(term, union, window) for term in shared)
                     or _cosine(profiles[first], profiles[second]) >= _STORY_SIMILARITY
                 ):
-                    parent[root(second)] = root(first)
+                    groups.join(first, second)
         merged: dict[int, _Cluster] = {}
         for index, cluster in enumerate(clusters):  # strongest first: the root's seed leads
-            head = merged.get(root(index))
+            head = merged.get(groups.root(index))
             if head is None:
-                merged[root(index)] = cluster
+                merged[groups.root(index)] = cluster
             else:
                 head.terms.extend(cluster.terms)
                 head.posts |= cluster.posts
@@ -418,23 +412,17 @@ class TrendDetector:
     def _stories(self, indices: set[int], window: _Window) -> list[set[int]]:
         """The posts of one term split into groups that read alike, each of enough channels."""
         ordered = sorted(indices)
-        parent = {index: index for index in ordered}
-
-        def root(index: int) -> int:
-            while parent[index] != index:
-                parent[index] = parent[parent[index]]
-                index = parent[index]
-            return index
+        linked = _UnionFind(ordered)
 
         for position, first in enumerate(ordered):
             for second in ordered[position + 1 :]:
-                if root(first) != root(second) and (
+                if linked.root(first) != linked.root(second) and (
                     window.similarity(first, second) >= _EDGE_SIMILARITY
                 ):
-                    parent[root(second)] = root(first)
+                    linked.join(first, second)
         groups: defaultdict[int, set[int]] = defaultdict(set)
         for index in ordered:
-            groups[root(index)].add(index)
+            groups[linked.root(index)].add(index)
         return [
             group
             for group in groups.values()
@@ -606,18 +594,30 @@ def _sister_groups(
             for position, first in enumerate(ordered):
                 for second in ordered[position + 1 :]:
                     together[(first, second)] += 1
-    parent = {channel_id: channel_id for channel_id in sizes}
-
-    def root(channel_id: int) -> int:
-        while parent[channel_id] != channel_id:
-            parent[channel_id] = parent[parent[channel_id]]
-            channel_id = parent[channel_id]
-        return channel_id
-
+    sisters = _UnionFind(sizes)
     for (first, second), count in together.items():
         if count >= 3 and count >= share * min(sizes[first], sizes[second]):
-            parent[root(second)] = root(first)
-    return {channel_id: root(channel_id) for channel_id in sizes}
+            sisters.join(first, second)
+    return {channel_id: sisters.root(channel_id) for channel_id in sizes}
+
+
+class _UnionFind:
+    """Groups of items joined pairwise; each group named by one of its items."""
+
+    def __init__(self, items: Iterable[int]) -> None:
+        self._parent = {item: item for item in items}
+
+    def root(self, item: int) -> int:
+        """The name of the item's group."""
+        parent = self._parent
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    def join(self, first: int, second: int) -> None:
+        """Put the second item's group into the first's."""
+        self._parent[self.root(second)] = self.root(first)
 
 
 def _profile(indices: Iterable[int], window: _Window) -> dict[str, float]:
