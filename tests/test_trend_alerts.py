@@ -383,6 +383,8 @@ async def test_an_escalating_story_gets_one_escalation_alert_that_survives_a_cra
     assert "24 new posts from 12 channels since" in escalation
     assert f"{first + timedelta(hours=4):%Y-%m-%d %H:%M}" in escalation
     assert await _counts(harness) == {"sent": 2}
+    [listing] = await harness.send("/trends", chat_id=7001, user_id=7001)
+    assert "Тбилиси" in listing and "rising again" in listing
 
 
 AFTERSHOCK = [

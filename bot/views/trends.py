@@ -14,6 +14,7 @@ from bot.texts import t
 from core.trends.models import Escalation, Trend, TrendPostRef
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+RISING = 2.0  # a known story this many times its own recent level is said to rise again
 ALERT_POSTS = 5  # representative posts shown in an alert
 LIST_POSTS = 3  # ...and per trend in /trends
 
@@ -69,10 +70,16 @@ def _story_lines(lang: str, trend: Trend) -> dict[str, str]:
     """The headline (the label when there is none), actors and summary, HTML-escaped."""
     actors = t(lang, "trend_actors", actors=escape(", ".join(trend.actors))) if trend.actors else ""
     summary = t(lang, "trend_summary", summary=_summary_html(trend)) if trend.summary else ""
+    rising = (
+        t(lang, "trend_rising", ratio=f"{trend.escalation:.1f}".rstrip("0").rstrip("."))
+        if trend.escalation >= RISING
+        else ""
+    )
     return {
         "headline": escape(trend.headline or trend.label),
         "actors": actors,
         "summary": summary,
+        "rising": rising,
     }
 
 
