@@ -11,6 +11,7 @@ from core.models import (
     SourceKind,
     SubscribedChannel,
 )
+from core.ports import PostRepository, Transaction
 
 
 class ChannelSource(Protocol):
@@ -63,3 +64,13 @@ class ChannelRepository(Protocol):
     async def subscribed(self, tenant_id: int) -> list[SubscribedChannel]: ...
 
     async def subscriber_tenants(self, channel_id: int) -> list[int]: ...
+
+
+class ChannelsUnitOfWork(Transaction, Protocol):
+    """What subscriptions and polling read and write."""
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...

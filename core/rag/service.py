@@ -38,6 +38,7 @@ from core.rag.ports import (
     LLMError,
     QuestionGate,
     QuestionRecord,
+    QuestionsUnitOfWork,
     TokenReservation,
 )
 from core.rag.query import ParsedQuestion, parse_question
@@ -66,7 +67,7 @@ class QuestionService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[QuestionsUnitOfWork],
         index: PostIndex,
         *,
         chat_model: ChatModel | None = None,

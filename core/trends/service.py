@@ -12,11 +12,18 @@ import structlog
 from core.clock import utc_now
 from core.errors import CoreError
 from core.models import Tenant
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
 from core.trends.interests import NeutralInterestScorer
 from core.trends.models import PreviousTrend, RefreshReport, StoredTrend, Trend, TrendStory
-from core.trends.ports import AlertMark, DetectionTarget, InterestScorer, Mute, NewAlert
+from core.trends.ports import (
+    AlertMark,
+    DetectionTarget,
+    InterestScorer,
+    Mute,
+    NewAlert,
+    TrendsUnitOfWork,
+)
 from core.trends.summary import StorySummarizer
 
 log = structlog.get_logger(__name__)
@@ -43,17 +50,23 @@ class AlertPolicy:
     max_escalations: int = 3
 
 
+# Trends unseen this long cannot matter: detection looks back a window plus a baseline (days),
+# identities carry over for four days, mutes last a week.
+TREND_RETENTION = timedelta(days=30)
+
+
 class TrendService:
     """Detects trends for every tenant, stores them and writes alerts into the outbox."""
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[TrendsUnitOfWork],
         detector: TrendDetector,
         *,
         policy: AlertPolicy | None = None,
         interests: InterestScorer | None = None,
         identity_memory: timedelta = timedelta(days=4),  # an escalation on day four is known
+        retention: timedelta = TREND_RETENTION,
         summarizer: StorySummarizer | None = None,
         summaries_per_run: int = 3,  # per chat: the best stories without one get a summary
         clock: Callable[[], datetime] = utc_now,
@@ -65,6 +78,7 @@ class TrendService:
         self._identity_memory = identity_memory
         self.summarizer = summarizer
         self.summaries_per_run = summaries_per_run
+        self.retention = retention
         self._clock = clock
 
     @property
@@ -140,7 +154,7 @@ class TrendService:
 
     async def _queue_alerts(
         self,
-        uow: UnitOfWork,
+        uow: TrendsUnitOfWork,
         tenant: Tenant,
         stored: list[StoredTrend],
         now: datetime,
@@ -219,7 +233,16 @@ class TrendService:
         trends = await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
         return await self._with_summaries(tenant, trends, previous)
 
-    async def current(self, uow: UnitOfWork, tenant: Tenant) -> list[Trend]:
+    async def prune(self, now: datetime | None = None) -> int:
+        """Forget trends not seen for `retention` (the table would otherwise grow forever)."""
+        before = (now or self._clock()) - self.retention
+        async with self._uow_factory() as uow:
+            removed = await uow.trends.prune(before)
+            await uow.commit()
+        log.info("trends_pruned", removed=removed, before=before.isoformat())
+        return removed
+
+    async def current(self, uow: TrendsUnitOfWork, tenant: Tenant) -> list[Trend]:
         """The chat's trends from the latest run (if recent), muted ones left out, best first."""
         now = self._clock()
         stored = await uow.trends.current(tenant.id, now - self.freshness)
@@ -233,7 +256,7 @@ class TrendService:
         return [TrendStory.of(item.trend, item.last_seen) for item in stored]
 
     async def mute(
-        self, uow: UnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None
+        self, uow: TrendsUnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None
     ) -> Trend | None:
         """Mute one of the chat's trends; None when there is no such trend."""
         stored = await uow.trends.by_key(tenant.id, trend_key)
@@ -243,7 +266,7 @@ class TrendService:
         await uow.commit()
         return stored.trend
 
-    async def set_alerts(self, uow: UnitOfWork, tenant: Tenant, enabled: bool) -> None:
+    async def set_alerts(self, uow: TrendsUnitOfWork, tenant: Tenant, enabled: bool) -> None:
         """Turn the chat's trend alerts on or off."""
         await uow.tenants.set_alerts(tenant.id, enabled)
         await uow.commit()

@@ -7,10 +7,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from adapters.ratelimit.local import LocalRateLimiter
-from app.questions import build_chat_model
 from app.settings import Settings
+from app.wiring.questions import build_chat_model
 from core.metrics import NULL_METRICS, Metrics
-from core.ports import UnitOfWorkFactory
 from core.rag.ports import QuestionGate
 from core.trends.detector import TrendDetector
 from core.trends.models import SendLimits, TrendParams
@@ -18,6 +17,7 @@ from core.trends.outbox import AlertOutbox
 from core.trends.ports import InterestScorer, SendRateLimiter
 from core.trends.service import AlertPolicy, TrendService
 from core.trends.summary import StorySummarizer
+from storage.repositories import UnitOfWorkFactory
 
 if TYPE_CHECKING:  # aiogram loads slowly; CLI commands without a bot never need it
     from aiogram import Bot
