@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import machine, write_section
 from core.ingest.service import ExportImporter
 from core.models import permalink
+from core.text.morphology import analyzer
 from core.trends.detector import TrendDetector
-from core.trends.labels import analyzer
 from core.trends.models import TrendPost
 
 # The shared corpus beside the checkout (worktrees sit one level deeper than the main one).

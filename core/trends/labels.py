@@ -14,9 +14,8 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
+from core.text.morphology import analyse
 from core.text.sentences import sentences
 from core.text.stopwords import TREND_STOP_WORDS as STOP_WORDS
 
@@ -29,7 +28,6 @@ _LEADING_JUNK = re.compile(r"^[\W_]+")
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё](?:[A-Za-zА-Яа-яЁё']|-(?=[A-Za-zА-Яа-яЁё]))*")
 _NOT_ACTORS = frozenset({"сми", "подписаться", "прислать"})  # who reports it, not who acts
 _OPENERS = ':;•—–-«"(\n'  # a capital after these starts a clause, not a name
-_CASES = frozenset({"gent", "datv", "accs", "ablt", "loct", "voct", "gen2", "acc2", "loc2"})
 _NAME_TAGS = {"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"}
 _HEADLINE_LIMIT = 160
 _MAX_NAME_WORDS = 3
@@ -70,16 +68,6 @@ def _shorten(line: str, limit: int) -> str:
         return line
     cut = line[:limit].rsplit(" ", 1)[0]
     return cut.rstrip(",.;:—- ") + "…"
-
-
-@lru_cache(maxsize=1)
-def analyzer() -> Any:
-    """pymorphy3's analyzer (loaded once, ~0.3 s); None when the package is missing."""
-    try:
-        import pymorphy3
-    except ImportError:  # pragma: no cover - a declared dependency; degrade to surface forms
-        return None
-    return pymorphy3.MorphAnalyzer()
 
 
 @dataclass(slots=True)
@@ -215,28 +203,19 @@ class ActorFinder:
     @staticmethod
     def _analyse(surface: str) -> _Word:
         lowered = surface.lower()
-        morph = analyzer()
-        if morph is None or not ("а" <= lowered[0] <= "я" or lowered[0] == "ё"):
-            # Latin names (Leonardo, Tron) and no analyzer: the word as written.
-            return _Word(lowered, surface[:1].isupper(), lowered)
-        parses = morph.parse(surface)
-        best = parses[0]
-        tags = set(best.tag.grammemes)
-        known = morph.word_is_known(lowered)
-        is_name = bool(tags & _NAME_TAGS) or (surface.isupper() and "Abbr" in tags) or not known
-        if "ADJF" in tags and known:
-            is_name = True  # "Южной" before "Кореи": kept only inside a run with a name
-        first_name = "Name" in tags and not tags & (_NAME_TAGS - {"Name"})
-        place = "Geox" in tags and "NOUN" in tags
-        if (
-            not tags & _CASES
-            or "nomn" in best.tag
-            or any("nomn" in parse.tag and "Surn" in parse.tag for parse in parses[:3])
-        ):
-            return _Word(best.normal_form, is_name, lowered, first_name, place)  # as written
-        nominative = best.inflect({"nomn"})
-        shown = nominative.word if nominative else lowered
-        return _Word(best.normal_form, is_name, shown, first_name, place)
+        found = analyse(surface)
+        if found is None:  # Latin names (Leonardo, Tron): the word as written
+            return _Word(lowered, True, lowered)
+        tags = found.tags
+        is_name = bool(tags & _NAME_TAGS) or (surface.isupper() and "Abbr" in tags)
+        is_name = is_name or not found.known or ("ADJF" in tags)  # "Южной" before "Кореи"
+        return _Word(
+            found.normal_form,
+            is_name,
+            found.nominative,
+            first_name_only="Name" in tags and not tags & (_NAME_TAGS - {"Name"}),
+            place="Geox" in tags and "NOUN" in tags,
+        )
 
 
 def _fold_short_names(found: dict[str, _Actor]) -> None:
@@ -263,9 +242,6 @@ def _join(run: list[tuple[_Word, str]]) -> tuple[str, str]:
 
 
 def _is_adjective_only(word: _Word) -> bool:
-    morph = analyzer()
-    if morph is None:
-        return False
     return word.nominative.endswith(("ая", "ий", "ый", "ое", "ой", "ые", "ие"))
 
 
