@@ -2,7 +2,7 @@
 escalation alerts (a stage per alert of one story)
 
 Revision ID: 0008_trend_stories
-Revises: 0004
+Revises: 0010_security
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_trend_stories"
-down_revision: str | None = "0004"
+down_revision: str | None = "0010_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
