@@ -31,3 +31,7 @@ class ExportFormatError(CoreError):
 
 class IndexUnavailable(CoreError):
     """The search index cannot be reached or opened (e.g. locked by another process)."""
+
+
+class ImportFailed(CoreError):
+    """A file of an import could not be stored; nothing of that file was kept."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import structlog
 
+from core.errors import CoreError, ImportFailed
 from core.exports import ExportedChat, iter_export_files, parse_export
 from core.indexing import BackgroundIndexer
 from core.models import Channel, ChannelInfo, PostDraft, SourceKind
@@ -102,26 +103,42 @@ class ExportImporter:
             tenant = await uow.tenants.get_or_create(chat_id, kind, None, "en")
             await uow.commit()
         for path, chats in parsed:
-            async with self._uow_factory() as uow:
-                for chat in chats:
-                    info = ChannelInfo(
-                        username=chat.info.username,
-                        title=chat.info.title,
-                        telegram_id=bot_api_channel_id(chat.info.telegram_id)
-                        if chat.info.telegram_id is not None
-                        else None,
-                    )
-                    channel = await find_or_create_channel(uow, info, SourceKind.EXPORT)
-                    await uow.channels.subscribe(tenant.id, channel.id, None)
-                    stored = await uow.posts.upsert_many(channel.id, chat.posts)
-                    report.channels.append(channel.title)
-                    report.inserted += stored.inserted
-                    report.updated += stored.updated
-                    report.unchanged += stored.unchanged
-                    report.skipped += chat.skipped
-                    if progress is not None:
-                        progress(len(chat.posts))
-                await uow.commit()
+            try:
+                await self._store_file(tenant.id, chats, report, progress)
+            except CoreError:
+                raise
+            except Exception as error:  # the file's transaction rolled back as a whole
+                log.warning("export_file_failed", path=str(path), error=str(error))
+                raise ImportFailed(f"could not store {path}: {str(error)[:300]}") from error
             report.files += 1
             log.info("export_file_imported", path=str(path), chats=len(chats))
         return tenant.id, report
+
+    async def _store_file(
+        self,
+        tenant_id: int,
+        chats: Sequence[ExportedChat],
+        report: ImportReport,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """One file in one transaction: its channels, the chat's subscriptions, their posts."""
+        async with self._uow_factory() as uow:
+            for chat in chats:
+                info = ChannelInfo(
+                    username=chat.info.username,
+                    title=chat.info.title,
+                    telegram_id=bot_api_channel_id(chat.info.telegram_id)
+                    if chat.info.telegram_id is not None
+                    else None,
+                )
+                channel = await find_or_create_channel(uow, info, SourceKind.EXPORT)
+                await uow.channels.subscribe(tenant_id, channel.id, None)
+                stored = await uow.posts.upsert_many(channel.id, chat.posts)
+                report.channels.append(channel.title)
+                report.inserted += stored.inserted
+                report.updated += stored.updated
+                report.unchanged += stored.unchanged
+                report.skipped += chat.skipped
+                if progress is not None:
+                    progress(len(chat.posts))
+            await uow.commit()

@@ -28,6 +28,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     event.listen(engine.sync_engine, "before_cursor_execute", _without_nul, retval=True)
     return engine
 
@@ -55,12 +56,20 @@ def _clean(value: Any) -> Any:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy's pysqlite recipe: the driver stops opening transactions by itself (it would
+    # open none before a SAVEPOINT, whose RELEASE then commits), and `_sqlite_begin` opens each
+    # one explicitly, so savepoints nest inside a real transaction and roll back with it.
+    dbapi_connection.isolation_level = None
     # WAL lets the CLI read while the bot writes; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

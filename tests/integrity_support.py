@@ -1,0 +1,81 @@
+"""Helpers of the hardening tests: real database faults (triggers) and small exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import text
+
+from storage.db import create_engine
+
+
+async def install_failure(database_url: str, table: str, event: str, when: str = "true") -> None:
+    """Make the database itself refuse `event` (INSERT/DELETE) on `table` when `when` holds.
+
+    A trigger raising an error is a real database failure (what a full disk or a lost
+    connection looks like to the code), not a stub of the code under test.
+    """
+    engine = create_engine(database_url)
+    name = f"fail_{table}_{event.lower()}"
+    row = "OLD" if event.upper() == "DELETE" else "NEW"
+    condition = when.replace("ROW.", f"{row}.")
+    async with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            await connection.execute(
+                text(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+                    f"WHEN {condition.replace('true', '1')} "
+                    "BEGIN SELECT RAISE(ABORT, 'injected database failure'); END"
+                )
+            )
+        else:
+            await connection.execute(
+                text(
+                    f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'injected database failure'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await connection.execute(
+                text(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW "
+                    f"WHEN ({condition}) EXECUTE FUNCTION {name}()"
+                )
+            )
+    await engine.dispose()
+
+
+async def remove_failure(database_url: str, table: str, event: str) -> None:
+    """Drop a failure installed by `install_failure`."""
+    engine = create_engine(database_url)
+    name = f"fail_{table}_{event.lower()}"
+    async with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            await connection.execute(text(f"DROP TRIGGER {name}"))
+        else:
+            await connection.execute(text(f"DROP TRIGGER {name} ON {table}"))
+            await connection.execute(text(f"DROP FUNCTION {name}()"))
+    await engine.dispose()
+
+
+def write_export(folder: Path, name: str, channel_id: int, texts: list[str]) -> Path:
+    """A Telegram Desktop export of one public channel with these posts (one a minute)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    document = {
+        "name": name,
+        "type": "public_channel",
+        "id": channel_id,
+        "messages": [
+            {
+                "id": number,
+                "type": "message",
+                "date": "2024-12-01T10:00:00",
+                "date_unixtime": str(1733047200 + 60 * number),
+                "text": text,
+            }
+            for number, text in enumerate(texts, start=1)
+        ],
+    }
+    path = folder / "result.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
