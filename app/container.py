@@ -25,7 +25,7 @@ from core.polling import ChannelPoller
 from core.ports import PostIndex
 from core.quotas import BudgetGate
 from core.rag.service import QuestionService
-from core.subscriptions import SubscriptionService
+from core.subscriptions import SubscriptionLimits, SubscriptionService
 from core.vision import VISION_DLQ_STREAM
 from storage.db import create_engine, create_session_factory
 from storage.index.embeddings import build_embedder
@@ -190,6 +190,11 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
             background,
             max_channels=settings.max_channels_per_chat,
             channel_limit=quota.gate.channel_limit,
+            limits=SubscriptionLimits(
+                changes_per_window=settings.subscribe_rate_limit,
+                window_seconds=settings.subscribe_rate_window_seconds,
+                unreadable_ttl_seconds=settings.unreadable_channel_cache_seconds,
+            ),
         ),
         ingestor=ChannelPostIngestor(uow_factory, background),
         importer=ExportImporter(uow_factory),

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     poll_interval_minutes: float = Field(default=10.0, gt=0)
     poll_jitter_seconds: float = Field(default=60.0, ge=0)
     index_batch_size: int = Field(default=256, ge=1)
+    subscribe_rate_limit: int = Field(default=5, ge=1)  # subscription changes per user ...
+    subscribe_rate_window_seconds: float = Field(default=60.0, gt=0)  # ... in this window
+    unreadable_channel_cache_seconds: float = Field(default=900.0, ge=0)
 
     # Embeddings and LLM
     embeddings: Literal["local", "openai", "none"] = "local"

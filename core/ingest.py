@@ -43,6 +43,33 @@ async def find_or_create_channel(uow: UnitOfWork, info: ChannelInfo, source: Sou
     return channel
 
 
+async def refresh_visibility(uow: UnitOfWork, channel: Channel, info: ChannelInfo) -> list[int]:
+    """Bring the stored username and title up to date with what a source just said.
+
+    A channel that lost its public username is private from now on: chats that never proved
+    membership stop following it, and its points leave their indexes (their tenant ids are
+    returned, to be indexed so the purge happens).
+    """
+    if info.title and info.title != channel.title:
+        await uow.channels.update_info(channel.id, title=info.title)
+    username = info.username.lower() if info.username else None
+    if username == channel.username:
+        return []
+    if not await uow.channels.set_username(channel.id, username):
+        log.warning("channel_username_taken", channel_id=channel.id, username=username)
+        return []
+    log.info("channel_username_changed", channel_id=channel.id, public=username is not None)
+    if username is not None:
+        return []
+    dropped = await uow.channels.drop_unverified_subscriptions(channel.id)
+    for tenant_id in dropped:
+        await uow.posts.forget_index_state(tenant_id, channel.id)
+        await uow.posts.add_index_purge(tenant_id, channel.id)
+    if dropped:
+        log.info("private_channel_unfollowed", channel_id=channel.id, tenants=len(dropped))
+    return dropped
+
+
 class ChannelPostIngestor:
     """Stores posts of channels where the bot is an administrator."""
 
@@ -53,15 +80,27 @@ class ChannelPostIngestor:
         self._locks: defaultdict[int | str | None, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def ingest(self, info: ChannelInfo, draft: PostDraft) -> StoredPosts:
-        """Store a new or edited channel post; album members fold into one post."""
+        """Store a new or edited channel post of a followed channel; albums fold into one post.
+
+        The channel itself is always recorded and its username refreshed (so a member can
+        follow it, and a channel gone private stops reaching outsiders); its posts are stored
+        only while some chat follows it.
+        """
         async with self._locks[info.telegram_id or info.username], self._uow_factory() as uow:
             channel = await find_or_create_channel(uow, info, SourceKind.BOT_ADMIN)
-            if draft.grouped_id:
-                stored = await uow.posts.merge_album_member(channel.id, draft)
-            else:
-                stored = await uow.posts.upsert_many(channel.id, [draft])
+            dropped = await refresh_visibility(uow, channel, info)
             tenants = await uow.channels.subscriber_tenants(channel.id)
+            stored = StoredPosts(0, 0, 0)
+            if tenants:
+                if draft.grouped_id:
+                    stored = await uow.posts.merge_album_member(channel.id, draft)
+                else:
+                    stored = await uow.posts.upsert_many(channel.id, [draft])
             await uow.commit()
+        if not tenants:
+            log.info("channel_post_unfollowed", channel_id=channel.id)
+        if dropped:
+            self._indexer.kick(*dropped)
         if tenants and (stored.inserted or stored.updated):
             self._indexer.kick(*tenants)
         return stored

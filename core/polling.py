@@ -135,11 +135,14 @@ class ChannelPoller:
         )
         return channel
 
-    async def backfill(self, uow: UnitOfWork, channel: Channel | None, username: str) -> int:
-        """Read a channel's recent posts (on subscribe); returns how many were read."""
-        page = await read_channel(self._source, username, limit=self._max_posts)
-        await self.store_page(uow, channel, username, page)
-        return len(page.posts)
+    async def fetch_recent(self, username: str) -> ChannelPage:
+        """Read a channel's recent posts (on subscribe); network only, no database."""
+        return await read_channel(self._source, username, limit=self._max_posts)
+
+    def is_fresh(self, channel: Channel) -> bool:
+        """Whether the channel was polled within one poll interval (its stored posts will do)."""
+        polled = channel.last_polled_at
+        return polled is not None and self._clock() - polled < self._interval
 
     async def poll_channel(self, channel: Channel) -> PollResult:
         """Fetch posts newer than the last seen one; errors back the channel off."""

@@ -50,7 +50,8 @@ async def poll_channels(ctx: JobContext) -> dict[str, Any]:
 
 async def index_pending(ctx: JobContext) -> dict[str, Any]:
     """Index whatever posts any tenant's collection still lacks (e.g. after an index outage)."""
-    return {"indexed": await ctx.container.indexer.index_all()}
+    run = await ctx.container.indexer.index_all()
+    return {"indexed": run.indexed, "failed_tenants": len(run.failed_tenants)}
 
 
 JOBS: dict[str, Job] = {}

@@ -12,6 +12,7 @@ from aiogram import Bot, Dispatcher
 from app.container import Container, build_container
 from app.settings import Settings
 from bot.app import create_bot, create_dispatcher
+from core.ports import PostIndex
 from storage.migrate import upgrade_async
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.fixtures import polling
@@ -38,9 +39,12 @@ def make_settings(tmp_path: Path, bot_api: FakeBotAPI | None = None, **overrides
 class BotHarness:
     """Runs the whole bot the way `tgassist run` does, polling a FakeBotAPI."""
 
-    def __init__(self, settings: Settings, bot_api: FakeBotAPI) -> None:
+    def __init__(
+        self, settings: Settings, bot_api: FakeBotAPI, *, index: PostIndex | None = None
+    ) -> None:
         self.settings = settings
         self.api = bot_api
+        self._index = index
         self.container: Container
         self.bot: Bot
         self.dispatcher: Dispatcher
@@ -48,7 +52,7 @@ class BotHarness:
 
     async def __aenter__(self) -> Self:
         await upgrade_async(self.settings.resolved_database_url)
-        self.container = build_container(self.settings)
+        self.container = build_container(self.settings, index=self._index)
         self._stack.push_async_callback(self.container.close)
         self.bot = create_bot(self.settings.bot_token.get_secret_value(), self.api.base_url)
         self._stack.push_async_callback(self.bot.session.close)

@@ -20,6 +20,7 @@ from core.errors import (
     ChannelNotReadable,
     ChannelSourceError,
     InvalidChannelName,
+    TooManyChanges,
 )
 from core.models import Channel, SubscribedChannel, Tenant, channel_url
 from core.ports import UnitOfWork
@@ -75,6 +76,9 @@ async def subscribe(
         limit = error.limit or subscriptions.max_channels
         await message.answer(t(lang, "limit_reached", limit=limit))
         return
+    except TooManyChanges as error:
+        await _throttled(message, lang, error)
+        return
     channel = outcome.channel
     title = escape(channel.title)
     if not outcome.created:
@@ -124,14 +128,22 @@ async def unsubscribe(
         await message.answer(t(lang, "unsubscribe_pick"), reply_markup=_keyboard(channels))
         return
     try:
-        channel = await subscriptions.unsubscribe(uow, tenant, name)
+        channel = await subscriptions.unsubscribe(uow, tenant, name, user_id)
     except InvalidChannelName as error:
         await message.answer(t(lang, "invalid_name", reason=echo(error, limit=300)))
+        return
+    except TooManyChanges as error:
+        await _throttled(message, lang, error)
         return
     if channel is None:
         await message.answer(t(lang, "not_subscribed", name=echo(name)))
     else:
         await message.answer(t(lang, "unsubscribed", title=escape(channel.title)))
+
+
+async def _throttled(message: Message, lang: str, error: TooManyChanges) -> None:
+    if error.notify:  # one notice per window, so a flood of commands stays quiet
+        await message.answer(t(lang, "subscriptions_throttled", seconds=error.wait_seconds))
 
 
 def _keyboard(channels: list[SubscribedChannel]) -> InlineKeyboardMarkup:
@@ -161,6 +173,13 @@ async def unsubscribe_button(
         bot, message.chat.id, message.chat.type, query.from_user.id
     ):
         await query.answer(t(lang, "admins_only"), show_alert=True)
+        return
+    try:
+        subscriptions.admit_change(query.from_user.id, tenant)
+    except TooManyChanges as error:
+        await query.answer(
+            t(lang, "subscriptions_throttled", seconds=error.wait_seconds), show_alert=True
+        )
         return
     channel = await subscriptions.unsubscribe_channel(uow, tenant, callback_data.channel_id)
     if channel is None:

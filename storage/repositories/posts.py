@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import MediaRef, PostDraft, permalink
 from core.ports import IndexDocument, PendingPost, StoredPosts
 from storage.models import ChannelRow, PostIndexStateRow, PostRow, SubscriptionRow, utcnow
+from storage.models.integrity import IndexPurgeRow
 from storage.repositories._upsert import upsert
 from storage.repositories.media import SqlMediaRepository
 
@@ -212,8 +213,31 @@ class SqlPostRepository:
             )
         )
 
+    async def add_index_purge(self, tenant_id: int, channel_id: int) -> None:
+        """Remember that a channel's points must leave the tenant's index."""
+        statement = upsert(
+            self._session, IndexPurgeRow.__table__, keys=["tenant_id", "channel_id"], update=[]
+        ).values(tenant_id=tenant_id, channel_id=channel_id, created_at=utcnow())
+        await self._session.execute(statement)
+
+    async def index_purges(self, tenant_id: int) -> list[int]:
+        """Channels whose points still have to leave the tenant's index."""
+        rows = await self._session.scalars(
+            select(IndexPurgeRow.channel_id).where(IndexPurgeRow.tenant_id == tenant_id)
+        )
+        return list(rows)
+
+    async def drop_index_purge(self, tenant_id: int, channel_id: int) -> None:
+        """The channel's points are gone from the tenant's index."""
+        await self._session.execute(
+            delete(IndexPurgeRow).where(
+                IndexPurgeRow.tenant_id == tenant_id, IndexPurgeRow.channel_id == channel_id
+            )
+        )
+
     async def tenants_with_pending(self) -> list[int]:
-        """Tenants whose index lacks some posts of their channels."""
+        """Tenants whose index lacks some posts of their channels, or holds some to purge."""
+        purging = set(await self._session.scalars(select(IndexPurgeRow.tenant_id).distinct()))
         state = PostIndexStateRow
         rows = await self._session.scalars(
             select(SubscriptionRow.tenant_id)
@@ -225,7 +249,7 @@ class SqlPostRepository:
             .where(or_(state.post_id.is_(None), state.indexed_version < PostRow.version))
             .distinct()
         )
-        return list(rows)
+        return sorted(purging | set(rows))
 
     async def bump_version(self, post_id: int) -> None:
         """Make a post pending for re-indexing in every tenant (its vision text changed)."""

@@ -50,6 +50,13 @@ class SqlTenantRepository:
         assert row is not None
         return to_tenant(row)
 
+    async def lock(self, tenant_id: int) -> None:
+        """Hold the tenant's row until the transaction ends: its limit checks and index
+        bookkeeping run one at a time (a row lock on PostgreSQL, the write lock on SQLite)."""
+        await self._session.execute(
+            update(TenantRow).where(TenantRow.id == tenant_id).values(chat_id=TenantRow.chat_id)
+        )
+
     async def by_chat_id(self, chat_id: int) -> Tenant | None:
         """The tenant of a chat, if the bot has met it."""
         row = await self._session.scalar(select(TenantRow).where(TenantRow.chat_id == chat_id))
