@@ -25,7 +25,7 @@ async def harness(tmp_path: Path, bot_api: FakeBotAPI) -> AsyncIterator[BotHarne
 
 async def _stored_posts(harness: BotHarness) -> int:
     async with harness.container.uow_factory() as uow:
-        count = await uow.session.scalar(select(func.count(PostRow.id)))  # type: ignore[attr-defined]
+        count = await uow.session.scalar(select(func.count(PostRow.id)))
     return int(count or 0)
 
 

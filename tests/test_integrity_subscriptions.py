@@ -107,7 +107,7 @@ async def test_unsubscribe_during_indexing_leaves_the_channel_in_the_chats_index
     chat's index, and a question finds none of its posts."""
     settings = _settings(tmp_path, bot_api, tme)
     index = GatedIndex(build_index(settings))
-    async with BotHarness(settings, bot_api, index=index) as harness:  # type: ignore[arg-type]
+    async with BotHarness(settings, bot_api, index=index) as harness:
         [subscribed] = await harness.send("/subscribe @dailynews")
         assert "Subscribed" in subscribed
         await asyncio.wait_for(index.entered.wait(), timeout=10)
@@ -163,7 +163,7 @@ async def test_the_channel_limit_is_check_then_insert(
         bot_api.set_member_status(group, admin, "administrator")
     async with BotHarness(settings, bot_api) as harness:
         [empty] = await harness.send("/channels", chat_id=group, user_id=admins[0])
-        assert "follows no channels" in empty or "No channels" in empty or empty
+        assert "follows no channels" in empty
         async with harness.container.uow_factory() as uow:
             tenant = await uow.tenants.by_chat_id(group)
         assert tenant is not None
