@@ -16,6 +16,7 @@ from app.questions import build_question_service
 from app.quotas import QuotaServices, build_quota_services
 from app.settings import Settings
 from app.trends import TrendServices, build_trend_services
+from core.chats.service import ChatLifecycle
 from core.dlq import DeadLetter, DeadLetterService
 from core.indexing import BackgroundIndexer, Indexer
 from core.ingest import ChannelPostIngestor, ExportImporter
@@ -25,6 +26,7 @@ from core.polling import ChannelPoller
 from core.ports import PostIndex
 from core.quotas import BudgetGate
 from core.rag.service import QuestionService
+from core.retention.service import RetentionService
 from core.subscriptions import SubscriptionLimits, SubscriptionService
 from core.vision import VISION_DLQ_STREAM
 from storage.db import create_engine, create_session_factory
@@ -79,6 +81,7 @@ class Container:
     job_locks: JobLocks
     dlq: DeadLetterService
     interests: InterestServices
+    retention: RetentionService
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,6 +108,7 @@ class Container:
             "question_service": self.questions,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
+            "chat_lifecycle": ChatLifecycle(self.uow_factory, self.background_indexer),
             **self.extras,
         }
 
@@ -208,4 +212,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         job_locks=build_job_locks(settings),
         dlq=dlq,
         interests=interests,
+        retention=RetentionService(
+            uow_factory, index, question_days=settings.retention_question_days
+        ),
     )

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     dlq_max_entries: int = Field(default=10_000, ge=100)
     dlq_timeout_seconds: float = Field(default=2.0, gt=0)
 
+    # Retention (hours between runs, 0 = only `tgassist jobs run retention`; days, 0 = forever)
+    retention_interval_hours: float = Field(default=1.0, ge=0)
+    retention_question_days: float = Field(default=90.0, ge=0)
+
     # Operations
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"

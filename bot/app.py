@@ -16,6 +16,7 @@ from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMidd
 from bot.middlewares.retry import RetryRequests, UpdateScope
 from bot.routers import (
     channel_posts,
+    chats,
     dlq,
     errors,
     fallback,
@@ -77,6 +78,7 @@ def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispat
     dispatcher.update.outer_middleware(TenantMiddleware())
     feature_routers = [
         errors.router,
+        chats.router,
         start.router,
         subscriptions.router,
         channel_posts.router,

@@ -42,6 +42,7 @@ async def read_channel(
     if limit < 1:
         raise ValueError("limit must be at least 1")
     page = await source.fetch_page(username)
+    first_listed = page.listed  # the newest page: what is missing from it was deleted
     posts: dict[int, PostDraft] = {}
     before, pages = page.before, 1
     while True:
@@ -70,7 +71,7 @@ async def read_channel(
     if len(ordered) > limit:
         ordered = ordered[-limit:]
         before = ordered[0].message_id  # older posts exist: continue just below the kept ones
-    return ChannelPage(channel=page.channel, posts=ordered, before=before)
+    return ChannelPage(channel=page.channel, posts=ordered, before=before, listed=first_listed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +169,11 @@ class ChannelPoller:
             return PollResult(channel.id, 0, str(error))
         async with self._uow_factory() as uow:
             await self.store_page(uow, channel, channel.username, page)
+            gone = await uow.posts.mark_deleted(channel.id, page.listed, self._clock())
             tenants = await uow.channels.subscriber_tenants(channel.id)
             await uow.commit()
+        if gone:
+            log.info("channel_posts_gone", channel_id=channel.id, posts=gone)
         if page.posts:
             self._indexer.kick(*tenants)
         return PollResult(channel.id, len(page.posts))

@@ -73,4 +73,4 @@ register(
 register(Job("index-pending", index_pending, lambda s: 300.0, "index posts the index lacks"))
 
 # Feature modules register their jobs on import (kept last: they import this module).
-from jobs import interests, quotas, trends  # noqa: E402, F401
+from jobs import interests, quotas, retention, trends  # noqa: E402, F401

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Channel, SourceKind, SubscribedChannel
-from storage.models import ChannelRow, PostRow, SubscriptionRow, utcnow
+from storage.models import ChannelRow, PostRow, SubscriptionRow, TenantRow, utcnow
 
 
 def to_channel(row: ChannelRow) -> Channel:
@@ -141,8 +141,13 @@ class SqlChannelRepository:
         )
 
     async def due_for_poll(self, now: datetime, limit: int) -> list[Channel]:
-        """Web-preview channels with subscribers whose next poll time has come."""
-        subscribed = select(SubscriptionRow.channel_id).distinct()
+        """Web-preview channels followed by a chat the bot is still in, whose time has come."""
+        subscribed = (
+            select(SubscriptionRow.channel_id)
+            .join(TenantRow, TenantRow.id == SubscriptionRow.tenant_id)
+            .where(TenantRow.active.is_(True))
+            .distinct()
+        )
         rows = await self._session.scalars(
             select(ChannelRow)
             .where(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import MediaRef, PostDraft, permalink
-from core.ports import IndexDocument, PendingPost, StoredPosts
+from core.ports import DeletedPost, IndexDocument, PendingPost, StoredPosts
 from storage.models import ChannelRow, PostIndexStateRow, PostRow, SubscriptionRow, utcnow
 from storage.models.integrity import IndexPurgeRow
 from storage.repositories._upsert import upsert
@@ -133,6 +134,7 @@ class SqlPostRepository:
             .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
             .outerjoin(state, and_(state.tenant_id == tenant_id, state.post_id == PostRow.id))
             .where(or_(state.post_id.is_(None), state.indexed_version < PostRow.version))
+            .where(PostRow.deleted_at.is_(None))
         )
 
     async def pending_for_index(self, tenant_id: int, limit: int) -> list[PendingPost]:
@@ -212,6 +214,42 @@ class SqlPostRepository:
                 PostIndexStateRow.tenant_id == tenant_id, PostIndexStateRow.post_id.in_(posts)
             )
         )
+
+    async def mark_deleted(self, channel_id: int, listed: Sequence[int], at: datetime) -> int:
+        """Mark stored posts within the listed id range that the source no longer lists."""
+        if not listed:
+            return 0
+        present = set(listed)
+        candidates = await self._session.scalars(
+            select(PostRow.message_id).where(
+                PostRow.channel_id == channel_id,
+                PostRow.message_id.between(min(present), max(present)),
+                PostRow.deleted_at.is_(None),
+            )
+        )
+        gone = [number for number in candidates if number not in present]
+        for chunk in _chunks(gone):
+            await self._session.execute(
+                update(PostRow)
+                .where(PostRow.channel_id == channel_id, PostRow.message_id.in_(list(chunk)))
+                .values(deleted_at=at)
+            )
+        return len(gone)
+
+    async def deleted(self, limit: int) -> list[DeletedPost]:
+        """Posts marked deleted, oldest first."""
+        rows = await self._session.execute(
+            select(PostRow.id, PostRow.channel_id, PostRow.message_id)
+            .where(PostRow.deleted_at.is_not(None))
+            .order_by(PostRow.deleted_at, PostRow.id)
+            .limit(limit)
+        )
+        return [DeletedPost(*row) for row in rows]
+
+    async def remove(self, post_ids: Sequence[int]) -> None:
+        """Delete posts (and, by cascade, their index state and media rows)."""
+        for chunk in _chunks(list(post_ids)):
+            await self._session.execute(delete(PostRow).where(PostRow.id.in_(list(chunk))))
 
     async def add_index_purge(self, tenant_id: int, channel_id: int) -> None:
         """Remember that a channel's points must leave the tenant's index."""
