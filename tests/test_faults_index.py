@@ -198,3 +198,28 @@ async def test_new_posts_polled_during_the_outage_are_answered_after_it(
     finally:
         await container.close()
         await web.stop()
+
+
+async def test_unsubscribe_while_qdrant_is_down_converges_on_the_next_indexing_run(
+    container: Container, qdrant: SwitchableQdrant
+) -> None:
+    """Unsubscribing while Qdrant is down changes the database and records the purge; the next
+    indexing run (the index-pending job) removes the channel's points once Qdrant is back."""
+    tenant_id, channel = await seed_channel(container.uow_factory, 1, POSTS)
+    await container.indexer.index_tenant(tenant_id)
+    async with container.uow_factory() as uow:
+        tenant = await uow.tenants.by_id(tenant_id)
+        assert tenant is not None
+        qdrant.down = True
+        left = await container.subscriptions.unsubscribe_channel(uow, tenant, channel.id)
+    assert left is not None and left.id == channel.id
+    async with container.uow_factory() as uow:
+        assert not await uow.channels.is_subscribed(tenant_id, channel.id)
+        assert await uow.posts.index_purges(tenant_id) == [channel.id]
+    qdrant.down = False
+    result = await JOBS["index-pending"].func(JobContext(container))
+    assert result == {"indexed": 0, "failed_tenants": 0}
+    stats = await container.index.stats(tenant_id)
+    assert stats is None or stats.points_count == 0
+    async with container.uow_factory() as uow:
+        assert await uow.posts.index_purges(tenant_id) == []
