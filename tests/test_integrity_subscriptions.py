@@ -185,7 +185,7 @@ async def test_the_channel_limit_is_check_then_insert(
 
 
 def _channels(limit: int) -> Any:
-    from core.quota_ports import QuotaOverride
+    from core.quotas.models import QuotaOverride
 
     return QuotaOverride(channels=limit)
 

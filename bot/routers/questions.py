@@ -15,10 +15,10 @@ from aiogram.filters import BaseFilter, Command
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.chat_action import ChatActionSender
 
-from bot.answer_view import render_answer
 from bot.filters import command_args
 from bot.replies import answer_long
 from bot.texts import t
+from bot.views.answer import render_answer
 from core.models import Tenant
 from core.rag.service import QuestionService
 

@@ -15,6 +15,7 @@ from bot.filters import command_args, is_channel_member, may_manage_chat
 from bot.formatting import echo, escape, link, short_date
 from bot.replies import answer_long
 from bot.texts import t
+from core.channels.service import SubscriptionService
 from core.errors import (
     ChannelLimitReached,
     ChannelNotReadable,
@@ -24,7 +25,6 @@ from core.errors import (
 )
 from core.models import Channel, SubscribedChannel, Tenant, channel_url
 from core.ports import UnitOfWork
-from core.subscriptions import SubscriptionService
 
 router = Router(name=__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 
-from core.indexing import BackgroundIndexer
+from core.ingest.indexing import BackgroundIndexer
 from core.ports import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)

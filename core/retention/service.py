@@ -5,20 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
+from core.clock import utc_now
 from core.ports import DeletedPost, PostIndex, UnitOfWorkFactory, point_id
 
 log = structlog.get_logger(__name__)
 
 BATCH = 500
-
-
-def utc_now() -> datetime:
-    """The default clock."""
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, utcnow
+from core.clock import utc_now
+from storage.models.base import Base
 
 
 class IndexPurgeRow(Base):
@@ -19,7 +20,7 @@ class IndexPurgeRow(Base):
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
     )
     channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class QuestionCounterRow(Base):

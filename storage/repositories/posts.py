@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utc_now
 from core.models import MediaRef, PostDraft, permalink
 from core.ports import DeletedPost, IndexDocument, PendingPost, StoredPosts
-from storage.models import ChannelRow, PostIndexStateRow, PostRow, SubscriptionRow, utcnow
+from storage.models import ChannelRow, PostIndexStateRow, PostRow, SubscriptionRow
 from storage.models.integrity import IndexPurgeRow
 from storage.repositories._upsert import upsert
 from storage.repositories.media import SqlMediaRepository
@@ -57,7 +58,7 @@ class SqlPostRepository:
         """Insert new posts, update edited ones (new version), leave identical ones alone."""
         latest: dict[int, PostDraft] = {draft.message_id: draft for draft in drafts}
         inserted = updated = unchanged = 0
-        now = utcnow()
+        now = utc_now()
         for chunk in _chunks(list(latest)):
             existing = {
                 row.message_id: row
@@ -116,7 +117,7 @@ class SqlPostRepository:
         row.links = list(dict.fromkeys([*row.links, *draft.links]))
         row.edit_date = draft.edit_date or row.edit_date
         row.version += 1
-        row.updated_at = utcnow()
+        row.updated_at = utc_now()
         await self._session.flush()
         return StoredPosts(inserted=0, updated=1, unchanged=0)
 
@@ -171,7 +172,7 @@ class SqlPostRepository:
 
     async def mark_indexed(self, tenant_id: int, versions: dict[int, int]) -> None:
         """Record that these post versions are in the tenant's index."""
-        now = utcnow()
+        now = utc_now()
         rows = [
             {
                 "tenant_id": tenant_id,
@@ -255,7 +256,7 @@ class SqlPostRepository:
         """Remember that a channel's points must leave the tenant's index."""
         statement = upsert(
             self._session, IndexPurgeRow.__table__, keys=["tenant_id", "channel_id"], update=[]
-        ).values(tenant_id=tenant_id, channel_id=channel_id, created_at=utcnow())
+        ).values(tenant_id=tenant_id, channel_id=channel_id, created_at=utc_now())
         await self._session.execute(statement)
 
     async def index_purges(self, tenant_id: int) -> list[int]:
@@ -294,7 +295,7 @@ class SqlPostRepository:
         await self._session.execute(
             update(PostRow)
             .where(PostRow.id == post_id)
-            .values(version=PostRow.version + 1, updated_at=utcnow())
+            .values(version=PostRow.version + 1, updated_at=utc_now())
         )
 
     async def count_for_tenant(self, tenant_id: int) -> int:
