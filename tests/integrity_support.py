@@ -1,4 +1,4 @@
-"""Helpers of the hardening tests: real database faults (triggers) and small exports."""
+"""Helpers of the hardening tests: real database faults (triggers), small exports."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ async def remove_failure(database_url: str, table: str, event: str) -> None:
 
 
 def write_export(folder: Path, name: str, channel_id: int, texts: list[str]) -> Path:
-    """A Telegram Desktop export of one public channel with these posts (one a minute)."""
+    """A Telegram Desktop export of one public channel with these posts (one a second)."""
     folder.mkdir(parents=True, exist_ok=True)
     document = {
         "name": name,
@@ -70,7 +70,7 @@ def write_export(folder: Path, name: str, channel_id: int, texts: list[str]) -> 
                 "id": number,
                 "type": "message",
                 "date": "2024-12-01T10:00:00",
-                "date_unixtime": str(1733047200 + 60 * number),
+                "date_unixtime": str(1733047200 + number),
                 "text": text,
             }
             for number, text in enumerate(texts, start=1)

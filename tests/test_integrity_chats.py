@@ -13,24 +13,15 @@ from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.tme import FakeTelegramWeb
 from tests.harness import BotHarness, eventually, make_settings
 
-NEWS = [f"Новость {i}: правительство обсуждает бюджет и налоги" for i in range(1, 11)]
 OLD_GROUP, SUPERGROUP, ADMIN = -4001, -1004001, 1001
 
 
 @pytest.fixture
-async def tme() -> AsyncIterator[FakeTelegramWeb]:
-    """A fake t.me with one public channel."""
-    async with FakeTelegramWeb() as web:
-        web.add_channel("dailynews", "Daily News", NEWS)
-        yield web
-
-
-@pytest.fixture
 async def harness(
-    tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb
+    tmp_path: Path, bot_api: FakeBotAPI, news_tme: FakeTelegramWeb
 ) -> AsyncIterator[BotHarness]:
     """The whole bot with embedded defaults, reading the fake t.me."""
-    settings = make_settings(tmp_path, bot_api, telegram_web_base=tme.base_url)
+    settings = make_settings(tmp_path, bot_api, telegram_web_base=news_tme.base_url)
     async with BotHarness(settings, bot_api) as running:
         yield running
 

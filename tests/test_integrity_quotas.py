@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.tme import FakeTelegramWeb
 from tests.harness import BotHarness, make_settings
 
-NEWS = [f"Новость {i}: правительство обсуждает бюджет и налоги" for i in range(1, 11)]
 GROUP = -100888
 ADMIN = 4001
 ASKERS = list(range(4101, 4109))
-
-
-@pytest.fixture
-async def tme() -> AsyncIterator[FakeTelegramWeb]:
-    """A fake t.me with one public channel."""
-    async with FakeTelegramWeb() as web:
-        web.add_channel("dailynews", "Daily News", NEWS)
-        yield web
 
 
 async def _group_with_channel(harness: BotHarness) -> None:
@@ -40,13 +29,13 @@ async def _group_with_channel(harness: BotHarness) -> None:
 
 
 async def test_the_question_limit_is_read_then_act(
-    tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb, database_url: str
+    tmp_path: Path, bot_api: FakeBotAPI, news_tme: FakeTelegramWeb, database_url: str
 ) -> None:
     """Eight members ask at once with a daily limit of 3: exactly five hear the limit."""
     settings = make_settings(
         tmp_path,
         bot_api,
-        telegram_web_base=tme.base_url,
+        telegram_web_base=news_tme.base_url,
         database_url=database_url,
         quota_daily_questions=3,
     )
@@ -69,12 +58,12 @@ async def test_the_question_limit_is_read_then_act(
 
 
 async def test_every_question_counts_todays_questions_of_all_tenants(
-    tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb
+    tmp_path: Path, bot_api: FakeBotAPI, news_tme: FakeTelegramWeb
 ) -> None:
     """Checking a chat's question limit reads that chat's questions only, never every
     tenant's (it is on the path of every answer)."""
     settings = make_settings(
-        tmp_path, bot_api, telegram_web_base=tme.base_url, quota_daily_questions=50
+        tmp_path, bot_api, telegram_web_base=news_tme.base_url, quota_daily_questions=50
     )
     async with BotHarness(settings, bot_api) as harness:
         await _group_with_channel(harness)

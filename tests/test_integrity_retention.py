@@ -3,37 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from storage.models import PostRow, QuestionRow
 from tests.cli import run_cli_process
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.fixtures import NEWS
 from tests.fakes.tme import FakeTelegramWeb
 from tests.harness import BotHarness, make_settings
 
-NEWS = [f"Новость {i}: правительство обсуждает бюджет и налоги" for i in range(1, 11)]
 GONE = 9  # the post the channel deletes
 
 
-@pytest.fixture
-async def tme() -> AsyncIterator[FakeTelegramWeb]:
-    """A fake t.me with one public channel."""
-    async with FakeTelegramWeb() as web:
-        web.add_channel("dailynews", "Daily News", NEWS)
-        yield web
-
-
 async def test_no_retention_deleted_posts_and_old_question_logs_stay_forever(
-    tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb
+    tmp_path: Path, bot_api: FakeBotAPI, news_tme: FakeTelegramWeb
 ) -> None:
     """A post gone from the preview leaves the database and the chat's index, a question log
     older than RETENTION_QUESTION_DAYS goes, today's stays."""
-    settings = make_settings(tmp_path, bot_api, telegram_web_base=tme.base_url)
+    settings = make_settings(tmp_path, bot_api, telegram_web_base=news_tme.base_url)
     async with BotHarness(settings, bot_api) as harness:
         await harness.send("/subscribe @dailynews")
         await harness.send("бюджет налоги")  # today's question, logged
@@ -52,7 +42,7 @@ async def test_no_retention_deleted_posts_and_old_question_logs_stay_forever(
                 )
             )
             await uow.commit()
-        del tme.channels["dailynews"].posts[GONE]
+        del news_tme.channels["dailynews"].posts[GONE]
         result = await container.poller.poll_channel(channel)
         assert result.error is None
         stats = await container.index.stats(tenant.id)
