@@ -93,12 +93,18 @@ class SqlTenantRepository:
 
         A tenant already made for the new chat that follows nothing (the first update from the
         supergroup creates one) gives way; an empty tenant left for the old chat is dropped.
-        When both follow channels, the old one's subscriptions join the new one and leave the
-        old index (purged by the next indexing run).
+        When both follow channels, the old one's subscriptions join the new one (indexed there
+        by the next indexing run) and the old tenant goes; its index collection is left unused.
         """
         both = TenantRow.chat_id.in_([old_chat_id, new_chat_id])
-        # Both service messages may be handled at once: lock the two rows before reading them.
-        await self._session.execute(update(TenantRow).where(both).values(chat_id=TenantRow.chat_id))
+        # Both service messages may be handled at once: lock the two rows (in one order, so two
+        # movers never deadlock) before reading them.
+        for chat_id in sorted({old_chat_id, new_chat_id}):
+            await self._session.execute(
+                update(TenantRow)
+                .where(TenantRow.chat_id == chat_id)
+                .values(chat_id=TenantRow.chat_id)
+            )
         rows = {
             row.chat_id: row.id
             for row in await self._session.execute(
