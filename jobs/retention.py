@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from jobs.registry import Job, JobContext, register
+from core.retention.service import RetentionService
+from jobs.base import Job, JobResult, JobSpec
 
+if TYPE_CHECKING:
+    from aiogram import Bot
 
-async def retention(ctx: JobContext) -> dict[str, Any]:
-    """Remove posts deleted from their channel (and their index points) and old question logs."""
-    return (await ctx.container.retention.run()).as_dict()
-
-
-register(
-    Job(
-        "retention",
-        retention,
-        lambda s: s.retention_interval_hours * 3600.0,
-        "remove posts gone from their channel (and their index points) and old question logs",
-    )
+RETENTION = JobSpec(
+    "retention",
+    lambda s: s.retention_interval_hours * 3600.0,
+    "remove posts gone from their channel (and their index points) and old question logs",
 )
+SPECS = (RETENTION,)
+
+
+def jobs(retention: RetentionService) -> list[Job]:
+    """The feature's job bound to the retention service."""
+
+    async def run_retention(bot: Bot | None = None) -> JobResult:
+        """Remove posts deleted from their channel (and their index points) and old logs."""
+        return (await retention.run()).as_dict()
+
+    return [Job(RETENTION, run_retention)]

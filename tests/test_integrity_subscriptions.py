@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.container import build_index
+from app.wiring.index import build_index
 from core.ports import IndexDocument, PostIndex
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.tme import FakeTelegramWeb

@@ -8,29 +8,33 @@ from aiogram.types import ChatMemberUpdated, Message
 
 from core.chats.service import ChatLifecycle
 
-router = Router(name=__name__)
-
 GONE = {ChatMemberStatus.KICKED, ChatMemberStatus.LEFT}
 
 
-@router.message(F.migrate_to_chat_id)
 async def migrated_to(message: Message, chat_lifecycle: ChatLifecycle) -> None:
     """The old group says where it went: move its tenant to the supergroup."""
     assert message.migrate_to_chat_id is not None
     await chat_lifecycle.migrated(message.chat.id, message.migrate_to_chat_id)
 
 
-@router.message(F.migrate_from_chat_id)
 async def migrated_from(message: Message, chat_lifecycle: ChatLifecycle) -> None:
     """The new supergroup says where it came from: move the old group's tenant here."""
     assert message.migrate_from_chat_id is not None
     await chat_lifecycle.migrated(message.migrate_from_chat_id, message.chat.id)
 
 
-@router.my_chat_member()
 async def bot_membership(update: ChatMemberUpdated, chat_lifecycle: ChatLifecycle) -> None:
     """The bot was removed or blocked (its channels stop polling), or added back."""
     if update.chat.type == "channel":
         return
     present = update.new_chat_member.status not in GONE
     await chat_lifecycle.set_present(update.chat.id, present)
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = Router(name=__name__)
+    router.message.register(migrated_to, F.migrate_to_chat_id)
+    router.message.register(migrated_from, F.migrate_from_chat_id)
+    router.my_chat_member.register(bot_membership)
+    return router

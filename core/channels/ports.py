@@ -11,6 +11,7 @@ from core.models import (
     SourceKind,
     SubscribedChannel,
 )
+from core.ports import PostRepository, TenantRepository, Transaction
 
 
 class ChannelSource(Protocol):
@@ -78,3 +79,16 @@ class ChannelRepository(Protocol):
     async def subscribed(self, tenant_id: int) -> list[SubscribedChannel]: ...
 
     async def subscriber_tenants(self, channel_id: int) -> list[int]: ...
+
+
+class ChannelsUnitOfWork(Transaction, Protocol):
+    """What subscriptions and polling read and write (limits under the tenant's lock)."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...

@@ -10,11 +10,12 @@ import structlog
 from core.channels.models import SubscribeOutcome, SubscriptionLimits
 from core.channels.names import ChannelName, parse_channel_name
 from core.channels.polling import ChannelPoller
+from core.channels.ports import ChannelsUnitOfWork
 from core.concurrency import KeyedSlots
 from core.errors import ChannelLimitReached, ChannelNotReadable, TooManyChanges
 from core.ingest.indexing import BackgroundIndexer
 from core.models import Channel, ChannelPage, SourceKind, SubscribedChannel, Tenant
-from core.ports import PostIndex, UnitOfWork
+from core.ports import PostIndex
 from core.rag.throttle import UserRateLimiter
 
 log = structlog.get_logger(__name__)
@@ -96,7 +97,7 @@ class SubscriptionService:
 
     async def subscribe(
         self,
-        uow: UnitOfWork,
+        uow: ChannelsUnitOfWork,
         tenant: Tenant,
         raw_name: str,
         user_id: int | None,
@@ -167,7 +168,7 @@ class SubscriptionService:
         return await self._channel_limit(tenant_id) if self._channel_limit else self._max_channels
 
     @staticmethod
-    async def _check_limit(uow: UnitOfWork, tenant_id: int, limit: int) -> None:
+    async def _check_limit(uow: ChannelsUnitOfWork, tenant_id: int, limit: int) -> None:
         if limit > 0 and await uow.channels.subscription_count(tenant_id) >= limit:
             await uow.rollback()
             raise ChannelLimitReached(f"this chat already follows {limit} channels", limit)
@@ -188,7 +189,7 @@ class SubscriptionService:
                 raise
 
     async def unsubscribe(
-        self, uow: UnitOfWork, tenant: Tenant, raw_name: str, user_id: int | None = None
+        self, uow: ChannelsUnitOfWork, tenant: Tenant, raw_name: str, user_id: int | None = None
     ) -> Channel | None:
         """Unsubscribe and drop the channel's points from this chat's index only."""
         name = parse_channel_name(raw_name)
@@ -199,7 +200,7 @@ class SubscriptionService:
         return await self.unsubscribe_channel(uow, tenant, channel.id)
 
     async def unsubscribe_channel(
-        self, uow: UnitOfWork, tenant: Tenant, channel_id: int
+        self, uow: ChannelsUnitOfWork, tenant: Tenant, channel_id: int
     ) -> Channel | None:
         """Unsubscribe by channel id (inline buttons carry it, so it may be anything).
 
@@ -231,18 +232,18 @@ class SubscriptionService:
             self._indexer.kick(tenant.id)
         return channel
 
-    async def list(self, uow: UnitOfWork, tenant: Tenant) -> list[SubscribedChannel]:
+    async def list(self, uow: ChannelsUnitOfWork, tenant: Tenant) -> list[SubscribedChannel]:
         """The chat's channels with post counts and last update."""
         return await uow.channels.subscribed(tenant.id)
 
-    async def _find(self, uow: UnitOfWork, name: ChannelName) -> Channel | None:
+    async def _find(self, uow: ChannelsUnitOfWork, name: ChannelName) -> Channel | None:
         if name.username:
             return await uow.channels.by_username(name.username)
         assert name.telegram_id is not None
         return await uow.channels.by_telegram_id(name.telegram_id)
 
     @staticmethod
-    async def _stored_posts(uow: UnitOfWork, tenant_id: int, channel_id: int) -> int:
+    async def _stored_posts(uow: ChannelsUnitOfWork, tenant_id: int, channel_id: int) -> int:
         for item in await uow.channels.subscribed(tenant_id):
             if item.channel.id == channel_id:
                 return item.post_count

@@ -6,6 +6,7 @@ import structlog
 
 from core.ingest.indexing import BackgroundIndexer
 from core.ports import UnitOfWorkFactory
+from core.trends.ports import OutboxUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -13,7 +14,9 @@ log = structlog.get_logger(__name__)
 class ChatLifecycle:
     """Keeps tenants attached to their chats as Telegram reports changes."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, indexer: BackgroundIndexer) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory[OutboxUnitOfWork], indexer: BackgroundIndexer
+    ) -> None:
         self._uow_factory = uow_factory
         self._indexer = indexer
 

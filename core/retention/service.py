@@ -11,6 +11,7 @@ import structlog
 
 from core.clock import utc_now
 from core.ports import DeletedPost, PostIndex, UnitOfWorkFactory, point_id
+from core.retention.ports import RetentionUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +37,7 @@ class RetentionService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[RetentionUnitOfWork],
         index: PostIndex,
         *,
         question_days: float,

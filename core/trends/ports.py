@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.models import Tenant
+from core.ports import TenantRepository, Transaction
 from core.trends.models import AlertToSend, PreviousTrend, StoredTrend, Trend, TrendPost
 
 
@@ -63,6 +64,10 @@ class TrendRepository(Protocol):
 
     async def mutes(self, tenant_id: int, since: datetime) -> list[Mute]: ...
 
+    async def prune(self, before: datetime) -> int:
+        """Forget trends not seen since `before`; returns how many."""
+        ...
+
 
 class TrendAlertRepository(Protocol):
     """The alert outbox."""
@@ -112,3 +117,26 @@ class SendRateLimiter(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class TrendsUnitOfWork(Transaction, Protocol):
+    """What detection, /trends and mutes read and write."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def trends(self) -> TrendRepository: ...
+
+    @property
+    def trend_alerts(self) -> TrendAlertRepository: ...
+
+
+class OutboxUnitOfWork(Transaction, Protocol):
+    """What alert delivery reads and writes."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def trend_alerts(self) -> TrendAlertRepository: ...

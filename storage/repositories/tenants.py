@@ -105,7 +105,7 @@ class SqlTenantRepository:
                 .where(TenantRow.chat_id == chat_id)
                 .values(chat_id=TenantRow.chat_id)
             )
-        rows = {
+        rows: dict[int, int] = {
             row.chat_id: row.id
             for row in await self._session.execute(
                 select(TenantRow.chat_id, TenantRow.id).where(both)
