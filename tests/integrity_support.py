@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from storage.db import create_engine
+from tests.harness import BotHarness
 
 
 async def install_failure(database_url: str, table: str, event: str, when: str = "true") -> None:
@@ -79,3 +80,16 @@ def write_export(folder: Path, name: str, channel_id: int, texts: list[str]) -> 
     path = folder / "result.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+async def group_following_news(
+    harness: BotHarness, chat_id: int, chat_type: str, admin: int
+) -> None:
+    """A group whose administrator `admin` subscribed it to @dailynews, indexed."""
+    harness.api.add_chat(chat_id, chat_type, title="Team")
+    harness.api.set_member_status(chat_id, admin, "administrator")
+    [reply] = await harness.send(
+        "/subscribe @dailynews", chat_id=chat_id, user_id=admin, chat_type=chat_type
+    )
+    assert "Subscribed" in reply
+    await harness.settle()

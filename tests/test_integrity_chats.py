@@ -12,6 +12,7 @@ import pytest
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.tme import FakeTelegramWeb
 from tests.harness import BotHarness, eventually, make_settings
+from tests.integrity_support import group_following_news
 
 OLD_GROUP, SUPERGROUP, ADMIN = -4001, -1004001, 1001
 
@@ -46,13 +47,7 @@ async def test_group_to_supergroup_migration_strands_the_old_tenants_subscriptio
     """After both migration service messages (in either order) the supergroup is the same
     tenant: its channels, its index and its answers are still there."""
     api = harness.api
-    api.add_chat(OLD_GROUP, "group", title="Team")
-    api.set_member_status(OLD_GROUP, ADMIN, "administrator")
-    [subscribed] = await harness.send(
-        "/subscribe @dailynews", chat_id=OLD_GROUP, user_id=ADMIN, chat_type="group"
-    )
-    assert "Subscribed" in subscribed
-    await harness.settle()
+    await group_following_news(harness, OLD_GROUP, "group", ADMIN)
     tenant_id = await _tenant_id(harness, OLD_GROUP)
     api.add_chat(SUPERGROUP, "supergroup", title="Team")
     from_new = _service_message(api, SUPERGROUP, "supergroup", migrate_from_chat_id=OLD_GROUP)

@@ -11,21 +11,11 @@ from sqlalchemy import event
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.tme import FakeTelegramWeb
 from tests.harness import BotHarness, make_settings
+from tests.integrity_support import group_following_news
 
 GROUP = -100888
 ADMIN = 4001
 ASKERS = list(range(4101, 4109))
-
-
-async def _group_with_channel(harness: BotHarness) -> None:
-    api = harness.api
-    api.add_chat(GROUP, "supergroup", title="Team")
-    api.set_member_status(GROUP, ADMIN, "administrator")
-    [reply] = await harness.send(
-        "/subscribe @dailynews", chat_id=GROUP, user_id=ADMIN, chat_type="supergroup"
-    )
-    assert "Subscribed" in reply
-    await harness.settle()
 
 
 async def test_the_question_limit_is_read_then_act(
@@ -40,7 +30,7 @@ async def test_the_question_limit_is_read_then_act(
         quota_daily_questions=3,
     )
     async with BotHarness(settings, bot_api) as harness:
-        await _group_with_channel(harness)
+        await group_following_news(harness, GROUP, "supergroup", ADMIN)
         for user in ASKERS:
             bot_api.add_update(
                 bot_api.message(
@@ -66,7 +56,7 @@ async def test_every_question_counts_todays_questions_of_all_tenants(
         tmp_path, bot_api, telegram_web_base=news_tme.base_url, quota_daily_questions=50
     )
     async with BotHarness(settings, bot_api) as harness:
-        await _group_with_channel(harness)
+        await group_following_news(harness, GROUP, "supergroup", ADMIN)
         statements: list[str] = []
 
         def record(*args: Any) -> None:
