@@ -1,9 +1,6 @@
-"""Helpers of the hardening tests: real database faults (triggers), small exports."""
+"""Helpers of the hardening tests: real database faults (triggers), a group following news."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 from sqlalchemy import text
 
@@ -57,29 +54,6 @@ async def remove_failure(database_url: str, table: str, event: str) -> None:
             await connection.execute(text(f"DROP TRIGGER {name} ON {table}"))
             await connection.execute(text(f"DROP FUNCTION {name}()"))
     await engine.dispose()
-
-
-def write_export(folder: Path, name: str, channel_id: int, texts: list[str]) -> Path:
-    """A Telegram Desktop export of one public channel with these posts (one a second)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    document = {
-        "name": name,
-        "type": "public_channel",
-        "id": channel_id,
-        "messages": [
-            {
-                "id": number,
-                "type": "message",
-                "date": "2024-12-01T10:00:00",
-                "date_unixtime": str(1733047200 + number),
-                "text": text,
-            }
-            for number, text in enumerate(texts, start=1)
-        ],
-    }
-    path = folder / "result.json"
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 async def group_following_news(

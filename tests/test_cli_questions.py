@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import CliResult, run_cli, run_cli_process
-from tests.integrity_support import write_export
+from tests.cli import CliResult, run_cli, run_cli_process, write_export
 from tests.rag_support import NEWS
 
 CHANNEL_ID = 1555000111  # the export's id; links use t.me/c/<id>/<message>
@@ -33,14 +32,8 @@ def cli(
 
 
 def _import(cli: Runner, tmp_path: Path, *extra: str) -> None:
-    result = cli(
-        "import",
-        str(write_export(tmp_path, "Экономика", CHANNEL_ID, POSTS)),
-        "--chat",
-        "42",
-        "--json",
-        *extra,
-    )
+    export = write_export(tmp_path / "result.json", CHANNEL_ID, POSTS, name="Экономика")
+    result = cli("import", str(export), "--chat", "42", "--json", *extra)
     assert result.code == 0, result.err
 
 

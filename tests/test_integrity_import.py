@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from storage.db import create_engine
 from storage.migrate import upgrade_async
 from storage.models import ChannelRow, PostRow, SubscriptionRow
-from tests.cli import CliResult, run_cli
-from tests.integrity_support import install_failure, write_export
+from tests.cli import CliResult, run_cli, write_export
+from tests.integrity_support import install_failure
 
 
 async def _count(database_url: str, table: type) -> int:
@@ -32,7 +32,9 @@ def test_imports_are_not_atomic_per_file_on_sqlite(
     """A file whose posts fail to insert leaves nothing: no channel, no empty subscription."""
     asyncio.run(upgrade_async(database_url))
     asyncio.run(install_failure(database_url, "posts", "INSERT", "ROW.text LIKE '%poison%'"))
-    broken = write_export(tmp_path / "broken", "Broken", 1777000111, ["fine", "poison pill"])
+    broken = write_export(
+        tmp_path / "broken" / "result.json", 1777000111, ["fine", "poison pill"], name="Broken"
+    )
     result = run_cli(
         monkeypatch,
         capsys,
@@ -59,8 +61,12 @@ def test_index_all_stops_at_the_first_failing_tenant(
     def cli(*argv: str) -> CliResult:
         return run_cli(monkeypatch, capsys, tmp_path, *argv)
 
-    first = write_export(tmp_path / "a", "Alpha", 1777000201, ["Бюджет на следующий год"])
-    second = write_export(tmp_path / "b", "Beta", 1777000202, ["Налоги и бюджет регионов"])
+    first = write_export(
+        tmp_path / "a" / "result.json", 1777000201, ["Бюджет на следующий год"], name="Alpha"
+    )
+    second = write_export(
+        tmp_path / "b" / "result.json", 1777000202, ["Налоги и бюджет регионов"], name="Beta"
+    )
     broken = cli("import", str(first), "--chat", "41", "--no-index", "--json").json()
     assert cli("import", str(second), "--chat", "42", "--no-index", "--json").code == 0
     shard = tmp_path / "data" / "qdrant" / f"t{broken['tenant_id']}_posts"

@@ -16,10 +16,9 @@ import pytest
 
 from core.clock import utc_now
 from core.ports import collection_name
-from tests.cli import CliResult, run_cli
+from tests.cli import CliResult, run_cli, write_export
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import BotHarness, eventually, make_settings
-from tests.integrity_support import write_export
 from tests.rag_support import seed_channel
 from tests.telegram_rules import check_calls
 from tests.trend_support import StoredStream, make_chats, quake_stream, recent_hour, store_stream
@@ -213,8 +212,10 @@ def test_cli_ask_and_search_only_use_the_given_chat(
         return run_cli(monkeypatch, capsys, tmp_path, *argv)
 
     run: Callable[..., CliResult] = cli
-    economy = write_export(tmp_path / "economy", "Экономика", 1555000111, ECONOMY)
-    quake = write_export(tmp_path / "quake", "Сейсмо", 1555000222, QUAKE_TEXTS)
+    economy = write_export(
+        tmp_path / "economy" / "result.json", 1555000111, ECONOMY, name="Экономика"
+    )
+    quake = write_export(tmp_path / "quake" / "result.json", 1555000222, QUAKE_TEXTS, name="Сейсмо")
     assert run("import", str(economy), "--chat", "42", "--json").code == 0
     assert run("import", str(quake), "--chat", "43", "--json").code == 0
 

@@ -40,10 +40,16 @@ class ChannelRepository(Protocol):
     ) -> Channel: ...
 
     async def update_info(
-        self, channel_id: int, *, title: str | None = None, telegram_id: int | None = None
+        self,
+        channel_id: int,
+        *,
+        title: str | None = None,
+        telegram_id: int | None = None,
+        username: str | None = None,
+        source: SourceKind | None = None,
     ) -> None: ...
 
-    async def set_username(self, channel_id: int, username: str | None) -> bool: ...
+    async def clear_username(self, channel_id: int) -> None: ...
 
     async def drop_unverified_subscriptions(self, channel_id: int) -> list[int]: ...
 
@@ -86,6 +92,16 @@ class ChannelsUnitOfWork(Transaction, Protocol):
 
     @property
     def tenants(self) -> TenantRepository: ...
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+
+class ChannelIdentityUnitOfWork(Protocol):
+    """What learning a channel's username touches: the channel, and its posts' index state."""
 
     @property
     def channels(self) -> ChannelRepository: ...

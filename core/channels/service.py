@@ -12,7 +12,7 @@ from core.channels.names import ChannelName, parse_channel_name
 from core.channels.polling import ChannelPoller
 from core.channels.ports import ChannelsUnitOfWork
 from core.concurrency import KeyedSlots
-from core.errors import ChannelLimitReached, ChannelNotReadable, TooManyChanges
+from core.errors import ChannelLimitReached, ChannelNotReadable, ChannelSourceError, TooManyChanges
 from core.ingest.indexing import BackgroundIndexer
 from core.models import Channel, ChannelPage, SourceKind, SubscribedChannel, Tenant
 from core.ports import PostIndex
@@ -116,7 +116,7 @@ class SubscriptionService:
         self.admit_change(user_id, tenant)
         channel = await self._find(uow, name)
         if channel is not None and await uow.channels.is_subscribed(tenant.id, channel.id):
-            return SubscribeOutcome(channel, created=False, backfilled=0, stored_posts=0)
+            return await self._already_following(uow, tenant, user_id, channel, name)
         limit = await self._limit(tenant.id)
         await self._check_limit(uow, tenant.id, limit)
         await uow.commit()  # ends the read transaction: no connection is held while fetching
@@ -133,7 +133,9 @@ class SubscriptionService:
             raise ChannelNotReadable(NOT_SEEN)
 
         page: ChannelPage | None = None
-        if channel is None or (
+        if channel is not None and channel.source is SourceKind.EXPORT:
+            page = await self._imported_preview(tenant, user_id, channel, name)
+        elif channel is None or (
             channel.source is SourceKind.WEB_PREVIEW and not self._poller.is_fresh(channel)
         ):
             if name.username is None:
@@ -163,6 +165,38 @@ class SubscriptionService:
         return SubscribeOutcome(
             channel, created=True, backfilled=len(page.posts) if page else 0, stored_posts=stored
         )
+
+    async def _already_following(
+        self,
+        uow: ChannelsUnitOfWork,
+        tenant: Tenant,
+        user_id: int | None,
+        channel: Channel,
+        name: ChannelName,
+    ) -> SubscribeOutcome:
+        """The chat follows it already; an imported one asked for by username is read through
+        its preview from now on."""
+        await uow.commit()  # no transaction open while the preview is fetched
+        page = await self._imported_preview(tenant, user_id, channel, name)
+        if page is None or name.username is None:
+            return SubscribeOutcome(channel, created=False, backfilled=0, stored_posts=0)
+        await self._poller.store_page(uow, channel, name.username, page)
+        await uow.commit()
+        self._indexer.kick(tenant.id)
+        return SubscribeOutcome(channel, created=False, backfilled=len(page.posts), stored_posts=0)
+
+    async def _imported_preview(
+        self, tenant: Tenant, user_id: int | None, channel: Channel, name: ChannelName
+    ) -> ChannelPage | None:
+        """The preview of an imported channel asked for by its username, when it has one (its
+        imported posts stay either way)."""
+        if channel.source is not SourceKind.EXPORT or name.username is None:
+            return None
+        try:
+            return await self._fetch(tenant, user_id, name.username)
+        except (ChannelNotReadable, ChannelSourceError) as error:
+            log.info("imported_channel_without_preview", channel_id=channel.id, error=str(error))
+            return None
 
     async def _limit(self, tenant_id: int) -> int:
         return await self._channel_limit(tenant_id) if self._channel_limit else self._max_channels

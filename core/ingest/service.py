@@ -10,6 +10,9 @@ from pathlib import Path
 import structlog
 
 from core.errors import CoreError, ImportFailed
+from core.channels.identity import learn_username
+from core.channels.names import bot_api_channel_id
+from core.errors import ExportNotSingleChannel
 from core.ingest.exports import ExportedChat, iter_export_files, parse_export
 from core.ingest.indexing import BackgroundIndexer
 from core.ingest.models import ImportReport
@@ -20,18 +23,19 @@ from core.ports import StoredPosts, UnitOfWorkFactory
 log = structlog.get_logger(__name__)
 
 
-def bot_api_channel_id(export_id: int) -> int:
-    """Telegram Desktop exports carry the bare id; the Bot API says -100<id>."""
-    return export_id if export_id < 0 else -(10**12 + export_id)
-
-
 async def find_or_create_channel(
     uow: IngestUnitOfWork, info: ChannelInfo, source: SourceKind
 ) -> Channel:
-    """The stored channel matching a source's description, created when new."""
+    """The stored channel matching a source's description, created when new.
+
+    A channel known only by id (imported, or read as administrator) that the source names
+    learns its public username, so its posts are cited with links anyone can open.
+    """
     channel = None
     if info.telegram_id is not None:
         channel = await uow.channels.by_telegram_id(info.telegram_id)
+        if channel is not None and info.username:
+            channel = await learn_username(uow, channel, info.username)
     if channel is None and info.username:
         channel = await uow.channels.by_username(info.username)
         if channel is not None and info.telegram_id is not None and channel.telegram_id is None:
@@ -49,23 +53,20 @@ async def find_or_create_channel(
 async def refresh_visibility(
     uow: IngestUnitOfWork, channel: Channel, info: ChannelInfo
 ) -> list[int]:
-    """Bring the stored username and title up to date with what a source just said.
+    """Bring the stored title up to date, and notice a channel that lost its public username
+    (`find_or_create_channel` already learned a new or changed one).
 
-    A channel that lost its public username is private from now on: chats that never proved
+    A channel without a public username is private from now on: chats that never proved
     membership stop following it, and its points leave their indexes (their tenant ids are
-    returned, to be indexed so the purge happens).
+    returned, to be indexed so the purge happens); the others re-index its links.
     """
     if info.title and info.title != channel.title:
         await uow.channels.update_info(channel.id, title=info.title)
-    username = info.username.lower() if info.username else None
-    if username == channel.username:
+    if info.username or channel.username is None:
         return []
-    if not await uow.channels.set_username(channel.id, username):
-        log.warning("channel_username_taken", channel_id=channel.id, username=username)
-        return []
-    log.info("channel_username_changed", channel_id=channel.id, public=username is not None)
-    if username is not None:
-        return []
+    await uow.channels.clear_username(channel.id)
+    await uow.posts.reindex_channel(channel.id)  # links become members-only t.me/c/... ones
+    log.info("channel_went_private", channel_id=channel.id)
     dropped = await uow.channels.drop_unverified_subscriptions(channel.id)
     for tenant_id in dropped:
         await uow.posts.forget_index_state(tenant_id, channel.id)
@@ -108,7 +109,7 @@ class ChannelPostIngestor:
             log.info("channel_post_unfollowed", channel_id=channel.id)
         if dropped:
             self._indexer.kick(*dropped)
-        if tenants and (stored.inserted or stored.updated):
+        if tenants:  # new or edited posts, or links that changed with a learned username
             self._indexer.kick(*tenants)
         return stored
 
@@ -129,8 +130,16 @@ class ExportImporter:
         chat_id: int,
         parsed: Sequence[tuple[Path, list[ExportedChat]]],
         progress: Callable[[int], None] | None = None,
+        *,
+        username: str | None = None,
     ) -> tuple[int, ImportReport]:
-        """Store parsed exports for a chat, one transaction per file; returns (tenant id, report)."""
+        """Store parsed exports for a chat, one transaction per file; returns (tenant id, report).
+
+        `username` is the public username of the one channel the exports hold (exports never
+        name it), so its posts are cited as t.me/<username>/<id> instead of members-only links.
+        """
+        if username is not None:
+            check_single_channel(parsed)
         report = ImportReport()
         async with self._uow_factory() as uow:
             kind = "private" if chat_id > 0 else "supergroup"
@@ -138,7 +147,7 @@ class ExportImporter:
             await uow.commit()
         for path, chats in parsed:
             try:
-                await self._store_file(tenant.id, chats, report, progress)
+                await self._store_file(tenant.id, path, chats, report, progress, username)
             except CoreError:
                 raise
             except Exception as error:  # the file's transaction rolled back as a whole
@@ -151,15 +160,17 @@ class ExportImporter:
     async def _store_file(
         self,
         tenant_id: int,
+        path: Path,
         chats: Sequence[ExportedChat],
         report: ImportReport,
         progress: Callable[[int], None] | None,
+        username: str | None,
     ) -> None:
         """One file in one transaction: its channels, the chat's subscriptions, their posts."""
         async with self._uow_factory() as uow:
             for chat in chats:
                 info = ChannelInfo(
-                    username=chat.info.username,
+                    username=username or chat.info.username,
                     title=chat.info.title,
                     telegram_id=bot_api_channel_id(chat.info.telegram_id)
                     if chat.info.telegram_id is not None
@@ -173,6 +184,16 @@ class ExportImporter:
                 report.updated += stored.updated
                 report.unchanged += stored.unchanged
                 report.skipped += chat.skipped
+                report.rejected += [f"{path}: {reason}" for reason in chat.rejected]
                 if progress is not None:
                     progress(len(chat.posts))
             await uow.commit()
+
+def check_single_channel(parsed: Sequence[tuple[Path, list[ExportedChat]]]) -> None:
+    """One username names one channel: the exports must hold exactly one (by Telegram id)."""
+    ids = {chat.info.telegram_id for _, chats in parsed for chat in chats}
+    if len(ids) != 1:
+        raise ExportNotSingleChannel(
+            f"--username names one channel, but the exports hold {len(ids)} channels; "
+            "import them separately"
+        )

@@ -78,7 +78,13 @@ class SqlChannelRepository:
         return to_channel(row)
 
     async def update_info(
-        self, channel_id: int, *, title: str | None = None, telegram_id: int | None = None
+        self,
+        channel_id: int,
+        *,
+        title: str | None = None,
+        telegram_id: int | None = None,
+        username: str | None = None,
+        source: SourceKind | None = None,
     ) -> None:
         """Refresh what a source told about a channel."""
         values: dict[str, object] = {}
@@ -86,26 +92,20 @@ class SqlChannelRepository:
             values["title"] = title[:255]
         if telegram_id is not None:
             values["telegram_id"] = telegram_id
+        if username:
+            values["username"] = username.lower()
+        if source is not None:
+            values["source"] = source.value
         if values:
             await self._session.execute(
                 update(ChannelRow).where(ChannelRow.id == channel_id).values(**values)
             )
 
-    async def set_username(self, channel_id: int, username: str | None) -> bool:
-        """Record the channel's current public username (None: it went private).
-
-        False when another stored channel holds that username (nothing changes then)."""
-        lowered = username.lower() if username else None
-        if lowered is not None:
-            holder = await self._session.scalar(
-                select(ChannelRow.id).where(ChannelRow.username == lowered)
-            )
-            if holder is not None and holder != channel_id:
-                return False
+    async def clear_username(self, channel_id: int) -> None:
+        """The channel has no public username any more (it went private)."""
         await self._session.execute(
-            update(ChannelRow).where(ChannelRow.id == channel_id).values(username=lowered)
+            update(ChannelRow).where(ChannelRow.id == channel_id).values(username=None)
         )
-        return True
 
     async def drop_unverified_subscriptions(self, channel_id: int) -> list[int]:
         """Unsubscribe every chat that never proved membership; returns their tenant ids."""
