@@ -9,10 +9,9 @@ from pathlib import Path
 
 import structlog
 
-from core.errors import CoreError, ImportFailed
 from core.channels.identity import learn_username
 from core.channels.names import bot_api_channel_id
-from core.errors import ExportNotSingleChannel
+from core.errors import CoreError, ExportNotSingleChannel, ImportFailed
 from core.ingest.exports import ExportedChat, iter_export_files, parse_export
 from core.ingest.indexing import BackgroundIndexer
 from core.ingest.models import ImportReport
@@ -188,6 +187,7 @@ class ExportImporter:
                 if progress is not None:
                     progress(len(chat.posts))
             await uow.commit()
+
 
 def check_single_channel(parsed: Sequence[tuple[Path, list[ExportedChat]]]) -> None:
     """One username names one channel: the exports must hold exactly one (by Telegram id)."""
