@@ -152,8 +152,11 @@ class SubscriptionService:
             tenant.id, channel.id, user_id, member_verified=verified
         )
         await uow.commit()
+        if page is not None:  # new posts, or re-indexed links of a channel that learned its name
+            self._indexer.kick(tenant.id)
         if not created:
-            return SubscribeOutcome(channel, created=False, backfilled=0, stored_posts=0)
+            backfilled = len(page.posts) if page else 0
+            return SubscribeOutcome(channel, created=False, backfilled=backfilled, stored_posts=0)
         stored = await self._stored_posts(uow, tenant.id, channel.id)
         log.info(
             "channel_subscribed",
