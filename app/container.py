@@ -29,6 +29,7 @@ from app.wiring.trends import TrendServices, build_trend_services
 from app.wiring.vision import build_vision_service
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
+from core.chats.service import ChatLifecycle
 from core.dlq.models import DeadLetter
 from core.dlq.service import DeadLetterService
 from core.embedding.service import EmbeddingService
@@ -44,6 +45,7 @@ from core.quotas.report import QuotaReportService
 from core.quotas.service import BudgetGate
 from core.quotas.storage_usage import StorageQuotaService
 from core.rag.service import QuestionService
+from core.retention.service import RetentionService
 from core.vision.service import VISION_DLQ_STREAM, VisionService
 from storage.db import create_engine, create_session_factory
 from storage.repositories import UnitOfWorkFactory
@@ -71,6 +73,8 @@ class Container:
     interests: InterestServices
     dlq: DeadLetterService
     job_locks: JobLocks
+    retention: RetentionService
+    chats: ChatLifecycle
     embedding: EmbeddingService | None = None  # None: EMBEDDINGS=none (lexical search only)
     foreground: ForegroundActivity = field(default_factory=ForegroundActivity)
     closers: list[Closer] = field(default_factory=list)  # closed newest first
@@ -150,6 +154,7 @@ class Container:
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
             "embedding_service": self.embedding,
+            "chat_lifecycle": self.chats,
         }
 
     async def close(self) -> None:
@@ -243,5 +248,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         job_locks=job_locks,
         embedding=embedding,
         foreground=foreground,
+        retention=RetentionService(
+            uow_factory, index, question_days=settings.retention_question_days
+        ),
+        chats=ChatLifecycle(uow_factory, channels.background_indexer),
         closers=closers,
     )

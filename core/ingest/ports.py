@@ -23,7 +23,14 @@ class IngestUnitOfWork(Transaction, Protocol):
 
 
 class IndexingUnitOfWork(Transaction, Protocol):
-    """What indexing reads and marks (and the stored vectors it puts in with the posts)."""
+    """What indexing reads and marks (under the tenant's lock, against its subscriptions), and the
+    stored vectors it puts in with the posts."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def channels(self) -> ChannelRepository: ...
 
     @property
     def posts(self) -> PostRepository: ...
