@@ -45,7 +45,7 @@ async def is_channel_member(bot: Bot, user_id: int | None, channel_id: int) -> b
 
 
 def command_args(message: Message) -> str:
-    """The text after a /command (empty when none)."""
-    text = message.text or ""
-    _, _, rest = text.partition(" ")
-    return rest.strip()
+    """The text after a /command, split off on any whitespace as aiogram's `CommandObject.args`
+    does (a newline after `/ask` counts); empty when none."""
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""

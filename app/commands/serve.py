@@ -24,11 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], int]:
     def handle(_args: argparse.Namespace) -> int:
         from app.runner import run  # the bot stack loads only for the long-running commands
+        from app.startup import bot_token_problem
 
         settings = load_settings()
-        if with_bot and not settings.bot_token.get_secret_value():
-            print("error: BOT_TOKEN is not set (put it in .env)", file=sys.stderr)
-            return 2
+        if with_bot:  # before migrations: a wrong token must not touch the database
+            problem = asyncio.run(bot_token_problem(settings))
+            if problem is not None:
+                print(problem, file=sys.stderr)
+                return 2
         return asyncio.run(run(settings, with_bot=with_bot, with_jobs=with_jobs))
 
     return handle

@@ -76,9 +76,9 @@ async def interests(
     if message.from_user is None:
         return
     user_id = message.from_user.id
-    action, _, topic = command_args(message).partition(" ")
-    action = action.lower()
-    topic = topic.strip()
+    words = command_args(message).split(maxsplit=1)
+    action = words[0].lower() if words else ""
+    topic = words[1].strip() if len(words) > 1 else ""
     if not action:
         text, keyboard = interests_view(lang, await interest_service.profile(uow, user_id))
         await answer_long(message, text, reply_markup=keyboard)
