@@ -17,6 +17,7 @@ from app.quotas import QuotaServices, build_quota_services
 from app.settings import Settings
 from app.trends import TrendServices, build_trend_services
 from core.dlq import DeadLetter, DeadLetterService
+from core.index_progress.service import IndexProgressService
 from core.indexing import BackgroundIndexer, Indexer
 from core.ingest import ChannelPostIngestor, ExportImporter
 from core.interests import INTERESTS_DLQ_STREAM
@@ -79,6 +80,7 @@ class Container:
     job_locks: JobLocks
     dlq: DeadLetterService
     interests: InterestServices
+    index_progress: IndexProgressService
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -97,6 +99,7 @@ class Container:
             "settings": self.settings,
             "admin_ids": self.settings.admin_ids,
             "subscriptions": self.subscriptions,
+            "index_progress": self.index_progress,
             "ingestor": self.ingestor,
             "indexer": self.indexer,
             "budget_gate": self.quota.gate,
@@ -175,6 +178,8 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     )
     interests = build_interest_services(settings, uow_factory, dead_letters=dlq)
     register_dead_letter_handlers(dlq, quota, interests)
+    index_progress = IndexProgressService(uow_factory, background.kick)
+    background.on_tenant_indexed(index_progress.notify)
     return Container(
         settings=settings,
         engine=engine,
@@ -203,4 +208,5 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         job_locks=build_job_locks(settings),
         dlq=dlq,
         interests=interests,
+        index_progress=index_progress,
     )

@@ -15,12 +15,18 @@ from app.container import Container, build_container
 from app.metrics import MetricsServer
 from app.settings import Settings
 from bot.app import create_bot, create_dispatcher, set_commands
+from bot.index_notices import BotIndexedNotices
 from bot.middlewares.rate_limit_counter import RateLimitCounter
 from jobs.registry import JobContext
 from jobs.scheduler import build_scheduler
 from storage.migrate import upgrade_async
 
 log = structlog.get_logger(__name__)
+
+
+def connect_bot(container: Container, bot: Bot) -> None:
+    """Give the services that message chats on their own (indexed notices) the bot."""
+    container.index_progress.sender = BotIndexedNotices(bot)
 
 
 async def prepare(settings: Settings) -> Container:
@@ -43,8 +49,13 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
         stack.push_async_callback(container.close)
         bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
         stack.push_async_callback(bot.session.close)
+        connect_bot(container, bot)
         container.background_indexer.start()
-        container.background_indexer.kick(*await _tenants_with_pending(container))
+        # Also tenants whose notices were not sent before a restart.
+        container.background_indexer.kick(
+            *await _tenants_with_pending(container),
+            *await container.index_progress.tenants_waiting(),
+        )
         bot.session.middleware(RateLimitCounter(container.metrics))
         if settings.metrics_port is not None:
             metrics_server = MetricsServer(container.metrics, port=settings.metrics_port)

@@ -20,12 +20,14 @@ from bot.routers import (
     errors,
     fallback,
     interests,
+    language,
     questions,
     quota,
     start,
     subscriptions,
     trends,
 )
+from bot.texts import t
 from core.ports import UnitOfWorkFactory
 
 COMMANDS = {
@@ -39,6 +41,8 @@ COMMANDS = {
         BotCommand(command="trends", description="Stories several channels cover now"),
         BotCommand(command="alerts", description="Trend alerts: /alerts on|off"),
         BotCommand(command="interests", description="Your interests: add or remove topics"),
+        BotCommand(command="lang", description="Language of this chat: /lang en|ru"),
+        BotCommand(command="cancel", description="Stop what the bot asked for"),
     ],
     "ru": [
         BotCommand(command="start", description="Что умеет бот"),
@@ -50,6 +54,8 @@ COMMANDS = {
         BotCommand(command="trends", description="О чём пишут сразу несколько каналов"),
         BotCommand(command="alerts", description="Оповещения о трендах: /alerts on|off"),
         BotCommand(command="interests", description="Ваши интересы: добавить или убрать темы"),
+        BotCommand(command="lang", description="Язык этого чата: /lang ru|en"),
+        BotCommand(command="cancel", description="Отменить то, о чём спросил бот"),
     ],
 }
 
@@ -78,6 +84,7 @@ def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispat
     feature_routers = [
         errors.router,
         start.router,
+        language.router,
         subscriptions.router,
         channel_posts.router,
         quota.router,
@@ -115,10 +122,15 @@ ADMIN_COMMANDS = {
 
 
 async def set_commands(bot: Bot, admin_ids: Iterable[int] = ()) -> None:
-    """Publish the command menu, in English by default and in Russian for Russian clients;
-    admins' private chats also list the admin commands (nobody else sees them)."""
-    await bot.set_my_commands(COMMANDS["en"])
-    await bot.set_my_commands(COMMANDS["ru"], language_code="ru")
+    """Publish the command menu and the bot's description and short description, in English by
+    default and in Russian for Russian clients; admins' private chats also list the admin
+    commands (nobody else sees them)."""
+    for lang, language_code in (("en", None), ("ru", "ru")):
+        await bot.set_my_commands(COMMANDS[lang], language_code=language_code)
+        await bot.set_my_description(t(lang, "bot_description"), language_code=language_code)
+        await bot.set_my_short_description(
+            t(lang, "bot_short_description"), language_code=language_code
+        )
     for admin in sorted(admin_ids):
         scope = BotCommandScopeChat(chat_id=admin)
         for lang, language_code in (("en", None), ("ru", "ru")):

@@ -17,6 +17,13 @@ class IsAdmin(BaseFilter):
         return user is not None and user.id in admin_ids
 
 
+class NotACommand(BaseFilter):
+    """Not a /command: commands keep working while the bot waits for an answer."""
+
+    async def __call__(self, message: Message) -> bool:
+        return not (message.text or "").startswith("/")
+
+
 async def may_manage_chat(bot: Bot, chat_id: int, chat_type: str, user_id: int | None) -> bool:
     """In private chats anyone; in groups only the group's administrators."""
     if chat_type == ChatType.PRIVATE:

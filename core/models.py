@@ -88,6 +88,7 @@ class Tenant:
     title: str | None = None
     language: str = "en"
     alerts_enabled: bool = True
+    language_chosen: bool = False  # /lang set it: it wins over the user's client language
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class SubscribedChannel:
     post_count: int
     last_post_at: datetime | None
     subscribed_at: datetime
+    first_post_at: datetime | None = None  # how far back the stored history goes
 
 
 def channel_url(username: str | None, telegram_id: int | None) -> str:

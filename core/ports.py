@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from core.index_progress.models import ChannelBacklog, IndexedNotice
 from core.interest_ports import InterestRepository
 from core.models import (
     Channel,
@@ -194,6 +195,18 @@ class ChannelRepository(Protocol):
 
     async def subscriber_tenants(self, channel_id: int) -> list[int]: ...
 
+    async def set_indexed_notice(self, tenant_id: int, channel_id: int, message_id: int) -> None:
+        """Remember the subscribe reply to edit once the channel is indexed for the tenant."""
+        ...
+
+    async def indexed_notices(self, tenant_id: int | None = None) -> list[IndexedNotice]:
+        """Notices not sent yet, of one tenant or of all."""
+        ...
+
+    async def clear_indexed_notice(self, tenant_id: int, channel_id: int, message_id: int) -> bool:
+        """Claim a notice: True only for the one caller that cleared it."""
+        ...
+
 
 class PostRepository(Protocol):
     """Posts and their per-tenant indexing state."""
@@ -215,6 +228,10 @@ class PostRepository(Protocol):
     async def forget_index_state(self, tenant_id: int, channel_id: int) -> None: ...
 
     async def tenants_with_pending(self) -> list[int]: ...
+
+    async def backlog_by_channel(self, tenant_id: int) -> dict[int, ChannelBacklog]:
+        """Per channel id: posts the tenant's index lacks and the last indexing error."""
+        ...
 
     async def count_for_tenant(self, tenant_id: int) -> int: ...
 

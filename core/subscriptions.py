@@ -79,7 +79,7 @@ class SubscriptionService:
             )
             if not member:
                 log.info("private_channel_refused", tenant_id=tenant.id, channel_id=channel.id)
-                raise ChannelNotReadable(NOT_SEEN)
+                raise ChannelNotReadable(NOT_SEEN, kind="not_seen")
         if channel is not None and await self._is_subscribed(uow, tenant.id, channel.id):
             return SubscribeOutcome(channel, created=False, backfilled=0, stored_posts=0)
         limit = await self._channel_limit(tenant.id) if self._channel_limit else self._max_channels
@@ -89,7 +89,7 @@ class SubscriptionService:
         backfilled = 0
         if channel is None or channel.source is SourceKind.WEB_PREVIEW:
             if name.username is None:
-                raise ChannelNotReadable(NOT_SEEN)
+                raise ChannelNotReadable(NOT_SEEN, kind="not_seen")
             backfilled = await self._poller.backfill(uow, channel, name.username)
             channel = await uow.channels.by_username(name.username)
             assert channel is not None

@@ -10,6 +10,7 @@ from typing import Any, Self
 from aiogram import Bot, Dispatcher
 
 from app.container import Container, build_container
+from app.runner import connect_bot
 from app.settings import Settings
 from bot.app import create_bot, create_dispatcher
 from storage.migrate import upgrade_async
@@ -52,6 +53,7 @@ class BotHarness:
         self._stack.push_async_callback(self.container.close)
         self.bot = create_bot(self.settings.bot_token.get_secret_value(), self.api.base_url)
         self._stack.push_async_callback(self.bot.session.close)
+        connect_bot(self.container, self.bot)
         self.dispatcher = create_dispatcher(
             self.container.uow_factory, **self.container.handler_services()
         )

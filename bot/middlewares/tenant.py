@@ -28,7 +28,10 @@ class TenantMiddleware(BaseMiddleware):
         data["lang"] = lang
         if chat is not None and chat.type != "channel":
             title = chat.title or chat.full_name if chat.type != "private" else None
-            data["tenant"] = await uow.tenants.get_or_create(chat.id, chat.type, title, lang)
+            tenant = await uow.tenants.get_or_create(chat.id, chat.type, title, lang)
+            data["tenant"] = tenant
+            if tenant.language_chosen:  # /lang: the chat's choice wins over the client's
+                data["lang"] = tenant.language
             if user is not None and not user.is_bot:
                 await uow.users.touch(user.id, user.username, user.first_name, user.language_code)
             await uow.commit()

@@ -7,12 +7,14 @@ import hashlib
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.filters import command_args
+from bot.filters import NotACommand, command_args
 from bot.formatting import echo, escape, html_to_text
+from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long, edit_in_place
-from bot.texts import t
+from bot.texts import reason, t
 from core.interests import InterestService, InvalidTopic, WeightedInterest
 from core.ports import UnitOfWork
 
@@ -70,7 +72,11 @@ def interests_view(
 
 @router.message(Command("interests"))
 async def interests(
-    message: Message, uow: UnitOfWork, lang: str, interest_service: InterestService
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    lang: str,
+    interest_service: InterestService,
 ) -> None:
     """Show, add or remove the sender's interests."""
     if message.from_user is None:
@@ -83,14 +89,11 @@ async def interests(
         text, keyboard = interests_view(lang, await interest_service.profile(uow, user_id))
         await answer_long(message, text, reply_markup=keyboard)
         return
-    if action in _ADD and topic:
-        try:
-            added, created = await interest_service.add(uow, user_id, topic)
-        except InvalidTopic as error:
-            await message.answer(t(lang, "interests_invalid", reason=echo(error, limit=300)))
-            return
-        key = "interests_added" if created else "interests_already"
-        await message.answer(t(lang, key, label=escape(added.label)))
+    if action in _ADD and not topic:
+        await ask_for(message, state, Prompt.interest, lang, "interests_add_prompt")
+        return
+    if action in _ADD:
+        await _add(message, uow, lang, interest_service, user_id, topic)
         return
     if action in _REMOVE and topic:
         removed = await interest_service.remove(uow, user_id, topic)
@@ -100,6 +103,37 @@ async def interests(
             await message.answer(t(lang, "interests_removed", label=escape(removed.label)))
         return
     await message.answer(t(lang, "interests_usage"))
+
+
+@router.message(Prompt.interest, NotACommand())
+async def interest_prompted(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    lang: str,
+    interest_service: InterestService,
+) -> None:
+    """The answer to "which topic?" is added to the sender's interests."""
+    topic = await prompted_text(message, state, lang)
+    if topic is not None and message.from_user is not None:
+        await _add(message, uow, lang, interest_service, message.from_user.id, topic)
+
+
+async def _add(
+    message: Message,
+    uow: UnitOfWork,
+    lang: str,
+    interest_service: InterestService,
+    user_id: int,
+    topic: str,
+) -> None:
+    try:
+        added, created = await interest_service.add(uow, user_id, topic)
+    except InvalidTopic as error:
+        await message.answer(t(lang, "interests_invalid", reason=reason(lang, error.kind)))
+        return
+    key = "interests_added" if created else "interests_already"
+    await message.answer(t(lang, key, label=escape(added.label)))
 
 
 @router.callback_query(InterestRemoveCallback.filter())

@@ -12,14 +12,18 @@ import structlog
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.enums import ChatType, MessageEntityType
 from aiogram.filters import BaseFilter, Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.chat_action import ChatActionSender
 
 from bot.answer_view import render_answer
-from bot.filters import command_args
+from bot.filters import NotACommand, command_args
+from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long
 from bot.texts import t
 from core.models import Tenant
+from core.ports import UnitOfWork
+from core.rag.models import AnswerStatus
 from core.rag.service import QuestionService
 
 router = Router(name=__name__)
@@ -96,37 +100,80 @@ def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 @router.message(Command("ask"))
 async def ask_command(
-    message: Message, bot: Bot, tenant: Tenant, lang: str, question_service: QuestionService
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    question_service: QuestionService,
 ) -> None:
-    """/ask [@channel] [7d] question — in any chat."""
-    await _answer(message, bot, tenant, lang, question_service, command_args(message))
+    """/ask [@channel] [7d] question — in any chat; a bare /ask asks for the question."""
+    question = command_args(message)
+    if not question:
+        await ask_for(message, state, Prompt.ask, lang, "ask_prompt")
+        return
+    await _answer(message, bot, uow, tenant, lang, question_service, question)
+
+
+@router.message(Prompt.ask, NotACommand())
+async def ask_prompted(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    question_service: QuestionService,
+) -> None:
+    """The answer to "what would you like to know?" is the question."""
+    question = await prompted_text(message, state, lang)
+    if question is not None:
+        await _answer(message, bot, uow, tenant, lang, question_service, question)
 
 
 @router.message(F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"))
 async def private_question(
-    message: Message, bot: Bot, tenant: Tenant, lang: str, question_service: QuestionService
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    question_service: QuestionService,
 ) -> None:
     """Any plain text in a private chat is a question."""
-    await _answer(message, bot, tenant, lang, question_service, message.text or "")
+    await _answer(message, bot, uow, tenant, lang, question_service, message.text or "")
 
 
 @router.message(F.chat.type.in_(GROUPS), F.text, AddressedToBot())
 async def group_question(
     message: Message,
     bot: Bot,
+    uow: UnitOfWork,
     tenant: Tenant,
     lang: str,
     question_service: QuestionService,
     question: str,
 ) -> None:
     """In groups, a message that mentions the bot or replies to it is a question."""
-    await _answer(message, bot, tenant, lang, question_service, question)
+    await _answer(message, bot, uow, tenant, lang, question_service, question)
 
 
 async def _answer(
-    message: Message, bot: Bot, tenant: Tenant, lang: str, service: QuestionService, text: str
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    service: QuestionService,
+    text: str,
 ) -> None:
     user_id = message.from_user.id if message.from_user else None
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         answer = await service.ask(tenant.id, text, user_id=user_id)
-    await answer_long(message, render_answer(answer, lang))
+    reply = render_answer(answer, lang)
+    if answer.status is AnswerStatus.OK:  # answered from part of the posts: say so
+        pending = await uow.posts.pending_count(tenant.id)
+        if pending:
+            reply = t(lang, "still_indexing", pending=pending) + "\n\n" + reply
+    await answer_long(message, reply)

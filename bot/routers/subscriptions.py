@@ -1,31 +1,55 @@
-"""/subscribe, /unsubscribe (by name or from a keyboard) and /channels."""
+"""/subscribe (with a name, or asking for one with a channel picker), /unsubscribe, /channels,
+and offers to subscribe to a channel a private chat forwards a post from or pastes a link to."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
-from aiogram import Bot, Router
-from aiogram.filters import Command
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import BaseFilter, Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    KeyboardButtonRequestChat,
+    Message,
+    MessageOriginChannel,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.filters import command_args, is_channel_member, may_manage_chat
+from bot.filters import NotACommand, command_args, is_channel_member, may_manage_chat
 from bot.formatting import echo, escape, link, short_date
+from bot.index_notices import channel_label
+from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long
-from bot.texts import t
+from bot.texts import reason, t
+from core.channel_names import ChannelName, parse_channel_name
 from core.errors import (
     ChannelLimitReached,
     ChannelNotReadable,
     ChannelSourceError,
     InvalidChannelName,
 )
-from core.models import Channel, SubscribedChannel, Tenant, channel_url
+from core.index_progress.service import IndexProgressService
+from core.models import SubscribedChannel, Tenant, channel_url
 from core.ports import UnitOfWork
 from core.subscriptions import SubscriptionService
 
 router = Router(name=__name__)
+
+# The least a bot administrator can hold (every other right implies it); enough to get posts.
+ADMIN_RIGHTS = "manage_chat"
+_PICKER_REQUEST_ID = 1
+# Kinds of unreadable channels for which "add me as admin" or an export import would work.
+_OTHER_WAYS = {"no_preview", "not_seen"}
 
 
 class UnsubscribeCallback(CallbackData, prefix="unsub"):
@@ -34,42 +58,131 @@ class UnsubscribeCallback(CallbackData, prefix="unsub"):
     channel_id: int
 
 
-def _channel_name(channel: Channel) -> str:
-    return f"@{channel.username}" if channel.username else escape(channel.title)
+class SubscribeCallback(CallbackData, prefix="sub"):
+    """An inline button that subscribes the chat to a channel (`@name` or `-100…` id)."""
+
+    name: str
+
+
+def _picker(lang: str) -> ReplyKeyboardMarkup:
+    """A keyboard button listing the user's channels (Telegram's chat picker); typing works too."""
+    button = KeyboardButton(
+        text=t(lang, "pick_channel_button"),
+        request_chat=KeyboardButtonRequestChat(
+            request_id=_PICKER_REQUEST_ID,
+            chat_is_channel=True,
+            request_title=True,
+            request_username=True,
+        ),
+    )
+    return ReplyKeyboardMarkup(
+        keyboard=[[button]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=t(lang, "channel_placeholder"),
+    )
 
 
 @router.message(Command("subscribe"))
 async def subscribe(
     message: Message,
     bot: Bot,
+    state: FSMContext,
     uow: UnitOfWork,
     tenant: Tenant,
     lang: str,
     subscriptions: SubscriptionService,
+    index_progress: IndexProgressService,
 ) -> None:
-    """Follow a channel: validate the name, backfill recent posts, index in the background."""
-    name = command_args(message)
-    if not name:
-        await message.answer(t(lang, "subscribe_usage"))
-        return
+    """Follow a channel: validate the name, backfill recent posts, index in the background;
+    without a name, ask for one (typed, pasted or picked)."""
     user_id = message.from_user.id if message.from_user else None
     if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
         await message.answer(t(lang, "admins_only"))
         return
-    shown = echo(name)
+    name = command_args(message)
+    if not name:
+        await ask_for(
+            message,
+            state,
+            Prompt.subscribe,
+            lang,
+            "subscribe_prompt"
+            if message.chat.type == ChatType.PRIVATE
+            else "subscribe_prompt_group",
+            keyboard=_picker(lang),
+            placeholder_key="channel_placeholder",
+        )
+        return
+    await subscribe_and_reply(
+        message, bot, uow, tenant, lang, subscriptions, index_progress, name, user_id
+    )
+
+
+@router.message(F.chat_shared)
+async def channel_picked(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
+    index_progress: IndexProgressService,
+) -> None:
+    """A channel chosen with the picker button: subscribe to it."""
+    shared = message.chat_shared
+    assert shared is not None
+    await state.clear()
+    name = f"@{shared.username}" if shared.username else str(shared.chat_id)
+    user_id = message.from_user.id if message.from_user else None
+    await subscribe_and_reply(
+        message, bot, uow, tenant, lang, subscriptions, index_progress, name, user_id
+    )
+
+
+@router.message(Prompt.subscribe, NotACommand())
+async def subscribe_prompted(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
+    index_progress: IndexProgressService,
+) -> None:
+    """The answer to "which channel?": subscribe to it."""
+    name = await prompted_text(message, state, lang)
+    if name is None:
+        return
+    user_id = message.from_user.id if message.from_user else None
+    await subscribe_and_reply(
+        message, bot, uow, tenant, lang, subscriptions, index_progress, name, user_id
+    )
+
+
+async def subscribe_and_reply(
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
+    index_progress: IndexProgressService,
+    name: str,
+    user_id: int | None,
+) -> None:
+    """Subscribe the chat and say how it went; a new subscription's reply is edited later into
+    "✅ @name: N posts indexed"."""
     try:
         async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
             outcome = await subscriptions.subscribe(
                 uow, tenant, name, user_id, is_member=partial(is_channel_member, bot, user_id)
             )
-    except InvalidChannelName as error:
-        await message.answer(t(lang, "invalid_name", reason=echo(error, limit=300)))
-        return
-    except ChannelNotReadable as error:
-        await message.answer(t(lang, "not_readable", name=shown, reason=echo(error, limit=300)))
-        return
-    except ChannelSourceError as error:
-        await message.answer(t(lang, "source_error", name=shown, reason=echo(error, limit=300)))
+    except (InvalidChannelName, ChannelNotReadable, ChannelSourceError) as error:
+        text, markup = await _failure(bot, message.chat.id, lang, echo(name), error)
+        await message.answer(text, reply_markup=markup)
         return
     except ChannelLimitReached as error:
         limit = error.limit or subscriptions.max_channels
@@ -77,28 +190,130 @@ async def subscribe(
         return
     channel = outcome.channel
     title = escape(channel.title)
+    label = channel_label(channel.username, channel.title)
+    hide_picker = ReplyKeyboardRemove() if message.chat.type == ChatType.PRIVATE else None
     if not outcome.created:
-        await message.answer(t(lang, "already_subscribed", title=title))
-    elif outcome.backfilled:
-        await message.answer(
-            t(
-                lang,
-                "subscribed",
-                title=title,
-                name=_channel_name(channel),
-                backfilled=outcome.backfilled,
-            )
-        )
+        await message.answer(t(lang, "already_subscribed", title=title), reply_markup=hide_picker)
+        return
+    if outcome.backfilled:
+        text = t(lang, "subscribed", title=title, name=label, backfilled=outcome.backfilled)
     else:
-        await message.answer(
-            t(
-                lang,
-                "subscribed_existing",
-                title=title,
-                name=_channel_name(channel),
-                posts=outcome.stored_posts,
-            )
+        text = t(lang, "subscribed_existing", title=title, name=label, posts=outcome.stored_posts)
+    sent = await message.answer(text, reply_markup=hide_picker)
+    await index_progress.watch(uow, tenant.id, channel.id, sent.message_id)
+
+
+async def _failure(
+    bot: Bot,
+    chat_id: int,
+    lang: str,
+    shown: str,
+    error: InvalidChannelName | ChannelNotReadable | ChannelSourceError,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Why it failed in the user's language, and for unreadable channels what works instead."""
+    why = reason(lang, error.kind)
+    if isinstance(error, InvalidChannelName):
+        return t(lang, "invalid_name", reason=why), None
+    if isinstance(error, ChannelSourceError):
+        return t(lang, "source_error", name=shown, reason=why), None
+    text = t(lang, "not_readable", name=shown, reason=why)
+    if error.kind not in _OTHER_WAYS:
+        return text, None
+    text += "\n\n" + t(lang, "not_readable_alternatives", name=shown, chat=chat_id)
+    me = await bot.me()
+    if not me.username:
+        return text, None
+    url = f"https://t.me/{me.username}?startchannel&admin={ADMIN_RIGHTS}"
+    button = InlineKeyboardButton(text=t(lang, "add_admin_button"), url=url)
+    return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+# --- offers: a forwarded post or a pasted link in a private chat --------------------------------
+
+
+class NamesAChannel(BaseFilter):
+    """A private message that is only a channel's @name or t.me link; gives `offered`."""
+
+    async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        words = (message.text or "").split()
+        if len(words) != 1:
+            return False
+        word = words[0]
+        looks_like = word.startswith("@") or any(
+            host in word.lower() for host in ("t.me/", "telegram.me/", "telegram.dog/")
         )
+        if not looks_like:
+            return False
+        try:
+            return {"offered": parse_channel_name(word)}
+        except InvalidChannelName:
+            return False
+
+
+class ForwardedFromChannel(BaseFilter):
+    """A post forwarded from a channel; gives `offered` (its @name, or its id)."""
+
+    async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        origin = message.forward_origin
+        if not isinstance(origin, MessageOriginChannel):
+            return False
+        chat = origin.chat
+        if chat.username:
+            return {"offered": ChannelName(username=chat.username.lower())}
+        return {"offered": ChannelName(telegram_id=chat.id)}
+
+
+_PRIVATE_IDLE = (F.chat.type == ChatType.PRIVATE, StateFilter(None))
+
+
+@router.message(*_PRIVATE_IDLE, ForwardedFromChannel())
+@router.message(*_PRIVATE_IDLE, NamesAChannel())
+async def offer_subscription(message: Message, lang: str, offered: ChannelName) -> None:
+    """Offer a button to follow the channel instead of taking the message as a question."""
+    name = str(offered)
+    button = InlineKeyboardButton(
+        text=t(lang, "subscribe_offer_button", name=escape(name))[:60],
+        callback_data=SubscribeCallback(name=name).pack(),
+    )
+    await message.answer(
+        t(lang, "subscribe_offer", name=escape(name)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
+    )
+
+
+@router.callback_query(SubscribeCallback.filter())
+async def subscribe_button(
+    query: CallbackQuery,
+    callback_data: SubscribeCallback,
+    bot: Bot,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
+    index_progress: IndexProgressService,
+) -> None:
+    """Subscribe to the channel the offer named."""
+    message = query.message
+    if not isinstance(message, Message) or not await may_manage_chat(
+        bot, message.chat.id, message.chat.type, query.from_user.id
+    ):
+        await query.answer(t(lang, "admins_only"), show_alert=True)
+        return
+    await query.answer()
+    await subscribe_and_reply(
+        message,
+        bot,
+        uow,
+        tenant,
+        lang,
+        subscriptions,
+        index_progress,
+        callback_data.name,
+        query.from_user.id,
+    )
+
+
+# --- unsubscribing and the list ----------------------------------------------------------------
 
 
 @router.message(Command("unsubscribe"))
@@ -119,14 +334,14 @@ async def unsubscribe(
     if not name:
         channels = await subscriptions.list(uow, tenant)
         if not channels:
-            await message.answer(t(lang, "no_channels"))
+            await message.answer(t(lang, "unsubscribe_nothing"))
             return
         await message.answer(t(lang, "unsubscribe_pick"), reply_markup=_keyboard(channels))
         return
     try:
         channel = await subscriptions.unsubscribe(uow, tenant, name)
     except InvalidChannelName as error:
-        await message.answer(t(lang, "invalid_name", reason=echo(error, limit=300)))
+        await message.answer(t(lang, "invalid_name", reason=reason(lang, error.kind)))
         return
     if channel is None:
         await message.answer(t(lang, "not_subscribed", name=echo(name)))
@@ -176,13 +391,19 @@ async def unsubscribe_button(
 
 @router.message(Command("channels"))
 async def channels(
-    message: Message, uow: UnitOfWork, tenant: Tenant, lang: str, subscriptions: SubscriptionService
+    message: Message,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
+    index_progress: IndexProgressService,
 ) -> None:
-    """List the chat's channels with post counts and last update."""
+    """List the chat's channels with post counts, last update, posts waiting and the last error."""
     items = await subscriptions.list(uow, tenant)
     if not items:
         await message.answer(t(lang, "no_channels"))
         return
+    backlog = await index_progress.backlog(uow, tenant.id)
     lines = [t(lang, "channels_header", count=len(items))]
     for item in items:
         url = channel_url(item.channel.username, item.channel.telegram_id)
@@ -196,4 +417,10 @@ async def channels(
                 last=short_date(item.last_post_at),
             )
         )
+        waiting = backlog.get(item.channel.id)
+        if waiting is not None and waiting.pending:
+            lines.append(t(lang, "channel_backlog", pending=waiting.pending))
+        error = item.channel.last_error or (waiting.last_error if waiting else None)
+        if error:
+            lines.append(t(lang, "channel_error", error=echo(error, limit=200)))
     await answer_long(message, "\n".join(lines))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,6 +30,8 @@ class TenantRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # Set by /lang: the chat's language then wins over each user's client language.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -71,6 +74,8 @@ class SubscriptionRow(Base):
     )
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The /subscribe reply to edit once the channel's posts are indexed (cleared when done).
+    indexed_notice_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PostRow(Base):

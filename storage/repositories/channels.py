@@ -8,8 +8,9 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.index_progress.models import IndexedNotice
 from core.models import Channel, SourceKind, SubscribedChannel
-from storage.models import ChannelRow, PostRow, SubscriptionRow, utcnow
+from storage.models import ChannelRow, PostRow, SubscriptionRow, TenantRow, utcnow
 
 
 def to_channel(row: ChannelRow) -> Channel:
@@ -172,25 +173,33 @@ class SqlChannelRepository:
                 PostRow.channel_id,
                 func.count(PostRow.id).label("posts"),
                 func.max(PostRow.date).label("last_post"),
+                func.min(PostRow.date).label("first_post"),
             )
             .group_by(PostRow.channel_id)
             .subquery()
         )
         rows = await self._session.execute(
-            select(ChannelRow, SubscriptionRow.created_at, stats.c.posts, stats.c.last_post)
+            select(
+                ChannelRow,
+                SubscriptionRow.created_at,
+                stats.c.posts,
+                stats.c.last_post,
+                stats.c.first_post,
+            )
             .join(SubscriptionRow, SubscriptionRow.channel_id == ChannelRow.id)
             .outerjoin(stats, stats.c.channel_id == ChannelRow.id)
             .where(SubscriptionRow.tenant_id == tenant_id)
             .order_by(SubscriptionRow.created_at, ChannelRow.id)
         )
         result = []
-        for channel, subscribed_at, posts, last_post in rows:
+        for channel, subscribed_at, posts, last_post, first_post in rows:
             result.append(
                 SubscribedChannel(
                     channel=to_channel(channel),
                     post_count=int(posts or 0),
                     last_post_at=last_post,
                     subscribed_at=subscribed_at,
+                    first_post_at=first_post,
                 )
             )
         return result
@@ -201,3 +210,48 @@ class SqlChannelRepository:
             select(SubscriptionRow.tenant_id).where(SubscriptionRow.channel_id == channel_id)
         )
         return list(rows)
+
+    # --- notices "✅ @name: N posts indexed" (first hour) -----------------------------------
+
+    async def set_indexed_notice(self, tenant_id: int, channel_id: int, message_id: int) -> None:
+        """Remember the subscribe reply to edit once the channel is indexed for the tenant."""
+        await self._session.execute(
+            update(SubscriptionRow)
+            .where(SubscriptionRow.tenant_id == tenant_id, SubscriptionRow.channel_id == channel_id)
+            .values(indexed_notice_message_id=message_id)
+        )
+
+    async def indexed_notices(self, tenant_id: int | None = None) -> list[IndexedNotice]:
+        """Notices not sent yet, of one tenant or of all."""
+        query = (
+            select(SubscriptionRow, TenantRow.chat_id, TenantRow.language, ChannelRow)
+            .join(TenantRow, TenantRow.id == SubscriptionRow.tenant_id)
+            .join(ChannelRow, ChannelRow.id == SubscriptionRow.channel_id)
+            .where(SubscriptionRow.indexed_notice_message_id.is_not(None))
+            .order_by(SubscriptionRow.id)
+        )
+        if tenant_id is not None:
+            query = query.where(SubscriptionRow.tenant_id == tenant_id)
+        return [
+            IndexedNotice(
+                tenant_id=subscription.tenant_id,
+                chat_id=chat_id,
+                language=language,
+                channel=to_channel(channel),
+                message_id=subscription.indexed_notice_message_id or 0,
+            )
+            for subscription, chat_id, language, channel in await self._session.execute(query)
+        ]
+
+    async def clear_indexed_notice(self, tenant_id: int, channel_id: int, message_id: int) -> bool:
+        """Claim a notice: True only for the one caller whose update cleared it."""
+        result = await self._session.execute(
+            update(SubscriptionRow)
+            .where(
+                SubscriptionRow.tenant_id == tenant_id,
+                SubscriptionRow.channel_id == channel_id,
+                SubscriptionRow.indexed_notice_message_id == message_id,
+            )
+            .values(indexed_notice_message_id=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
