@@ -50,12 +50,7 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
         bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
         stack.push_async_callback(bot.session.close)
         connect_bot(container, bot)
-        container.background_indexer.start()
-        # Also tenants whose notices were not sent before a restart.
-        container.background_indexer.kick(
-            *await _tenants_with_pending(container),
-            *await container.index_progress.tenants_waiting(),
-        )
+        await resume_background_work(container)
         bot.session.middleware(RateLimitCounter(container.metrics))
         if settings.metrics_port is not None:
             metrics_server = MetricsServer(container.metrics, port=settings.metrics_port)
@@ -91,9 +86,13 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
     return 0
 
 
-async def _tenants_with_pending(container: Container) -> list[int]:
+async def resume_background_work(container: Container) -> None:
+    """Start the background indexer on what a previous process left: posts still pending, and
+    indexed notices not sent yet."""
+    container.background_indexer.start()
     async with container.uow_factory() as uow:
-        return await uow.posts.tenants_with_pending()
+        pending = await uow.posts.tenants_with_pending()
+    container.background_indexer.kick(*pending, *await container.index_progress.tenants_waiting())
 
 
 async def _wait_for_signal() -> None:

@@ -345,7 +345,7 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
         "channel_backlog": "   ⏳ waiting to be indexed: {pending|post|posts}",
         "channel_error": "   ⚠️ last error: {error}",
         "trends_quiet_few_channels": (
-            "Nothing can trend here yet: a trend needs at least {needed|channel|channels} "
+            "Nothing is trending: a trend needs at least {needed|channel|channels} "
             "covering the same story, and this chat follows {followed}. /subscribe adds more."
         ),
         "trends_quiet_no_history": (
@@ -435,7 +435,7 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
         "channel_backlog": "   ⏳ ждут индексации: {pending|пост|поста|постов}",
         "channel_error": "   ⚠️ последняя ошибка: {error}",
         "trends_quiet_few_channels": (
-            "Трендам здесь пока неоткуда взяться: нужен хотя бы {needed|канал|канала|каналов} "
+            "Трендов нет: тренду нужен хотя бы {needed|канал|канала|каналов} "
             "об одном и том же, а этот чат подписан на {followed}. /subscribe — добавить."
         ),
         "trends_quiet_no_history": (

@@ -10,7 +10,7 @@ from typing import Any, Self
 from aiogram import Bot, Dispatcher
 
 from app.container import Container, build_container
-from app.runner import connect_bot
+from app.runner import connect_bot, resume_background_work
 from app.settings import Settings
 from bot.app import create_bot, create_dispatcher
 from storage.migrate import upgrade_async
@@ -57,7 +57,7 @@ class BotHarness:
         self.dispatcher = create_dispatcher(
             self.container.uow_factory, **self.container.handler_services()
         )
-        self.container.background_indexer.start()
+        await resume_background_work(self.container)
         await self._stack.enter_async_context(
             polling(self.dispatcher, self.bot, stop_timeout=10, polling_timeout=1)
         )
@@ -80,6 +80,12 @@ class BotHarness:
         self.api.add_update(self.api.callback_query(data, **kw))
         await self.api.wait_for("answerCallbackQuery", count=answered + 1, timeout=timeout)
         return [{"method": call.method, **call.params} for call in self.api.calls()[before:]]
+
+    async def deliver(
+        self, update: dict[str, Any], *, replies: int = 1, timeout: float = 10.0
+    ) -> list[str]:
+        """Feed a ready-made message update (service messages, forwards); the replies' texts."""
+        return await self._feed(update, replies=replies, timeout=timeout)
 
     async def _feed(self, update: dict[str, Any], *, replies: int, timeout: float) -> list[str]:
         chat_id = update["message"]["chat"]["id"]

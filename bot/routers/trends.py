@@ -11,7 +11,13 @@ from bot.filters import command_args, may_manage_chat
 from bot.formatting import escape
 from bot.replies import answer_long
 from bot.texts import t
-from bot.trend_views import AlertsOffCallback, TrendMuteCallback, trends_list
+from bot.trend_views import (
+    AlertsOffCallback,
+    TrendMuteCallback,
+    alerts_status,
+    quiet_trends,
+    trends_list,
+)
 from core.models import Tenant
 from core.ports import UnitOfWork
 from core.trends.service import TrendService
@@ -30,11 +36,11 @@ async def show_trends(
     trend_service: TrendService,
     settings: Settings,
 ) -> None:
-    """List the chat's current trends with links."""
+    """List the chat's current trends with links, or say why there are none."""
     current = await trend_service.current(uow, tenant)
     if not current:
-        minutes = f"{settings.trends_interval_minutes:g}"
-        await message.answer(t(lang, "trends_none", minutes=minutes))
+        diagnosis = await trend_service.diagnose(uow, tenant)
+        await message.answer(quiet_trends(lang, diagnosis, settings.trends_interval_minutes))
         return
     await answer_long(message, trends_list(lang, current))
 
@@ -47,12 +53,14 @@ async def switch_alerts(
     tenant: Tenant,
     lang: str,
     trend_service: TrendService,
+    settings: Settings,
 ) -> None:
-    """Show, or turn on or off, this chat's trend alerts."""
+    """Show this chat's trend alerts (on or off, last check, what is missing), or switch them."""
     argument = command_args(message).lower()
     if not argument:
+        diagnosis = await trend_service.diagnose(uow, tenant)
         await message.answer(
-            t(lang, "alerts_state_on" if tenant.alerts_enabled else "alerts_state_off")
+            alerts_status(lang, tenant.alerts_enabled, diagnosis, settings.trends_interval_minutes)
         )
         return
     if argument not in _SWITCH:

@@ -55,6 +55,10 @@ class TrendRepository(Protocol):
 
     async def current(self, tenant_id: int, since: datetime) -> list[StoredTrend]: ...
 
+    async def last_run(self, tenant_id: int) -> datetime | None:
+        """When detection last ran for the tenant."""
+        ...
+
     async def by_key(self, tenant_id: int, trend_key: str) -> StoredTrend | None: ...
 
     async def mute(

@@ -13,6 +13,7 @@ from core.errors import CoreError
 from core.models import Tenant
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
+from core.trends.diagnosis import TrendsDiagnosis, diagnose
 from core.trends.interests import NeutralInterestScorer
 from core.trends.models import RefreshReport, StoredTrend, Trend
 from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert
@@ -157,6 +158,14 @@ class TrendService:
         stored = await uow.trends.current(tenant.id, now - self.freshness)
         mutes = await uow.trends.mutes(tenant.id, now - self.policy.mute_memory)
         return [item.trend for item in stored if not is_muted(item.trend, mutes)]
+
+    async def diagnose(self, uow: UnitOfWork, tenant: Tenant) -> TrendsDiagnosis:
+        """Why the chat has no trends now, and what it would need (for /trends and /alerts)."""
+        channels = await uow.channels.subscribed(tenant.id)
+        last_run = await uow.trends.last_run(tenant.id)
+        return diagnose(
+            self.detector.params, [item.first_post_at for item in channels], last_run, self._clock()
+        )
 
     async def mute(
         self, uow: UnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None

@@ -185,6 +185,12 @@ class SqlTrendRepository:
         await self._session.execute(statement)
         return stored
 
+    async def last_run(self, tenant_id: int) -> datetime | None:
+        """When detection last ran for the tenant."""
+        return await self._session.scalar(
+            select(TrendRunRow.ran_at).where(TrendRunRow.tenant_id == tenant_id)
+        )
+
     async def current(self, tenant_id: int, since: datetime) -> list[StoredTrend]:
         """The trends of the tenant's latest run, if it ran since `since`; best first."""
         ran_at = await self._session.scalar(
