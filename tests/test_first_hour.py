@@ -103,7 +103,7 @@ async def test_bare_subscribe_in_a_group_works_in_privacy_mode(
     """In a group the prompt is a selective ForceReply to the admin; the reply to it subscribes."""
     harness.api.add_chat(GROUP, "supergroup", title="Team")
     harness.api.set_chat_admins(GROUP, [42])
-    group = {"chat_id": GROUP, "chat_type": "supergroup", "language_code": lang}
+    group: dict[str, Any] = {"chat_id": GROUP, "chat_type": "supergroup", "language_code": lang}
     [prompt] = await harness.send("/subscribe", user_id=42, **group)
     assert prompt == TEXTS[lang]["subscribe_prompt_group"]
     sent = _last(harness, GROUP)
