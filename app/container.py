@@ -9,30 +9,31 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.metrics import PrometheusMetrics
+from adapters.web_preview import WebPreviewSource
 from app.dlq import build_dead_letters
 from app.interests import InterestServices, build_interest_services
-from app.metrics import PrometheusMetrics
 from app.questions import build_question_service
 from app.quotas import QuotaServices, build_quota_services
-from app.settings import Settings
+from app.settings import Settings, reveal
 from app.trends import TrendServices, build_trend_services
-from core.dlq import DeadLetter, DeadLetterService
+from core.channels.polling import ChannelPoller
+from core.channels.service import SubscriptionService
+from core.dlq.models import DeadLetter
+from core.dlq.service import DeadLetterService
 from core.index_progress.service import IndexProgressService
-from core.indexing import BackgroundIndexer, Indexer
-from core.ingest import ChannelPostIngestor, ExportImporter
-from core.interests import INTERESTS_DLQ_STREAM
+from core.ingest.indexing import BackgroundIndexer, Indexer
+from core.ingest.service import ChannelPostIngestor, ExportImporter
+from core.interests.service import INTERESTS_DLQ_STREAM
 from core.locks import JobLocks
-from core.polling import ChannelPoller
 from core.ports import PostIndex
-from core.quotas import BudgetGate
+from core.quotas.service import BudgetGate
 from core.rag.service import QuestionService
-from core.subscriptions import SubscriptionService
-from core.vision import VISION_DLQ_STREAM
+from core.vision.service import VISION_DLQ_STREAM
 from storage.db import create_engine, create_session_factory
 from storage.index.embeddings import build_embedder
 from storage.index.sparse import SparseEncoder
 from storage.repositories import UnitOfWorkFactory
-from storage.web_preview import WebPreviewSource
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +44,7 @@ def build_index(settings: Settings) -> PostIndex:
         settings.embeddings,
         model=settings.embedding_model,
         base_url=settings.openai_base_url,
-        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+        api_key=reveal(settings.openai_api_key),
     )
     sparse = SparseEncoder()
     if settings.qdrant_url:
@@ -51,7 +52,7 @@ def build_index(settings: Settings) -> PostIndex:
 
         from storage.index.server import QdrantServerIndex
 
-        api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        api_key = reveal(settings.qdrant_api_key)
         client = AsyncQdrantClient(url=settings.qdrant_url, api_key=api_key)
         return QdrantServerIndex(client, sparse, embedder)
     from storage.index.edge import EdgePostIndex
@@ -127,10 +128,10 @@ class Container:
 def build_job_locks(settings: Settings) -> JobLocks:
     """Job leases in Redis when REDIS_URL is set (several workers), else lock files in DATA_DIR."""
     if settings.redis_url:
-        from storage.locks import RedisJobLocks
+        from adapters.locks import RedisJobLocks
 
         return RedisJobLocks.from_url(settings.redis_url)
-    from storage.locks import FileJobLocks
+    from adapters.locks import FileJobLocks
 
     return FileJobLocks(settings.data_dir / "locks")
 

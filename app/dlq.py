@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.logs import SecretRedactor
 from app.settings import Settings
-from core.dlq import DeadLetterQueue, DeadLetterService
+from core.dlq.ports import DeadLetterQueue
+from core.dlq.service import DeadLetterService
 from storage.db import create_session_factory
 from storage.dlq import FallbackDeadLetterQueue, RedisDeadLetterQueue, SqlDeadLetterQueue
 

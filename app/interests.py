@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.settings import Settings
-from core.dlq import DeadLetterSink
-from core.interests import InterestParams, InterestProfiler, InterestService, InterestSync
+from core.dlq.ports import DeadLetterSink
+from core.interests.models import InterestParams
+from core.interests.service import InterestProfiler, InterestService, InterestSync
 from core.ports import UnitOfWorkFactory
 from core.trends.interests import ProfileInterestScorer
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.settings import Settings
+from app.settings import Settings, reveal
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex, UnitOfWorkFactory
 from core.rag.ports import ChatModel, QuestionGate
@@ -14,9 +14,9 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
     """The OpenAI-compatible chat model, or None (extractive answers) when none is configured."""
     if not settings.llm_configured:
         return None
-    from storage.llm import OpenAIChatModel
+    from adapters.llm import OpenAIChatModel
 
-    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    api_key = reveal(settings.openai_api_key)
     return OpenAIChatModel.create(
         settings.llm_model,
         base_url=settings.openai_base_url,

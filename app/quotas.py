@@ -11,20 +11,23 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.metrics import PrometheusMetrics
-from app.settings import Settings
-from core.dlq import DeadLetterSink
-from core.media import MediaLimits, MediaService
+from adapters.media_fetch import TelegramFiles
+from adapters.metrics import PrometheusMetrics
+from app.settings import Settings, reveal
+from core.dlq.ports import DeadLetterSink
+from core.media.models import MediaLimits
+from core.media.ports import MediaStore
+from core.media.service import MediaService
 from core.ports import PostIndex, UnitOfWorkFactory, collection_name
-from core.quota_ports import MediaStore, TenantLimits, TokenLedger
-from core.quota_report import QuotaReportService
-from core.quotas import BudgetGate
-from core.storage_usage import StorageQuotaService
-from core.vision import VisionService
+from core.quotas.models import TenantLimits
+from core.quotas.ports import TokenLedger
+from core.quotas.report import QuotaReportService
+from core.quotas.service import BudgetGate
+from core.quotas.storage_usage import StorageQuotaService
+from core.vision.service import VisionService
 from storage.budget import RedisTokenLedger, SqlTokenLedger
 from storage.db import create_session_factory
 from storage.media import DirectoryMediaStore, HttpImageFetcher, S3MediaStore
-from storage.media.fetch import TelegramFiles
 
 log = structlog.get_logger(__name__)
 
@@ -70,8 +73,8 @@ def build_media_store(settings: Settings) -> MediaStore:
             settings.s3_bucket,
             endpoint_url=settings.s3_endpoint_url,
             region=settings.s3_region,
-            access_key_id=_secret(settings.s3_access_key_id),
-            secret_access_key=_secret(settings.s3_secret_access_key),
+            access_key_id=reveal(settings.s3_access_key_id),
+            secret_access_key=reveal(settings.s3_secret_access_key),
         )
     return DirectoryMediaStore(settings.data_dir / "media")
 
@@ -120,7 +123,7 @@ def build_quota_services(
 
     store = store or build_media_store(settings)
     closers.append(store.close)
-    token = settings.bot_token.get_secret_value()
+    token = reveal(settings.bot_token) or ""
     fetcher = HttpImageFetcher(TelegramFiles(token, settings.telegram_api_base) if token else None)
     closers.append(fetcher.close)
     media = MediaService(
@@ -134,12 +137,12 @@ def build_quota_services(
 
     model = None
     if settings.vision_configured:
-        from storage.vision import OpenAIVisionModel
+        from adapters.vision import OpenAIVisionModel
 
         model = OpenAIVisionModel.create(
             settings.vision_model or "",
             base_url=settings.openai_base_url,
-            api_key=_secret(settings.openai_api_key),
+            api_key=reveal(settings.openai_api_key),
             timeout=settings.llm_timeout_seconds,
         )
         closers.append(model.close)
@@ -177,7 +180,3 @@ def build_quota_services(
         store=store,
         closers=closers,
     )
-
-
-def _secret(value: Any) -> str | None:
-    return value.get_secret_value() if value is not None and value.get_secret_value() else None

@@ -11,9 +11,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from adapters.metrics import MetricsServer
 from app.container import Container, build_container
-from app.metrics import MetricsServer
-from app.settings import Settings
+from app.settings import Settings, reveal
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.index_notices import BotIndexedNotices
 from bot.middlewares.rate_limit_counter import RateLimitCounter
@@ -47,7 +47,7 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
     container = await prepare(settings)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(container.close)
-        bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+        bot = create_bot(reveal(settings.bot_token) or "", settings.telegram_api_base)
         stack.push_async_callback(bot.session.close)
         connect_bot(container, bot)
         await resume_background_work(container)
@@ -105,7 +105,7 @@ async def _wait_for_signal() -> None:
 
 async def _run_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
     """Serve Telegram's webhook calls; several replicas may run behind a load balancer."""
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    secret = reveal(settings.webhook_secret)
     app = web.Application()
     SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
         app, path="/webhook"

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from adapters.ratelimit.local import LocalRateLimiter
 from app.settings import Settings
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import UnitOfWorkFactory
 from core.trends.detector import TrendDetector
-from core.trends.models import TrendParams
+from core.trends.models import SendLimits, TrendParams
 from core.trends.outbox import AlertOutbox
 from core.trends.ports import InterestScorer, SendRateLimiter
-from core.trends.ratelimit import LocalRateLimiter, SendLimits
 from core.trends.service import AlertPolicy, TrendService
 
 if TYPE_CHECKING:  # aiogram loads slowly; CLI commands without a bot never need it
@@ -72,7 +72,7 @@ def build_limiter(settings: Settings) -> SendRateLimiter:
         group_per_minute=settings.alerts_group_per_minute,
     )
     if settings.redis_url:
-        from storage.ratelimit import RedisRateLimiter
+        from adapters.ratelimit.redis import RedisRateLimiter
 
         return RedisRateLimiter.from_url(settings.redis_url, limits)
     return LocalRateLimiter(limits)

@@ -41,7 +41,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
-from bot.trend_views import alert_keyboard, alert_text
+from bot.views.trends import alert_keyboard, alert_text
 from core.metrics import NULL_METRICS, Metrics
 from core.trends.models import AlertToSend
 from core.trends.outbox import AlertOutbox

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.models import PostDraft
-from core.quota_ports import QuotaOverride
+from core.quotas.models import QuotaOverride
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import BotHarness, make_settings
 from tests.quota_support import make_channel_with_posts, make_tenants

@@ -11,9 +11,10 @@ import pytest
 
 from app.container import build_container
 from core import interests as interests_module
-from core.dlq import DEFAULT_MAX_ENTRIES, DeadLetterService, parse_stream, stream_name
-from core.interests import INTERESTS_DLQ_STREAM, InterestSync
-from core.vision import VISION_DLQ_STREAM
+from core.dlq.models import DEFAULT_MAX_ENTRIES, parse_stream, stream_name
+from core.dlq.service import DeadLetterService
+from core.interests.service import INTERESTS_DLQ_STREAM, InterestSync
+from core.vision.service import VISION_DLQ_STREAM
 from storage.db import create_session_factory
 from storage.dlq import FallbackDeadLetterQueue, RedisDeadLetterQueue, SqlDeadLetterQueue
 from storage.dlq import fallback as fallback_module

@@ -19,7 +19,7 @@ from qdrant_client import AsyncQdrantClient
 from qdrant_client.http.exceptions import ResponseHandlingException
 from sqlalchemy import select
 
-import core.indexing
+import core.ingest.indexing
 from app.container import Container, build_container
 from core.errors import IndexUnavailable
 from jobs.registry import JOBS, JobContext
@@ -120,7 +120,7 @@ async def test_posts_stay_pending_while_qdrant_is_down_and_are_indexed_once_late
     the error recorded; when Qdrant is back the index-pending job indexes the rest, once."""
     tenant_id, _ = await seed_channel(container.uow_factory, 1, POSTS)
     qdrant.upserts_left = 1
-    with captured_logs(core.indexing) as logs, pytest.raises(IndexUnavailable):
+    with captured_logs(core.ingest.indexing) as logs, pytest.raises(IndexUnavailable):
         await container.indexer.index_tenant(tenant_id)
     [failed] = events(logs, "index_batch_failed")
     assert failed["posts"] == 3 and "cannot be reached" in failed["error"]
@@ -131,7 +131,7 @@ async def test_posts_stay_pending_while_qdrant_is_down_and_are_indexed_once_late
 
     # The background indexer and the scheduled job meet the same outage: nothing is lost.
     container.background_indexer.kick(tenant_id)
-    with captured_logs(core.indexing) as logs:
+    with captured_logs(core.ingest.indexing) as logs:
         await container.background_indexer.drain()
     [warning] = events(logs, "tenant_indexing_failed")
     assert warning["tenant_id"] == tenant_id

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from adapters.locks import FileJobLocks, RedisJobLocks
 from app.container import build_container
 from core.locks import JobLocks
 from jobs.registry import Job, JobContext
 from jobs.scheduler import run_job
-from storage.locks import FileJobLocks, RedisJobLocks
 from tests.harness import make_settings
 from tests.services import redis_url_or_skip
 

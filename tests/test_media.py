@@ -13,9 +13,10 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app.container import Container, build_container
-from core.media import plan_media, sniff_image_type
+from core.media.models import MediaStatus, SkipReason
+from core.media.service import plan_media, sniff_image_type
 from core.models import MediaRef, PostDraft, SourceKind
-from core.quota_ports import MediaStatus, QuotaOverride, SkipReason
+from core.quotas.models import QuotaOverride
 from storage.migrate import upgrade_async
 from storage.models.quotas import MediaObjectRow
 from tests.fakes.bot_api import FakeBotAPI
@@ -107,7 +108,7 @@ def test_sniffing_trusts_bytes_not_names() -> None:
 
 def test_plan_skips_what_cannot_or_may_not_be_stored() -> None:
     """Known sizes and types are checked before any download; other media are recorded as skipped."""
-    from core.media import MediaLimits
+    from core.media.models import MediaLimits
 
     limits = MediaLimits(1000, {"image/jpeg"})
     plans = plan_media(

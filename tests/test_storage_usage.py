@@ -12,10 +12,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from adapters.metrics import MetricsServer
 from app.container import build_container
-from app.metrics import MetricsServer
+from core.media.ports import MediaStore
 from core.models import PostDraft
-from core.quota_ports import ContentType, MediaStore
+from core.quotas.models import ContentType
 from jobs.registry import JOBS, JobContext
 from storage.media import DirectoryMediaStore, S3MediaStore
 from storage.migrate import upgrade_async

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.middlewares.rate_limit_counter import RateLimitCounter
-from core.trends.service import utcnow
+from core.clock import utc_now
 from tests.fakes.bot_api import BotAPIError, FakeBotAPI
 from tests.harness import BotHarness, eventually, make_settings
 from tests.trend_support import (
@@ -239,7 +239,7 @@ async def test_trends_command_lists_current_trends_with_links(
     [empty] = await harness.send("/trends", chat_id=7001, user_id=7001)
     assert "Nothing is trending" in empty
 
-    await harness.container.trends.service.refresh(utcnow())
+    await harness.container.trends.service.refresh(utc_now())
     [listing] = await harness.send("/trends", chat_id=7001, user_id=7001)
     assert "Тбилиси" in listing and "5 posts, 5 channels" in listing
     assert listing.count('<a href="https://t.me/channel') == 3  # best links, one per channel
@@ -317,7 +317,7 @@ async def test_crash_mid_broadcast_and_restart_neither_loses_nor_repeats(
     assert (await broadcaster.deliver_pending()).sent == 0
     # ... and once the lease has run out, resumes them; sent ones are never sent again.
     outbox = harness.container.trends.outbox
-    outbox.clock = lambda: utcnow() + outbox.lease + timedelta(seconds=1)
+    outbox.clock = lambda: utc_now() + outbox.lease + timedelta(seconds=1)
     assert (await broadcaster.deliver_pending()).sent == len(chats) - 5
     for chat_id in chats:
         assert len(_alerts(api, chat_id)) == 1

@@ -12,10 +12,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select, update
 
+from adapters.vision import OpenAIVisionModel
 from app.container import Container, build_container
 from core.models import MediaRef, PostDraft
-from core.quotas import BudgetGate
-from core.vision import VISION_DLQ_STREAM, VisionService
+from core.quotas.service import BudgetGate
+from core.vision.service import VISION_DLQ_STREAM, VisionService
 from jobs.registry import JOBS, JobContext
 from jobs.scheduler import build_scheduler
 from storage.budget import SqlTokenLedger
@@ -23,7 +24,6 @@ from storage.db import create_session_factory
 from storage.migrate import upgrade_async
 from storage.models import ChannelRow, PostRow
 from storage.models.quotas import MediaObjectRow, VisionResultRow
-from storage.vision import OpenAIVisionModel
 from tests.fakes.llm_api import FakeOpenAI, image_urls, last_user_text
 from tests.harness import make_settings
 from tests.quota_support import Clock, limits, make_channel_with_posts, make_tenants

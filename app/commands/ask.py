@@ -6,8 +6,8 @@ import argparse
 
 from app.commands.answers import EXIT_CODES, language_for, report_error, tenant_id_of
 from app.commands.common import load_settings, opened_container, print_json, run_async
-from bot.answer_view import render_answer
 from bot.formatting import html_to_text
+from bot.views.answer import render_answer
 from core.rag.models import Answer, AnswerStatus
 from core.rag.query import parse_question
 

@@ -7,14 +7,8 @@ import sys
 from typing import Any
 
 from app.commands.common import load_settings, opened_container, print_json, run_async
-from core.dlq import (
-    DeadLetter,
-    DeadLetterService,
-    EntryNotFound,
-    InvalidStream,
-    NoRetryHandler,
-    parse_stream,
-)
+from core.dlq.models import DeadLetter, EntryNotFound, InvalidStream, NoRetryHandler, parse_stream
+from core.dlq.service import DeadLetterService
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]

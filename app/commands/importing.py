@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from app.commands.common import load_settings, opened_container, print_json, run_async
 from core.errors import IndexUnavailable
-from core.ingest import ExportImporter
+from core.ingest.service import ExportImporter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]

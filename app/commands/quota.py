@@ -7,8 +7,8 @@ import sys
 from dataclasses import asdict, replace
 
 from app.commands.common import load_settings, opened_container, print_json, run_async
-from core.quota_ports import QuotaKind, QuotaOverride
-from core.quota_report import format_table, human_bytes
+from core.quotas.models import QuotaKind, QuotaOverride
+from core.quotas.report import format_table, human_bytes
 
 _DEFAULT = "default"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from aiogram import Router
 from aiogram.types import Message, MessageEntity
 
-from core.ingest import ChannelPostIngestor
+from core.ingest.service import ChannelPostIngestor
 from core.models import ChannelInfo, MediaRef, PostDraft
 
 router = Router(name=__name__)

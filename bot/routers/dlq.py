@@ -17,9 +17,8 @@ from bot.filters import IsAdmin, command_args
 from bot.formatting import echo, escape, html_to_text, short_date
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
-from core.dlq import (
+from core.dlq.models import (
     DeadLetter,
-    DeadLetterService,
     EntryNotFound,
     EntryPage,
     InvalidStream,
@@ -28,6 +27,7 @@ from core.dlq import (
     parse_stream,
     stream_name,
 )
+from core.dlq.service import DeadLetterService
 
 router = Router(name=__name__)
 

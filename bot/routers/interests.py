@@ -15,7 +15,8 @@ from bot.formatting import echo, escape, html_to_text
 from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long, edit_in_place
 from bot.texts import reason, t
-from core.interests import InterestService, InvalidTopic, WeightedInterest
+from core.interests.models import InvalidTopic, WeightedInterest
+from core.interests.service import InterestService
 from core.ports import UnitOfWork
 
 router = Router(name=__name__)

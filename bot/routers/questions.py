@@ -16,11 +16,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.chat_action import ChatActionSender
 
-from bot.answer_view import render_answer
 from bot.filters import NotACommand, command_args
 from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long
 from bot.texts import t
+from bot.views.answer import render_answer
 from core.models import Tenant
 from core.ports import UnitOfWork
 from core.rag.models import AnswerStatus

@@ -10,13 +10,8 @@ from bot.filters import IsAdmin, command_args
 from bot.formatting import escape, short_date
 from bot.replies import answer_long
 from bot.texts import t
-from core.quota_ports import ContentType
-from core.quota_report import (
-    QuotaReportService,
-    TenantQuotaReport,
-    format_table,
-    human_bytes,
-)
+from core.quotas.models import ContentType
+from core.quotas.report import QuotaReportService, TenantQuotaReport, format_table, human_bytes
 
 router = Router(name=__name__)
 

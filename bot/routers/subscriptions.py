@@ -31,7 +31,8 @@ from bot.index_notices import channel_label
 from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long
 from bot.texts import reason, t
-from core.channel_names import ChannelName, parse_channel_name
+from core.channels.names import ChannelName, parse_channel_name
+from core.channels.service import SubscriptionService
 from core.errors import (
     ChannelLimitReached,
     ChannelNotReadable,
@@ -41,7 +42,6 @@ from core.errors import (
 from core.index_progress.service import IndexProgressService
 from core.models import SubscribedChannel, Tenant, channel_url
 from core.ports import UnitOfWork
-from core.subscriptions import SubscriptionService
 
 router = Router(name=__name__)
 

@@ -11,7 +11,7 @@ from bot.filters import command_args, may_manage_chat
 from bot.formatting import escape
 from bot.replies import answer_long
 from bot.texts import t
-from bot.trend_views import (
+from bot.views.trends import (
     AlertsOffCallback,
     TrendMuteCallback,
     alerts_status,

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from core.clock import utc_now
 from core.ports import UnitOfWorkFactory
 from core.trends.models import AlertToSend
-from core.trends.service import utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -30,7 +30,7 @@ class AlertOutbox:
         *,
         lease: timedelta = timedelta(minutes=10),
         max_attempts: int = 5,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
         self.lease = lease

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
+from core.clock import utc_now
 from core.errors import CoreError
 from core.models import Tenant
 from core.ports import UnitOfWork, UnitOfWorkFactory
@@ -23,11 +24,6 @@ log = structlog.get_logger(__name__)
 
 class UnknownChat(CoreError):
     """The chat has never talked to the bot (no tenant)."""
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +47,7 @@ class TrendService:
         policy: AlertPolicy | None = None,
         interests: InterestScorer | None = None,
         identity_memory: timedelta = timedelta(hours=24),
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
         self.detector = detector

@@ -15,11 +15,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always returned timezone-aware (SQLite forgets the zone)."""
 

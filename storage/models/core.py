@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigId, utcnow
+from core.clock import utc_now
+from storage.models.base import Base, BigId
 
 
 class TenantRow(Base):
@@ -33,7 +34,7 @@ class TenantRow(Base):
     # Set by /lang: the chat's language then wins over each user's client language.
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class UserRow(Base):
@@ -43,8 +44,8 @@ class UserRow(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     first_name: Mapped[str | None] = mapped_column(String(255))
     language_code: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class ChannelRow(Base):
@@ -60,7 +61,7 @@ class ChannelRow(Base):
     next_poll_at: Mapped[datetime | None]
     poll_errors: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class SubscriptionRow(Base):
@@ -73,7 +74,7 @@ class SubscriptionRow(Base):
         ForeignKey("channels.id", ondelete="CASCADE"), index=True
     )
     created_by: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
     # The /subscribe reply to edit once the channel's posts are indexed (cleared when done).
     indexed_notice_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -99,8 +100,8 @@ class PostRow(Base):
     edit_date: Mapped[datetime | None]
     forwarded_from: Mapped[str | None] = mapped_column(String(255))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class PostIndexStateRow(Base):
@@ -136,4 +137,4 @@ class QuestionRow(Base):
     source_channel_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

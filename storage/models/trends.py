@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigId, utcnow
+from core.clock import utc_now
+from storage.models.base import Base, BigId
 
 
 class TrendRow(Base):
@@ -42,8 +43,8 @@ class TrendRow(Base):
     baseline: Mapped[float] = mapped_column(Float)
     channel_count: Mapped[int] = mapped_column(Integer)
     first_post_at: Mapped[datetime]  # the earliest post behind it
-    detected_at: Mapped[datetime] = mapped_column(default=utcnow)  # first run that found it
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)  # latest run that found it
+    detected_at: Mapped[datetime] = mapped_column(default=utc_now)  # first run that found it
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)  # latest run that found it
 
 
 class TrendPostRow(Base):
@@ -85,10 +86,10 @@ class TrendAlertRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claim_token: Mapped[str | None] = mapped_column(String(36))
     claimed_until: Mapped[datetime | None]
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
     sent_at: Mapped[datetime | None]
 
 
@@ -103,7 +104,7 @@ class TrendMuteRow(Base):
     trend_key: Mapped[str] = mapped_column(String(32))
     stems: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class TrendRunRow(Base):
