@@ -7,7 +7,7 @@ import asyncio
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError, validate_token
 
-from app.settings import Settings
+from app.settings import Settings, reveal
 from bot.app import create_bot
 
 GETME_TIMEOUT_SECONDS = 15.0
@@ -18,7 +18,7 @@ async def bot_token_problem(settings: Settings) -> str | None:
 
     The format is checked first (no network), then `getMe` against TELEGRAM_API_BASE.
     """
-    token = settings.bot_token.get_secret_value()
+    token = reveal(settings.bot_token)
     if not token:
         return "error: BOT_TOKEN is not set; put BOT_TOKEN=... (from @BotFather) in .env"
     try:
