@@ -22,8 +22,6 @@ from bot.replies import answer_long
 from bot.texts import t
 from bot.views.answer import render_answer
 from core.models import Tenant
-from core.ports import UnitOfWork
-from core.rag.models import AnswerStatus
 from core.rag.service import QuestionService
 
 router = Router(name=__name__)
@@ -103,7 +101,6 @@ async def ask_command(
     message: Message,
     bot: Bot,
     state: FSMContext,
-    uow: UnitOfWork,
     tenant: Tenant,
     lang: str,
     question_service: QuestionService,
@@ -113,7 +110,7 @@ async def ask_command(
     if not question:
         await ask_for(message, state, Prompt.ask, lang, "ask_prompt")
         return
-    await _answer(message, bot, uow, tenant, lang, question_service, question)
+    await _answer(message, bot, tenant, lang, question_service, question)
 
 
 @router.message(Prompt.ask, NotACommand())
@@ -121,7 +118,6 @@ async def ask_prompted(
     message: Message,
     bot: Bot,
     state: FSMContext,
-    uow: UnitOfWork,
     tenant: Tenant,
     lang: str,
     question_service: QuestionService,
@@ -129,40 +125,37 @@ async def ask_prompted(
     """The answer to "what would you like to know?" is the question."""
     question = await prompted_text(message, state, lang)
     if question is not None:
-        await _answer(message, bot, uow, tenant, lang, question_service, question)
+        await _answer(message, bot, tenant, lang, question_service, question)
 
 
 @router.message(F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"))
 async def private_question(
     message: Message,
     bot: Bot,
-    uow: UnitOfWork,
     tenant: Tenant,
     lang: str,
     question_service: QuestionService,
 ) -> None:
     """Any plain text in a private chat is a question."""
-    await _answer(message, bot, uow, tenant, lang, question_service, message.text or "")
+    await _answer(message, bot, tenant, lang, question_service, message.text or "")
 
 
 @router.message(F.chat.type.in_(GROUPS), F.text, AddressedToBot())
 async def group_question(
     message: Message,
     bot: Bot,
-    uow: UnitOfWork,
     tenant: Tenant,
     lang: str,
     question_service: QuestionService,
     question: str,
 ) -> None:
     """In groups, a message that mentions the bot or replies to it is a question."""
-    await _answer(message, bot, uow, tenant, lang, question_service, question)
+    await _answer(message, bot, tenant, lang, question_service, question)
 
 
 async def _answer(
     message: Message,
     bot: Bot,
-    uow: UnitOfWork,
     tenant: Tenant,
     lang: str,
     service: QuestionService,
@@ -171,9 +164,4 @@ async def _answer(
     user_id = message.from_user.id if message.from_user else None
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         answer = await service.ask(tenant.id, text, user_id=user_id)
-    reply = render_answer(answer, lang)
-    if answer.status is AnswerStatus.OK:  # answered from part of the posts: say so
-        pending = await uow.posts.pending_count(tenant.id)
-        if pending:
-            reply = t(lang, "still_indexing", pending=pending) + "\n\n" + reply
-    await answer_long(message, reply)
+    await answer_long(message, render_answer(answer, lang))

@@ -3,10 +3,12 @@ and offers to subscribe to a channel a private chat forwards a post from or past
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter, Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -21,6 +23,7 @@ from aiogram.types import (
     MessageOriginChannel,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    TelegramObject,
 )
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -83,124 +86,130 @@ def _picker(lang: str) -> ReplyKeyboardMarkup:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """What every way of subscribing (command, prompt, picker, offer button) needs: one update's
+    bot, unit of work, chat and language, and the services."""
+
+    bot: Bot
+    uow: UnitOfWork
+    tenant: Tenant
+    lang: str
+    subscriptions: SubscriptionService
+    index_progress: IndexProgressService
+
+    async def subscribe(self, message: Message, name: str, user_id: int | None) -> None:
+        """Subscribe the chat and say how it went in `message`'s chat; a new subscription's
+        reply is edited later into "✅ @name: N posts indexed"."""
+        bot, lang = self.bot, self.lang
+        try:
+            async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+                outcome = await self.subscriptions.subscribe(
+                    self.uow,
+                    self.tenant,
+                    name,
+                    user_id,
+                    is_member=partial(is_channel_member, bot, user_id),
+                )
+        except (InvalidChannelName, ChannelNotReadable, ChannelSourceError) as error:
+            text, markup = await _failure(bot, message.chat.id, lang, echo(name), error)
+            await message.answer(text, reply_markup=markup)
+            return
+        except ChannelLimitReached as error:
+            limit = error.limit or self.subscriptions.max_channels
+            await message.answer(t(lang, "limit_reached", limit=limit))
+            return
+        channel = outcome.channel
+        title = escape(channel.title)
+        label = channel_label(channel.username, channel.title)
+        hide_picker = ReplyKeyboardRemove() if message.chat.type == ChatType.PRIVATE else None
+        if not outcome.created:
+            await message.answer(
+                t(lang, "already_subscribed", title=title), reply_markup=hide_picker
+            )
+            return
+        if outcome.backfilled:
+            text = t(lang, "subscribed", title=title, name=label, backfilled=outcome.backfilled)
+        else:
+            text = t(
+                lang, "subscribed_existing", title=title, name=label, posts=outcome.stored_posts
+            )
+        sent = await message.answer(text, reply_markup=hide_picker)
+        await self.index_progress.watch(self.uow, self.tenant.id, channel.id, sent.message_id)
+
+
+class SubscriberMiddleware(BaseMiddleware):
+    """Inner middleware of this router: handlers get `subscriber` (see `Subscriber`)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if "tenant" in data:
+            data["subscriber"] = Subscriber(
+                data["bot"],
+                data["uow"],
+                data["tenant"],
+                data["lang"],
+                data["subscriptions"],
+                data["index_progress"],
+            )
+        return await handler(event, data)
+
+
+router.message.middleware(SubscriberMiddleware())
+router.callback_query.middleware(SubscriberMiddleware())
+
+
+def _sender_id(message: Message) -> int | None:
+    return message.from_user.id if message.from_user else None
+
+
 @router.message(Command("subscribe"))
 async def subscribe(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    uow: UnitOfWork,
-    tenant: Tenant,
-    lang: str,
-    subscriptions: SubscriptionService,
-    index_progress: IndexProgressService,
+    message: Message, bot: Bot, state: FSMContext, lang: str, subscriber: Subscriber
 ) -> None:
     """Follow a channel: validate the name, backfill recent posts, index in the background;
     without a name, ask for one (typed, pasted or picked)."""
-    user_id = message.from_user.id if message.from_user else None
-    if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
+    if not await may_manage_chat(bot, message.chat.id, message.chat.type, _sender_id(message)):
         await message.answer(t(lang, "admins_only"))
         return
     name = command_args(message)
-    if not name:
-        await ask_for(
-            message,
-            state,
-            Prompt.subscribe,
-            lang,
-            "subscribe_prompt"
-            if message.chat.type == ChatType.PRIVATE
-            else "subscribe_prompt_group",
-            keyboard=_picker(lang),
-            placeholder_key="channel_placeholder",
-        )
+    if name:
+        await subscriber.subscribe(message, name, _sender_id(message))
         return
-    await subscribe_and_reply(
-        message, bot, uow, tenant, lang, subscriptions, index_progress, name, user_id
+    private = message.chat.type == ChatType.PRIVATE
+    await ask_for(
+        message,
+        state,
+        Prompt.subscribe,
+        lang,
+        "subscribe_prompt" if private else "subscribe_prompt_group",
+        keyboard=_picker(lang),
+        placeholder_key="channel_placeholder",
     )
 
 
 @router.message(F.chat_shared)
-async def channel_picked(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    uow: UnitOfWork,
-    tenant: Tenant,
-    lang: str,
-    subscriptions: SubscriptionService,
-    index_progress: IndexProgressService,
-) -> None:
+async def channel_picked(message: Message, state: FSMContext, subscriber: Subscriber) -> None:
     """A channel chosen with the picker button: subscribe to it."""
     shared = message.chat_shared
     assert shared is not None
     await state.clear()
     name = f"@{shared.username}" if shared.username else str(shared.chat_id)
-    user_id = message.from_user.id if message.from_user else None
-    await subscribe_and_reply(
-        message, bot, uow, tenant, lang, subscriptions, index_progress, name, user_id
-    )
+    await subscriber.subscribe(message, name, _sender_id(message))
 
 
 @router.message(Prompt.subscribe, NotACommand())
 async def subscribe_prompted(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    uow: UnitOfWork,
-    tenant: Tenant,
-    lang: str,
-    subscriptions: SubscriptionService,
-    index_progress: IndexProgressService,
+    message: Message, state: FSMContext, lang: str, subscriber: Subscriber
 ) -> None:
     """The answer to "which channel?": subscribe to it."""
     name = await prompted_text(message, state, lang)
-    if name is None:
-        return
-    user_id = message.from_user.id if message.from_user else None
-    await subscribe_and_reply(
-        message, bot, uow, tenant, lang, subscriptions, index_progress, name, user_id
-    )
-
-
-async def subscribe_and_reply(
-    message: Message,
-    bot: Bot,
-    uow: UnitOfWork,
-    tenant: Tenant,
-    lang: str,
-    subscriptions: SubscriptionService,
-    index_progress: IndexProgressService,
-    name: str,
-    user_id: int | None,
-) -> None:
-    """Subscribe the chat and say how it went; a new subscription's reply is edited later into
-    "✅ @name: N posts indexed"."""
-    try:
-        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
-            outcome = await subscriptions.subscribe(
-                uow, tenant, name, user_id, is_member=partial(is_channel_member, bot, user_id)
-            )
-    except (InvalidChannelName, ChannelNotReadable, ChannelSourceError) as error:
-        text, markup = await _failure(bot, message.chat.id, lang, echo(name), error)
-        await message.answer(text, reply_markup=markup)
-        return
-    except ChannelLimitReached as error:
-        limit = error.limit or subscriptions.max_channels
-        await message.answer(t(lang, "limit_reached", limit=limit))
-        return
-    channel = outcome.channel
-    title = escape(channel.title)
-    label = channel_label(channel.username, channel.title)
-    hide_picker = ReplyKeyboardRemove() if message.chat.type == ChatType.PRIVATE else None
-    if not outcome.created:
-        await message.answer(t(lang, "already_subscribed", title=title), reply_markup=hide_picker)
-        return
-    if outcome.backfilled:
-        text = t(lang, "subscribed", title=title, name=label, backfilled=outcome.backfilled)
-    else:
-        text = t(lang, "subscribed_existing", title=title, name=label, posts=outcome.stored_posts)
-    sent = await message.answer(text, reply_markup=hide_picker)
-    await index_progress.watch(uow, tenant.id, channel.id, sent.message_id)
+    if name is not None:
+        await subscriber.subscribe(message, name, _sender_id(message))
 
 
 async def _failure(
@@ -286,11 +295,8 @@ async def subscribe_button(
     query: CallbackQuery,
     callback_data: SubscribeCallback,
     bot: Bot,
-    uow: UnitOfWork,
-    tenant: Tenant,
     lang: str,
-    subscriptions: SubscriptionService,
-    index_progress: IndexProgressService,
+    subscriber: Subscriber,
 ) -> None:
     """Subscribe to the channel the offer named."""
     message = query.message
@@ -300,17 +306,7 @@ async def subscribe_button(
         await query.answer(t(lang, "admins_only"), show_alert=True)
         return
     await query.answer()
-    await subscribe_and_reply(
-        message,
-        bot,
-        uow,
-        tenant,
-        lang,
-        subscriptions,
-        index_progress,
-        callback_data.name,
-        query.from_user.id,
-    )
+    await subscriber.subscribe(message, callback_data.name, query.from_user.id)
 
 
 # --- unsubscribing and the list ----------------------------------------------------------------
