@@ -8,6 +8,9 @@ from contextlib import AsyncExitStack
 
 import structlog
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
@@ -22,6 +25,15 @@ from jobs.scheduler import build_scheduler
 from storage.migrate import upgrade_async
 
 log = structlog.get_logger(__name__)
+
+
+def build_fsm_storage(settings: Settings) -> BaseStorage:
+    """Where prompts for bare commands wait: Redis with REDIS_URL (webhook replicas share it)."""
+    if settings.redis_url:
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(prefix="fsm")
+        )
+    return MemoryStorage()
 
 
 def connect_bot(container: Container, bot: Bot) -> None:
@@ -64,7 +76,11 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
         if not with_bot:
             await _wait_for_signal()
             return 0
-        dispatcher = create_dispatcher(container.uow_factory, **container.handler_services())
+        fsm_storage = build_fsm_storage(settings)
+        stack.push_async_callback(fsm_storage.close)
+        dispatcher = create_dispatcher(
+            container.uow_factory, fsm_storage=fsm_storage, **container.handler_services()
+        )
         await set_commands(bot, settings.admin_ids)
         if settings.webhook_url:
             await _run_webhook(bot, dispatcher, settings)

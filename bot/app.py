@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import structlog
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeChat
 
 from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMiddleware
@@ -29,6 +33,8 @@ from bot.routers import (
 )
 from bot.texts import t
 from core.ports import UnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
 
 COMMANDS = {
     "en": [
@@ -74,9 +80,17 @@ def create_bot(token: str, api_base: str) -> Bot:
     )
 
 
-def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispatcher:
-    """A Dispatcher with every feature router; `services` become handler keyword arguments."""
-    dispatcher = Dispatcher(uow_factory=uow_factory, **services)
+def create_dispatcher(
+    uow_factory: UnitOfWorkFactory, *, fsm_storage: BaseStorage | None = None, **services: Any
+) -> Dispatcher:
+    """A Dispatcher with every feature router; `services` become handler keyword arguments.
+
+    `fsm_storage` keeps what the bot asked each user for (bare commands); in memory by default,
+    Redis when several bot processes share the updates.
+    """
+    dispatcher = Dispatcher(
+        storage=fsm_storage or MemoryStorage(), uow_factory=uow_factory, **services
+    )
     dispatcher.update.outer_middleware(UpdateScope())
     dispatcher.update.outer_middleware(LogContextMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(uow_factory))
@@ -127,10 +141,13 @@ async def set_commands(bot: Bot, admin_ids: Iterable[int] = ()) -> None:
     commands (nobody else sees them)."""
     for lang, language_code in (("en", None), ("ru", "ru")):
         await bot.set_my_commands(COMMANDS[lang], language_code=language_code)
-        await bot.set_my_description(t(lang, "bot_description"), language_code=language_code)
-        await bot.set_my_short_description(
-            t(lang, "bot_short_description"), language_code=language_code
-        )
+        try:
+            await bot.set_my_description(t(lang, "bot_description"), language_code=language_code)
+            await bot.set_my_short_description(
+                t(lang, "bot_short_description"), language_code=language_code
+            )
+        except TelegramAPIError as error:  # Telegram limits how often these change: not fatal
+            log.warning("bot_description_not_set", language=lang, error=error.message)
     for admin in sorted(admin_ids):
         scope = BotCommandScopeChat(chat_id=admin)
         for lang, language_code in (("en", None), ("ru", "ru")):

@@ -10,7 +10,7 @@ from typing import Any, Self
 from aiogram import Bot, Dispatcher
 
 from app.container import Container, build_container
-from app.runner import connect_bot, resume_background_work
+from app.runner import build_fsm_storage, connect_bot, resume_background_work
 from app.settings import Settings
 from bot.app import create_bot, create_dispatcher
 from storage.migrate import upgrade_async
@@ -54,8 +54,12 @@ class BotHarness:
         self.bot = create_bot(self.settings.bot_token.get_secret_value(), self.api.base_url)
         self._stack.push_async_callback(self.bot.session.close)
         connect_bot(self.container, self.bot)
+        fsm_storage = build_fsm_storage(self.settings)
+        self._stack.push_async_callback(fsm_storage.close)
         self.dispatcher = create_dispatcher(
-            self.container.uow_factory, **self.container.handler_services()
+            self.container.uow_factory,
+            fsm_storage=fsm_storage,
+            **self.container.handler_services(),
         )
         await resume_background_work(self.container)
         await self._stack.enter_async_context(

@@ -116,6 +116,25 @@ async def test_bare_subscribe_in_a_group_works_in_privacy_mode(
     assert refused == TEXTS[lang]["admins_only"]
 
 
+async def test_prompts_wait_in_redis_when_configured(
+    tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb, redis_url: str
+) -> None:
+    """With REDIS_URL the prompt's state lives in Redis (shared by bot replicas) and works."""
+    import redis.asyncio as redis
+
+    settings = _settings(tmp_path, bot_api, tme, redis_url=redis_url)
+    async with BotHarness(settings, bot_api) as harness:
+        await harness.send("/subscribe", language_code="ru")
+        client = redis.from_url(redis_url)
+        try:
+            keys = [key.decode() async for key in client.scan_iter("fsm:*")]
+        finally:
+            await client.aclose()
+        assert any(key.endswith(":state") for key in keys), keys
+        [reply] = await harness.send("@dailynews", language_code="ru")
+        assert SUBSCRIBED["ru"] in reply
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_unsubscribe_with_nothing_followed_explains(harness: BotHarness, lang: str) -> None:
     """/unsubscribe in a chat that follows nothing says so and how to follow a channel."""
