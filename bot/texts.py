@@ -357,6 +357,7 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
             "Nothing is trending: in the last {hours} h no story was covered by {needed}+ "
             "channels more than usual. Last check: {checked}; I check every {minutes} min."
         ),
+        "trends_quiet_no_posts": "Nothing is trending: the channels of this chat have no posts stored yet.",
         "trends_quiet_not_checked": (
             "Nothing is trending yet: I haven't checked this chat's channels since they became "
             "enough; I check every {minutes} min."
@@ -446,6 +447,7 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
             "Сейчас ничего не в тренде: за последние {hours} ч ни одну историю {needed}+ каналов "
             "не освещали больше обычного. Последняя проверка: {checked}; проверяю каждые {minutes} мин."
         ),
+        "trends_quiet_no_posts": "Трендов нет: у каналов этого чата пока нет сохранённых постов.",
         "trends_quiet_not_checked": (
             "Трендов пока нет: с тех пор как каналов стало достаточно, я их ещё не проверял; "
             "проверяю каждые {minutes} мин."

@@ -200,6 +200,20 @@ async def test_channel_picked_with_the_button_is_subscribed(harness: BotHarness,
     assert SUBSCRIBED[lang] in reply
 
 
+async def test_post_forwarded_to_the_prompt_subscribes(harness: BotHarness) -> None:
+    """A post forwarded while the bot asks "which channel?" names the channel to follow."""
+    await harness.send("/subscribe", language_code="ru")
+    origin = {
+        "type": "channel",
+        "date": 1_700_000_000,
+        "message_id": 1,
+        "chat": {"id": -1001234567891, "type": "channel", "title": "S", "username": "single"},
+    }
+    forward = _service_message(harness, "ru", text="один пост о погоде", forward_origin=origin)
+    [reply] = await harness.deliver(forward)
+    assert SUBSCRIBED["ru"] in reply and "Single" in reply
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_forwarded_post_and_pasted_link_offer_a_subscribe_button(
     harness: BotHarness, lang: str

@@ -206,7 +206,12 @@ async def channel_picked(message: Message, state: FSMContext, subscriber: Subscr
 async def subscribe_prompted(
     message: Message, state: FSMContext, lang: str, subscriber: Subscriber
 ) -> None:
-    """The answer to "which channel?": subscribe to it."""
+    """The answer to "which channel?" (a name, a link, or a post forwarded from it): subscribe."""
+    forwarded = forwarded_channel(message)
+    if forwarded is not None:
+        await state.clear()
+        await subscriber.subscribe(message, str(forwarded), _sender_id(message))
+        return
     name = await prompted_text(message, state, lang)
     if name is not None:
         await subscriber.subscribe(message, name, _sender_id(message))
@@ -259,17 +264,23 @@ class NamesAChannel(BaseFilter):
             return False
 
 
+def forwarded_channel(message: Message) -> ChannelName | None:
+    """The channel a message was forwarded from (its @name, or its id), if any."""
+    origin = message.forward_origin
+    if not isinstance(origin, MessageOriginChannel):
+        return None
+    chat = origin.chat
+    if chat.username:
+        return ChannelName(username=chat.username.lower())
+    return ChannelName(telegram_id=chat.id)
+
+
 class ForwardedFromChannel(BaseFilter):
-    """A post forwarded from a channel; gives `offered` (its @name, or its id)."""
+    """A post forwarded from a channel; gives `offered`."""
 
     async def __call__(self, message: Message) -> bool | dict[str, Any]:
-        origin = message.forward_origin
-        if not isinstance(origin, MessageOriginChannel):
-            return False
-        chat = origin.chat
-        if chat.username:
-            return {"offered": ChannelName(username=chat.username.lower())}
-        return {"offered": ChannelName(telegram_id=chat.id)}
+        channel = forwarded_channel(message)
+        return False if channel is None else {"offered": channel}
 
 
 _PRIVATE_IDLE = (F.chat.type == ChatType.PRIVATE, StateFilter(None))

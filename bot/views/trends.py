@@ -110,6 +110,8 @@ def quiet_trends(lang: str, diagnosis: TrendsDiagnosis, interval_minutes: float)
             needed=diagnosis.min_channels,
             followed=diagnosis.followed,
         )
+    if reason is QuietReason.NO_HISTORY and diagnosis.history_since is None:
+        return t(lang, "trends_quiet_no_posts")
     if reason is QuietReason.NO_HISTORY:
         return t(
             lang,
@@ -148,6 +150,8 @@ def alerts_status(
                 followed=diagnosis.followed,
             )
         )
+    elif diagnosis.reason is QuietReason.NO_HISTORY and diagnosis.ready_at is None:
+        lines.append(t(lang, "trends_quiet_no_posts"))
     elif diagnosis.reason is QuietReason.NO_HISTORY:
         lines.append(t(lang, "alerts_need_history", ready=short_date(diagnosis.ready_at)))
     else:
