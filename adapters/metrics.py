@@ -24,7 +24,7 @@ from prometheus_client import (
 
 log = structlog.get_logger(__name__)
 
-disable_created_metrics()  # `_created` series only double the output here
+disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series only double the output
 
 Refresher = Callable[[], Awaitable[None]]
 

@@ -20,7 +20,7 @@ from app.settings import Settings, reveal
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.index_notices import BotIndexedNotices
 from bot.middlewares.rate_limit_counter import RateLimitCounter
-from jobs.registry import JobContext
+from jobs.registry import build_jobs
 from jobs.scheduler import build_scheduler
 from storage.migrate import upgrade_async
 
@@ -69,7 +69,8 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
             await metrics_server.start()
             stack.push_async_callback(metrics_server.stop)
         if with_jobs:
-            scheduler = build_scheduler(JobContext(container, bot))
+            jobs = build_jobs(container).values()
+            scheduler = build_scheduler(jobs, container.job_locks, settings, bot)
             scheduler.start()
             stack.callback(scheduler.shutdown, wait=False)
             log.info("scheduler_started", jobs=[job.id for job in scheduler.get_jobs()])

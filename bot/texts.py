@@ -143,6 +143,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_older": "Older ▶",
         "dlq_retry_all_button": "🔁 Retry all",
         "dlq_purge_button": "🗑 Purge",
+        # --- the command menu (set_my_commands) ---
+        "command_start": "What this bot does",
+        "command_help": "All commands",
+        "command_subscribe": "Follow a channel: /subscribe @name",
+        "command_unsubscribe": "Stop following a channel",
+        "command_channels": "Channels this chat follows",
+        "command_ask": "Ask about the channels' posts",
+        "command_trends": "Stories several channels cover now",
+        "command_alerts": "Trend alerts: /alerts on|off",
+        "command_interests": "Your interests: add or remove topics",
+        "command_lang": "Language of this chat: /lang en|ru",
+        "command_cancel": "Stop what the bot asked for",
+        "command_quota": "Admins: every chat's usage and limits",
+        "command_dlq": "Admins: dead-letter queue",
     },
     "ru": {
         "start": (
@@ -280,6 +294,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_older": "Старее ▶",
         "dlq_retry_all_button": "🔁 Повторить все",
         "dlq_purge_button": "🗑 Очистить",
+        # --- the command menu (set_my_commands) ---
+        "command_start": "Что умеет бот",
+        "command_help": "Все команды",
+        "command_subscribe": "Подписаться: /subscribe @name",
+        "command_unsubscribe": "Отписаться от канала",
+        "command_channels": "Каналы этого чата",
+        "command_ask": "Спросить по постам каналов",
+        "command_trends": "О чём пишут сразу несколько каналов",
+        "command_alerts": "Оповещения о трендах: /alerts on|off",
+        "command_interests": "Ваши интересы: добавить или убрать темы",
+        "command_lang": "Язык этого чата: /lang ru|en",
+        "command_cancel": "Отменить то, о чём спросил бот",
+        "command_quota": "Админам: расход и лимиты чатов",
+        "command_dlq": "Админам: очередь DLQ",
     },
 }
 
@@ -531,3 +559,25 @@ def t(lang: str, key: str, **values: Any) -> str:
     if not values:
         return template
     return _with_plurals(lang, template, values).format(**values)
+
+
+# The command menu in the order clients show it; admin commands only in admins' private chats.
+MENU = (
+    "start",
+    "help",
+    "subscribe",
+    "unsubscribe",
+    "channels",
+    "ask",
+    "trends",
+    "alerts",
+    "interests",
+    "lang",
+    "cancel",
+)
+ADMIN_MENU = ("quota", "dlq")
+
+
+def commands(lang: str, *, admin: bool = False) -> list[tuple[str, str]]:
+    """(command, description) pairs of the menu, or of the admin commands."""
+    return [(name, t(lang, f"command_{name}")) for name in (ADMIN_MENU if admin else MENU)]

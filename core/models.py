@@ -116,7 +116,6 @@ class SubscribedChannel:
     post_count: int
     last_post_at: datetime | None
     subscribed_at: datetime
-    first_post_at: datetime | None = None  # how far back the stored history goes
 
 
 def channel_url(username: str | None, telegram_id: int | None) -> str:

@@ -6,19 +6,13 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from core.channels.ports import ChannelRepository
 from core.index_progress.models import ChannelBacklog
-from core.interests.ports import InterestRepository
-from core.media.ports import MediaRepository
 from core.models import (
     PostDraft,
     Tenant,
 )
-from core.quotas.ports import QuotaRepository
-from core.rag.ports import QuestionRepository
-from core.trends.ports import TrendAlertRepository, TrendRepository
 
 
 def collection_name(tenant_id: int) -> str:
@@ -182,8 +176,16 @@ class PendingPost:
     version: int
 
 
-class UnitOfWork(Protocol):
-    """Repositories sharing one database transaction (read-only, so adapters may narrow them)."""
+class Transaction(Protocol):
+    """What every unit of work has: one database transaction (see docs/ARCHITECTURE.md)."""
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class TenantsUnitOfWork(Transaction, Protocol):
+    """The tenants and users of a chat (what the bot records for every update)."""
 
     @property
     def tenants(self) -> TenantRepository: ...
@@ -191,33 +193,9 @@ class UnitOfWork(Protocol):
     @property
     def users(self) -> UserRepository: ...
 
-    @property
-    def channels(self) -> ChannelRepository: ...
 
-    @property
-    def posts(self) -> PostRepository: ...
-
-    @property
-    def quotas(self) -> QuotaRepository: ...
-
-    @property
-    def media(self) -> MediaRepository: ...
-
-    @property
-    def trends(self) -> TrendRepository: ...
-
-    @property
-    def trend_alerts(self) -> TrendAlertRepository: ...
-
-    @property
-    def questions(self) -> QuestionRepository: ...
-
-    @property
-    def interests(self) -> InterestRepository: ...
-
-    async def commit(self) -> None: ...
-
-    async def rollback(self) -> None: ...
-
-
-UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+UnitOfWorkT = TypeVar("UnitOfWorkT", covariant=True)
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWorkT]]
+"""Opens a unit of work: `async with uow_factory() as uow`. Each service names the narrow unit
+of work it needs (`UnitOfWorkFactory[TrendsUnitOfWork]`); `storage/` builds the one composite
+that satisfies them all."""

@@ -34,7 +34,7 @@ async def harness(tmp_path: Path, bot_api: FakeBotAPI) -> AsyncIterator[BotHarne
         gate = running.container.budget_gate
         await gate.set_override(busy, QuotaOverride(daily_tokens=1000))
         await (await gate.reserve(busy, 1000)).commit(1000)
-        await running.container.quota.storage_usage.run()
+        await running.container.storage_usage.run()
         yield running
 
 

@@ -221,7 +221,7 @@ async def test_metrics_scrape_reports_dlq_lengths(tmp_path: Path) -> None:
     await upgrade_async(settings.resolved_database_url)
     container = build_container(settings)
     try:
-        sink = container.quota.vision._dead_letters  # what vision writes its failures to
+        sink = container.vision._dead_letters  # what vision writes its failures to
         assert sink is container.dlq
         await sink.add(VISION_DLQ_STREAM, {"tenant_id": 1, "post_id": 2, "error": "boom"})
         text = (await container.metrics.exposition()).decode()

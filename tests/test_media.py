@@ -158,7 +158,7 @@ async def test_media_are_downloaded_once_and_skipped_with_reasons(
             _post(8, MediaRef("photo", url=f"{url}/flaky")),
         ],
     )
-    report = await container.quota.media.run()
+    report = await container.media.run()
     assert report.scanned_posts == 16  # eight posts for each of two tenants
     for reason in ("too_large", "unsupported_kind", "no_source", "unsupported_type"):
         skipped = container.metrics.registry.get_sample_value(
@@ -189,11 +189,11 @@ async def test_media_are_downloaded_once_and_skipped_with_reasons(
     assert len(bot_api.calls("getFile")) == 1
     stored = [row for row in rows if row.status == "stored"]
     assert all((row.storage_key or "").startswith(f"t{row.tenant_id}/media/") for row in stored)
-    assert await container.quota.store.get(stored[0].storage_key or "") == PNG
-    assert await container.quota.store.usage(f"t{first}/") == (len(PNG) + 2 * len(JPEG) + 5, 3)
+    assert await container.media_store.get(stored[0].storage_key or "") == PNG
+    assert await container.media_store.usage(f"t{first}/") == (len(PNG) + 2 * len(JPEG) + 5, 3)
 
-    await container.quota.media.run()
-    await container.quota.media.run()  # the third failure is final
+    await container.media.run()
+    await container.media.run()  # the third failure is final
     flaky = [
         row for row in await _objects(container) if row.source and row.source.endswith("/flaky")
     ]
@@ -215,7 +215,7 @@ async def test_storage_limit_skips_new_media(container: Container, images: Image
             _post(2, MediaRef("photo", url=f"{images.url}/b.jpg")),
         ],
     )
-    await container.quota.media.run()
+    await container.media.run()
     reasons = {
         (row.tenant_id, row.post_id): (row.status, row.skip_reason)
         for row in await _objects(container)
@@ -239,7 +239,7 @@ async def test_edited_album_records_only_new_media(
         [_post(1, MediaRef("photo", url=f"{images.url}/a.png"), grouped_id="g")],
         source=SourceKind.BOT_ADMIN,
     )
-    await container.quota.media.run()
+    await container.media.run()
     async with container.uow_factory() as uow:
         await uow.posts.upsert_many(
             channel,
@@ -253,7 +253,7 @@ async def test_edited_album_records_only_new_media(
             ],
         )
         await uow.commit()
-    report = await container.quota.media.run()
+    report = await container.media.run()
     assert report.stored == 1
     assert [row.status for row in await _objects(container)] == ["stored", "stored"]
     assert images.hits["/a.png"] == 1

@@ -16,6 +16,8 @@ import pytest
 
 from bot.middlewares.rate_limit_counter import RateLimitCounter
 from core.clock import utc_now
+from core.trends.service import TREND_RETENTION
+from jobs.registry import build_jobs
 from tests.fakes.bot_api import BotAPIError, FakeBotAPI
 from tests.harness import BotHarness, eventually, make_settings
 from tests.trend_support import (
@@ -342,3 +344,29 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+async def _stored_trends(harness: BotHarness, chat_id: int) -> int:
+    async with harness.container.uow_factory() as uow:
+        tenant = await uow.tenants.by_chat_id(chat_id)
+        assert tenant is not None
+        return await uow.trends.count(tenant.id)
+
+
+async def test_prune_job_forgets_only_trends_unseen_for_the_retention(
+    harness: BotHarness, stored: StoredStream
+) -> None:
+    """`trends-prune` keeps current trends and forgets those unseen for TREND_RETENTION."""
+    await make_chats(harness.container.uow_factory, stored, [(7001, "private")])
+    await harness.container.trends.service.refresh(stored.now)
+    kept = await _stored_trends(harness, 7001)
+    assert kept >= 1
+
+    assert await build_jobs(harness.container)["trends-prune"].run(None) == {"pruned": 0}
+    assert await _stored_trends(harness, 7001) == kept
+
+    after_retention = stored.now + TREND_RETENTION + timedelta(days=1)
+    assert await harness.container.trends.service.prune(after_retention) >= kept
+    assert await _stored_trends(harness, 7001) == 0
+    [listing] = await harness.send("/trends", chat_id=7001, user_id=7001)
+    assert "Nothing is trending" in listing

@@ -7,10 +7,10 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from app.commands.common import load_settings
+from app.commands.common import Subparsers, load_settings
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add run, bot and worker."""
     for name, help_text, with_bot, with_jobs in (
         ("run", "bot and scheduled jobs in one process (the default deployment)", True, True),

@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from app.commands.common import load_settings, opened_container, print_json, run_async
+from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
 from core.trends.models import Trend
 
 
@@ -21,7 +21,7 @@ def _moment(value: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add trends."""
     parser = subparsers.add_parser(
         "trends", help="detect a chat's trends now (or as of a moment); stores nothing"

@@ -10,8 +10,6 @@ from aiogram.types import Message, MessageEntity
 from core.ingest.service import ChannelPostIngestor
 from core.models import ChannelInfo, MediaRef, PostDraft
 
-router = Router(name=__name__)
-
 
 def _links(text: str, entities: list[MessageEntity] | None) -> list[str]:
     links: list[str] = []
@@ -81,8 +79,6 @@ def draft_from_message(message: Message) -> PostDraft:
     )
 
 
-@router.channel_post()
-@router.edited_channel_post()
 async def channel_post(message: Message, ingestor: ChannelPostIngestor) -> None:
     """Store a post (or an edit) of a channel where the bot is admin; albums become one post."""
     info = ChannelInfo(
@@ -91,3 +87,11 @@ async def channel_post(message: Message, ingestor: ChannelPostIngestor) -> None:
         telegram_id=message.chat.id,
     )
     await ingestor.ingest(info, draft_from_message(message))
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = Router(name=__name__)
+    router.channel_post.register(channel_post)
+    router.edited_channel_post.register(channel_post)
+    return router

@@ -16,11 +16,8 @@ from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long, edit_in_place
 from bot.texts import reason, t
 from core.interests.models import InvalidTopic, WeightedInterest
+from core.interests.ports import InterestsUnitOfWork
 from core.interests.service import InterestService
-from core.ports import UnitOfWork
-
-router = Router(name=__name__)
-
 
 _SHOWN = 30  # topics listed
 _BUTTONS = 10  # remove buttons under the list
@@ -71,11 +68,10 @@ def interests_view(
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=buttons)
 
 
-@router.message(Command("interests"))
 async def interests(
     message: Message,
     state: FSMContext,
-    uow: UnitOfWork,
+    uow: InterestsUnitOfWork,
     lang: str,
     interest_service: InterestService,
 ) -> None:
@@ -106,11 +102,10 @@ async def interests(
     await message.answer(t(lang, "interests_usage"))
 
 
-@router.message(Prompt.interest, NotACommand())
 async def interest_prompted(
     message: Message,
     state: FSMContext,
-    uow: UnitOfWork,
+    uow: InterestsUnitOfWork,
     lang: str,
     interest_service: InterestService,
 ) -> None:
@@ -122,7 +117,7 @@ async def interest_prompted(
 
 async def _add(
     message: Message,
-    uow: UnitOfWork,
+    uow: InterestsUnitOfWork,
     lang: str,
     interest_service: InterestService,
     user_id: int,
@@ -137,11 +132,10 @@ async def _add(
     await message.answer(t(lang, key, label=escape(added.label)))
 
 
-@router.callback_query(InterestRemoveCallback.filter())
 async def remove_button(
     query: CallbackQuery,
     callback_data: InterestRemoveCallback,
-    uow: UnitOfWork,
+    uow: InterestsUnitOfWork,
     lang: str,
     interest_service: InterestService,
 ) -> None:
@@ -158,3 +152,12 @@ async def remove_button(
     if isinstance(query.message, Message):
         text, keyboard = interests_view(lang, await interest_service.profile(uow, user_id))
         await edit_in_place(query.message, text, keyboard)
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = Router(name=__name__)
+    router.message.register(interests, Command("interests"))
+    router.message.register(interest_prompted, Prompt.interest, NotACommand())
+    router.callback_query.register(remove_button, InterestRemoveCallback.filter())
+    return router

@@ -24,7 +24,6 @@ from bot.views.answer import render_answer
 from core.models import Tenant
 from core.rag.service import QuestionService
 
-router = Router(name=__name__)
 log = structlog.get_logger(__name__)
 
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
@@ -50,9 +49,6 @@ class ThrottleQuestions(BaseMiddleware):
         if refusal.notify:
             await event.answer(t(data["lang"], "ask_throttled", seconds=refusal.wait_seconds))
         return None
-
-
-router.message.middleware(ThrottleQuestions())
 
 
 class AddressedToBot(BaseFilter):
@@ -96,7 +92,6 @@ def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return " ".join(encoded.decode("utf-16-le", errors="ignore").split())
 
 
-@router.message(Command("ask"))
 async def ask_command(
     message: Message,
     bot: Bot,
@@ -113,7 +108,6 @@ async def ask_command(
     await _answer(message, bot, tenant, lang, question_service, question)
 
 
-@router.message(Prompt.ask, NotACommand())
 async def ask_prompted(
     message: Message,
     bot: Bot,
@@ -128,7 +122,6 @@ async def ask_prompted(
         await _answer(message, bot, tenant, lang, question_service, question)
 
 
-@router.message(F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"))
 async def private_question(
     message: Message,
     bot: Bot,
@@ -140,7 +133,6 @@ async def private_question(
     await _answer(message, bot, tenant, lang, question_service, message.text or "")
 
 
-@router.message(F.chat.type.in_(GROUPS), F.text, AddressedToBot())
 async def group_question(
     message: Message,
     bot: Bot,
@@ -165,3 +157,16 @@ async def _answer(
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         answer = await service.ask(tenant.id, text, user_id=user_id)
     await answer_long(message, render_answer(answer, lang))
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = Router(name=__name__)
+    router.message.middleware(ThrottleQuestions())
+    router.message.register(ask_command, Command("ask"))
+    router.message.register(ask_prompted, Prompt.ask, NotACommand())
+    router.message.register(
+        private_question, F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/")
+    )
+    router.message.register(group_question, F.chat.type.in_(GROUPS), F.text, AddressedToBot())
+    return router

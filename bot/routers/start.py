@@ -9,16 +9,12 @@ from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.texts import t
 
-router = Router(name=__name__)
 
-
-@router.message(CommandStart())
 async def start(message: Message, lang: str) -> None:
     """Onboarding: what the bot does and how to begin."""
     await message.answer(t(lang, "start"))
 
 
-@router.message(Command("help"))
 async def help_command(message: Message, bot: Bot, lang: str, admin_ids: frozenset[int]) -> None:
     """List every command, how to ask in groups, and for the bot's admins their commands."""
     me = await bot.me()
@@ -28,7 +24,6 @@ async def help_command(message: Message, bot: Bot, lang: str, admin_ids: frozens
     await message.answer(text)
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, lang: str) -> None:
     """Leave whatever the bot asked for (a channel, a question, a topic)."""
     if await state.get_state() is None:
@@ -36,3 +31,12 @@ async def cancel(message: Message, state: FSMContext, lang: str) -> None:
         return
     await state.clear()
     await message.answer(t(lang, "cancelled"), reply_markup=ReplyKeyboardRemove())
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    router.message.register(help_command, Command("help"))
+    router.message.register(cancel, Command("cancel"))
+    return router

@@ -28,13 +28,22 @@ from aiogram.types import (
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.filters import NotACommand, command_args, is_channel_member, may_manage_chat
+from bot.filters import (
+    HasArgs,
+    NotACommand,
+    command_args,
+    is_channel_member,
+    managed_router,
+    managers_only,
+    may_manage_chat,
+)
 from bot.formatting import echo, escape, link, short_date
 from bot.index_notices import channel_label
 from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long
 from bot.texts import reason, t
 from core.channels.names import ChannelName, parse_channel_name
+from core.channels.ports import ChannelsUnitOfWork
 from core.channels.service import SubscriptionService
 from core.errors import (
     ChannelLimitReached,
@@ -44,9 +53,6 @@ from core.errors import (
 )
 from core.index_progress.service import IndexProgressService
 from core.models import SubscribedChannel, Tenant, channel_url
-from core.ports import UnitOfWork
-
-router = Router(name=__name__)
 
 # The least a bot administrator can hold (every other right implies it); enough to get posts.
 ADMIN_RIGHTS = "manage_chat"
@@ -92,7 +98,7 @@ class Subscriber:
     bot, unit of work, chat and language, and the services."""
 
     bot: Bot
-    uow: UnitOfWork
+    uow: ChannelsUnitOfWork
     tenant: Tenant
     lang: str
     subscriptions: SubscriptionService
@@ -159,26 +165,20 @@ class SubscriberMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-router.message.middleware(SubscriberMiddleware())
-router.callback_query.middleware(SubscriberMiddleware())
-
-
 def _sender_id(message: Message) -> int | None:
     return message.from_user.id if message.from_user else None
 
 
-@router.message(Command("subscribe"))
-async def subscribe(
-    message: Message, bot: Bot, state: FSMContext, lang: str, subscriber: Subscriber
-) -> None:
-    """Follow a channel: validate the name, backfill recent posts, index in the background;
-    without a name, ask for one (typed, pasted or picked)."""
+async def subscribe(message: Message, subscriber: Subscriber) -> None:
+    """Follow a channel: validate the name, backfill recent posts, index in the background."""
+    await subscriber.subscribe(message, command_args(message), _sender_id(message))
+
+
+async def ask_for_channel(message: Message, bot: Bot, state: FSMContext, lang: str) -> None:
+    """`/subscribe` alone: who may manage the chat is asked which channel (typed, pasted or
+    picked); anyone else learns the usage."""
     if not await may_manage_chat(bot, message.chat.id, message.chat.type, _sender_id(message)):
-        await message.answer(t(lang, "admins_only"))
-        return
-    name = command_args(message)
-    if name:
-        await subscriber.subscribe(message, name, _sender_id(message))
+        await message.answer(t(lang, "subscribe_usage"))
         return
     private = message.chat.type == ChatType.PRIVATE
     await ask_for(
@@ -192,7 +192,6 @@ async def subscribe(
     )
 
 
-@router.message(F.chat_shared)
 async def channel_picked(message: Message, state: FSMContext, subscriber: Subscriber) -> None:
     """A channel chosen with the picker button: subscribe to it."""
     shared = message.chat_shared
@@ -202,7 +201,6 @@ async def channel_picked(message: Message, state: FSMContext, subscriber: Subscr
     await subscriber.subscribe(message, name, _sender_id(message))
 
 
-@router.message(Prompt.subscribe, NotACommand())
 async def subscribe_prompted(
     message: Message, state: FSMContext, lang: str, subscriber: Subscriber
 ) -> None:
@@ -283,11 +281,6 @@ class ForwardedFromChannel(BaseFilter):
         return False if channel is None else {"offered": channel}
 
 
-_PRIVATE_IDLE = (F.chat.type == ChatType.PRIVATE, StateFilter(None))
-
-
-@router.message(*_PRIVATE_IDLE, ForwardedFromChannel())
-@router.message(*_PRIVATE_IDLE, NamesAChannel())
 async def offer_subscription(message: Message, lang: str, offered: ChannelName) -> None:
     """Offer a button to follow the channel instead of taking the message as a question."""
     name = str(offered)
@@ -301,42 +294,27 @@ async def offer_subscription(message: Message, lang: str, offered: ChannelName) 
     )
 
 
-@router.callback_query(SubscribeCallback.filter())
 async def subscribe_button(
-    query: CallbackQuery,
-    callback_data: SubscribeCallback,
-    bot: Bot,
-    lang: str,
-    subscriber: Subscriber,
+    query: CallbackQuery, callback_data: SubscribeCallback, subscriber: Subscriber
 ) -> None:
     """Subscribe to the channel the offer named."""
-    message = query.message
-    if not isinstance(message, Message) or not await may_manage_chat(
-        bot, message.chat.id, message.chat.type, query.from_user.id
-    ):
-        await query.answer(t(lang, "admins_only"), show_alert=True)
+    if not isinstance(query.message, Message):  # ChatManagersOnly refuses these already
         return
     await query.answer()
-    await subscriber.subscribe(message, callback_data.name, query.from_user.id)
+    await subscriber.subscribe(query.message, callback_data.name, query.from_user.id)
 
 
 # --- unsubscribing and the list ----------------------------------------------------------------
 
 
-@router.message(Command("unsubscribe"))
 async def unsubscribe(
     message: Message,
-    bot: Bot,
-    uow: UnitOfWork,
+    uow: ChannelsUnitOfWork,
     tenant: Tenant,
     lang: str,
     subscriptions: SubscriptionService,
 ) -> None:
     """Stop following a channel named in the command, or offer a keyboard of the chat's channels."""
-    user_id = message.from_user.id if message.from_user else None
-    if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
-        await message.answer(t(lang, "admins_only"))
-        return
     name = command_args(message)
     if not name:
         channels = await subscriptions.list(uow, tenant)
@@ -367,22 +345,18 @@ def _keyboard(channels: list[SubscribedChannel]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.callback_query(UnsubscribeCallback.filter())
 async def unsubscribe_button(
     query: CallbackQuery,
     callback_data: UnsubscribeCallback,
     bot: Bot,
-    uow: UnitOfWork,
+    uow: ChannelsUnitOfWork,
     tenant: Tenant,
     lang: str,
     subscriptions: SubscriptionService,
 ) -> None:
     """Unsubscribe from the channel whose button was pressed."""
     message = query.message
-    if message is None or not await may_manage_chat(
-        bot, message.chat.id, message.chat.type, query.from_user.id
-    ):
-        await query.answer(t(lang, "admins_only"), show_alert=True)
+    if message is None:  # ChatManagersOnly refuses buttons without a message already
         return
     channel = await subscriptions.unsubscribe_channel(uow, tenant, callback_data.channel_id)
     if channel is None:
@@ -396,10 +370,9 @@ async def unsubscribe_button(
     )
 
 
-@router.message(Command("channels"))
 async def channels(
     message: Message,
-    uow: UnitOfWork,
+    uow: ChannelsUnitOfWork,
     tenant: Tenant,
     lang: str,
     subscriptions: SubscriptionService,
@@ -431,3 +404,25 @@ async def channels(
         if error:
             lines.append(t(lang, "channel_error", error=echo(error, limit=200)))
     await answer_long(message, "\n".join(lines))
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = managed_router(__name__)
+    router.message.middleware(SubscriberMiddleware())
+    router.callback_query.middleware(SubscriberMiddleware())
+    admins_only = managers_only("admins_only")
+    router.message.register(subscribe, Command("subscribe"), HasArgs(), flags=admins_only)
+    router.message.register(ask_for_channel, Command("subscribe"))
+    router.message.register(channel_picked, F.chat_shared, flags=admins_only)
+    router.message.register(subscribe_prompted, Prompt.subscribe, NotACommand(), flags=admins_only)
+    private_idle = (F.chat.type == ChatType.PRIVATE, StateFilter(None))
+    router.message.register(offer_subscription, *private_idle, ForwardedFromChannel())
+    router.message.register(offer_subscription, *private_idle, NamesAChannel())
+    router.callback_query.register(subscribe_button, SubscribeCallback.filter(), flags=admins_only)
+    router.message.register(unsubscribe, Command("unsubscribe"), flags=admins_only)
+    router.callback_query.register(
+        unsubscribe_button, UnsubscribeCallback.filter(), flags=admins_only
+    )
+    router.message.register(channels, Command("channels"))
+    return router

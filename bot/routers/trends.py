@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
-from aiogram.filters import Command
+from aiogram import Router
+from aiogram.filters import BaseFilter, Command
 from aiogram.types import CallbackQuery, Message
 
-from app.settings import Settings
-from bot.filters import command_args, may_manage_chat
+from bot.filters import command_args, managed_router, managers_only
 from bot.formatting import escape
 from bot.replies import answer_long
 from bot.texts import t
@@ -19,83 +18,73 @@ from bot.views.trends import (
     trends_list,
 )
 from core.models import Tenant
-from core.ports import UnitOfWork
+from core.trends.ports import TrendsUnitOfWork
 from core.trends.service import TrendService
-
-router = Router(name=__name__)
 
 _SWITCH = {"on": True, "off": False, "вкл": True, "выкл": False}
 
 
-@router.message(Command("trends"))
+class AlertSwitch(BaseFilter):
+    """`/alerts on|off` (or вкл|выкл): a change of the chat's alerts."""
+
+    async def __call__(self, message: Message) -> bool:
+        return command_args(message).lower() in _SWITCH
+
+
 async def show_trends(
     message: Message,
-    uow: UnitOfWork,
+    uow: TrendsUnitOfWork,
     tenant: Tenant,
     lang: str,
     trend_service: TrendService,
-    settings: Settings,
+    trends_interval_minutes: float,
 ) -> None:
     """List the chat's current trends with links, or say why there are none."""
     current = await trend_service.current(uow, tenant)
     if not current:
         diagnosis = await trend_service.diagnose(uow, tenant)
-        await message.answer(quiet_trends(lang, diagnosis, settings.trends_interval_minutes))
+        await message.answer(quiet_trends(lang, diagnosis, trends_interval_minutes))
         return
     await answer_long(message, trends_list(lang, current))
 
 
-@router.message(Command("alerts"))
-async def switch_alerts(
+async def alerts_state(
     message: Message,
-    bot: Bot,
-    uow: UnitOfWork,
+    uow: TrendsUnitOfWork,
     tenant: Tenant,
     lang: str,
     trend_service: TrendService,
-    settings: Settings,
+    trends_interval_minutes: float,
 ) -> None:
-    """Show this chat's trend alerts (on or off, last check, what is missing), or switch them."""
-    argument = command_args(message).lower()
-    if not argument:
-        diagnosis = await trend_service.diagnose(uow, tenant)
-        await message.answer(
-            alerts_status(lang, tenant.alerts_enabled, diagnosis, settings.trends_interval_minutes)
-        )
-        return
-    if argument not in _SWITCH:
+    """`/alerts` alone: on or off, the last check, and what the chat still needs; anything but
+    on|off shows the usage."""
+    if command_args(message):
         await message.answer(t(lang, "alerts_usage"))
         return
-    user_id = message.from_user.id if message.from_user else None
-    if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
-        await message.answer(t(lang, "alerts_admins_only"))
-        return
-    enabled = _SWITCH[argument]
+    diagnosis = await trend_service.diagnose(uow, tenant)
+    await message.answer(
+        alerts_status(lang, tenant.alerts_enabled, diagnosis, trends_interval_minutes)
+    )
+
+
+async def switch_alerts(
+    message: Message, uow: TrendsUnitOfWork, tenant: Tenant, lang: str, trend_service: TrendService
+) -> None:
+    """Turn this chat's trend alerts on or off."""
+    enabled = _SWITCH[command_args(message).lower()]
     await trend_service.set_alerts(uow, tenant, enabled)
     await message.answer(t(lang, "alerts_turned_on" if enabled else "alerts_turned_off"))
 
 
-async def _may_change(bot: Bot, query: CallbackQuery) -> bool:
-    message = query.message
-    return message is not None and await may_manage_chat(
-        bot, message.chat.id, message.chat.type, query.from_user.id
-    )
-
-
-@router.callback_query(TrendMuteCallback.filter())
 async def mute_trend(
     query: CallbackQuery,
     callback_data: TrendMuteCallback,
-    bot: Bot,
-    uow: UnitOfWork,
+    uow: TrendsUnitOfWork,
     tenant: Tenant,
     lang: str,
     trend_service: TrendService,
 ) -> None:
     """Mute the trend whose alert carried the button."""
-    if not await _may_change(bot, query):
-        await query.answer(t(lang, "alerts_admins_only"), show_alert=True)
-        return
     trend = await trend_service.mute(uow, tenant, callback_data.key, query.from_user.id)
     if trend is None:
         await query.answer(t(lang, "trend_gone"))
@@ -103,18 +92,27 @@ async def mute_trend(
     await query.answer(t(lang, "trend_muted", label=escape(trend.label))[:200])
 
 
-@router.callback_query(AlertsOffCallback.filter())
 async def alerts_off_button(
     query: CallbackQuery,
-    bot: Bot,
-    uow: UnitOfWork,
+    uow: TrendsUnitOfWork,
     tenant: Tenant,
     lang: str,
     trend_service: TrendService,
 ) -> None:
     """Turn the chat's trend alerts off from an alert's button."""
-    if not await _may_change(bot, query):
-        await query.answer(t(lang, "alerts_admins_only"), show_alert=True)
-        return
     await trend_service.set_alerts(uow, tenant, False)
     await query.answer(t(lang, "alerts_turned_off")[:200])
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = managed_router(__name__)
+    alerts_admins = managers_only("alerts_admins_only")
+    router.message.register(show_trends, Command("trends"))
+    router.message.register(switch_alerts, Command("alerts"), AlertSwitch(), flags=alerts_admins)
+    router.message.register(alerts_state, Command("alerts"))
+    router.callback_query.register(mute_trend, TrendMuteCallback.filter(), flags=alerts_admins)
+    router.callback_query.register(
+        alerts_off_button, AlertsOffCallback.filter(), flags=alerts_admins
+    )
+    return router

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import structlog
 
 from core.channels.models import PollResult
-from core.channels.ports import ChannelSource
+from core.channels.ports import ChannelSource, ChannelsUnitOfWork
 from core.clock import utc_now
 from core.errors import ChannelNotReadable, ChannelSourceError
 from core.ingest.indexing import BackgroundIndexer
 from core.models import Channel, ChannelPage, PostDraft, SourceKind
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -75,7 +75,7 @@ class ChannelPoller:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[ChannelsUnitOfWork],
         source: ChannelSource,
         indexer: BackgroundIndexer,
         *,
@@ -96,10 +96,11 @@ class ChannelPoller:
         """When to poll again: the interval plus jitter, doubled per consecutive error."""
         delay = min(self._interval * (2 ** min(errors, 10)), MAX_BACKOFF)
         jitter = self._jitter.total_seconds() * random.random()
-        return self._clock() + delay + timedelta(seconds=jitter)
+        moment: datetime = self._clock() + delay + timedelta(seconds=jitter)
+        return moment
 
     async def store_page(
-        self, uow: UnitOfWork, channel: Channel | None, username: str, page: ChannelPage
+        self, uow: ChannelsUnitOfWork, channel: Channel | None, username: str, page: ChannelPage
     ) -> Channel:
         """Create or refresh the channel from a page and store its posts."""
         if channel is None:
@@ -123,7 +124,9 @@ class ChannelPoller:
         )
         return channel
 
-    async def backfill(self, uow: UnitOfWork, channel: Channel | None, username: str) -> int:
+    async def backfill(
+        self, uow: ChannelsUnitOfWork, channel: Channel | None, username: str
+    ) -> int:
         """Read a channel's recent posts (on subscribe); returns how many were read."""
         page = await read_channel(self._source, username, limit=self._max_posts)
         await self.store_page(uow, channel, username, page)

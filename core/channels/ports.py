@@ -12,6 +12,7 @@ from core.models import (
     SourceKind,
     SubscribedChannel,
 )
+from core.ports import PostRepository, Transaction
 
 
 class ChannelSource(Protocol):
@@ -76,3 +77,13 @@ class ChannelRepository(Protocol):
     async def clear_indexed_notice(self, tenant_id: int, channel_id: int, message_id: int) -> bool:
         """Claim a notice: True only for the one caller that cleared it."""
         ...
+
+
+class ChannelsUnitOfWork(Transaction, Protocol):
+    """What subscriptions and polling read and write."""
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...

@@ -9,10 +9,11 @@ import structlog
 from core.channels.models import SubscribeOutcome
 from core.channels.names import ChannelName, parse_channel_name
 from core.channels.polling import ChannelPoller
+from core.channels.ports import ChannelsUnitOfWork
 from core.errors import ChannelLimitReached, ChannelNotReadable
 from core.ingest.indexing import BackgroundIndexer
 from core.models import Channel, SourceKind, SubscribedChannel, Tenant
-from core.ports import PostIndex, UnitOfWork
+from core.ports import PostIndex
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +47,7 @@ class SubscriptionService:
 
     async def subscribe(
         self,
-        uow: UnitOfWork,
+        uow: ChannelsUnitOfWork,
         tenant: Tenant,
         raw_name: str,
         user_id: int | None,
@@ -92,7 +93,9 @@ class SubscriptionService:
         self._indexer.kick(tenant.id)
         return SubscribeOutcome(channel, created=True, backfilled=backfilled, stored_posts=stored)
 
-    async def unsubscribe(self, uow: UnitOfWork, tenant: Tenant, raw_name: str) -> Channel | None:
+    async def unsubscribe(
+        self, uow: ChannelsUnitOfWork, tenant: Tenant, raw_name: str
+    ) -> Channel | None:
         """Unsubscribe and drop the channel's points from this chat's index only."""
         name = parse_channel_name(raw_name)
         channel = await self._find(uow, name)
@@ -101,7 +104,7 @@ class SubscriptionService:
         return await self.unsubscribe_channel(uow, tenant, channel.id)
 
     async def unsubscribe_channel(
-        self, uow: UnitOfWork, tenant: Tenant, channel_id: int
+        self, uow: ChannelsUnitOfWork, tenant: Tenant, channel_id: int
     ) -> Channel | None:
         """Unsubscribe by channel id (inline buttons carry it, so it may be anything)."""
         if not 0 < channel_id < 2**63:  # no such row; the database could not even compare it
@@ -117,24 +120,24 @@ class SubscriptionService:
         log.info("channel_unsubscribed", tenant_id=tenant.id, channel_id=channel.id)
         return channel if removed else None
 
-    async def list(self, uow: UnitOfWork, tenant: Tenant) -> list[SubscribedChannel]:
+    async def list(self, uow: ChannelsUnitOfWork, tenant: Tenant) -> list[SubscribedChannel]:
         """The chat's channels with post counts and last update."""
         return await uow.channels.subscribed(tenant.id)
 
-    async def _find(self, uow: UnitOfWork, name: ChannelName) -> Channel | None:
+    async def _find(self, uow: ChannelsUnitOfWork, name: ChannelName) -> Channel | None:
         if name.username:
             return await uow.channels.by_username(name.username)
         assert name.telegram_id is not None
         return await uow.channels.by_telegram_id(name.telegram_id)
 
     @staticmethod
-    async def _is_subscribed(uow: UnitOfWork, tenant_id: int, channel_id: int) -> bool:
+    async def _is_subscribed(uow: ChannelsUnitOfWork, tenant_id: int, channel_id: int) -> bool:
         return any(
             item.channel.id == channel_id for item in await uow.channels.subscribed(tenant_id)
         )
 
     @staticmethod
-    async def _stored_posts(uow: UnitOfWork, tenant_id: int, channel_id: int) -> int:
+    async def _stored_posts(uow: ChannelsUnitOfWork, tenant_id: int, channel_id: int) -> int:
         for item in await uow.channels.subscribed(tenant_id):
             if item.channel.id == channel_id:
                 return item.post_count

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 import structlog
 
+from core.channels.ports import ChannelsUnitOfWork
 from core.index_progress.models import ChannelBacklog
 from core.index_progress.ports import IndexedNoticeSender
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -24,7 +25,7 @@ class IndexProgressService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[ChannelsUnitOfWork],
         recheck: Callable[[int], None],
         sender: IndexedNoticeSender | None = None,
     ) -> None:
@@ -33,14 +34,14 @@ class IndexProgressService:
         self.sender = sender  # set once a bot exists (the CLI has none)
 
     async def watch(
-        self, uow: UnitOfWork, tenant_id: int, channel_id: int, message_id: int
+        self, uow: ChannelsUnitOfWork, tenant_id: int, channel_id: int, message_id: int
     ) -> None:
         """Remember the reply to edit once this channel's posts are in the chat's index."""
         await uow.channels.set_indexed_notice(tenant_id, channel_id, message_id)
         await uow.commit()
         self._recheck(tenant_id)  # indexing may have finished before the reply was sent
 
-    async def backlog(self, uow: UnitOfWork, tenant_id: int) -> dict[int, ChannelBacklog]:
+    async def backlog(self, uow: ChannelsUnitOfWork, tenant_id: int) -> dict[int, ChannelBacklog]:
         """Per channel id: posts waiting to be indexed for this chat and the last error."""
         return await uow.posts.backlog_by_channel(tenant_id)
 

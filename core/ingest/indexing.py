@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from core.ingest.ports import IndexingUnitOfWork
 from core.ports import PostIndex, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -19,7 +20,12 @@ TenantIndexed = Callable[[int], Awaitable[object]]
 class Indexer:
     """Indexes whatever posts a tenant's collection lacks; idempotent and restartable."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, index: PostIndex, batch_size: int = 256):
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory[IndexingUnitOfWork],
+        index: PostIndex,
+        batch_size: int = 256,
+    ):
         self._uow_factory = uow_factory
         self._index = index
         self._batch_size = batch_size

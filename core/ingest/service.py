@@ -12,8 +12,9 @@ import structlog
 from core.ingest.exports import ExportedChat, iter_export_files, parse_export
 from core.ingest.indexing import BackgroundIndexer
 from core.ingest.models import ImportReport
+from core.ingest.ports import IngestUnitOfWork
 from core.models import Channel, ChannelInfo, PostDraft, SourceKind
-from core.ports import StoredPosts, UnitOfWork, UnitOfWorkFactory
+from core.ports import StoredPosts, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -23,7 +24,9 @@ def bot_api_channel_id(export_id: int) -> int:
     return export_id if export_id < 0 else -(10**12 + export_id)
 
 
-async def find_or_create_channel(uow: UnitOfWork, info: ChannelInfo, source: SourceKind) -> Channel:
+async def find_or_create_channel(
+    uow: IngestUnitOfWork, info: ChannelInfo, source: SourceKind
+) -> Channel:
     """The stored channel matching a source's description, created when new."""
     channel = None
     if info.telegram_id is not None:
@@ -45,7 +48,9 @@ async def find_or_create_channel(uow: UnitOfWork, info: ChannelInfo, source: Sou
 class ChannelPostIngestor:
     """Stores posts of channels where the bot is an administrator."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, indexer: BackgroundIndexer) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory[IngestUnitOfWork], indexer: BackgroundIndexer
+    ) -> None:
         self._uow_factory = uow_factory
         self._indexer = indexer
         # Album members arrive as concurrent updates; one channel's posts are stored in order.
@@ -69,7 +74,7 @@ class ChannelPostIngestor:
 class ExportImporter:
     """Imports Telegram Desktop exports into a chat: channels, subscriptions, posts."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory[IngestUnitOfWork]) -> None:
         self._uow_factory = uow_factory
 
     @staticmethod

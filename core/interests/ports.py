@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.interests.models import Interest, UserActivity
+from core.ports import Transaction
 from core.rag.ports import QuestionRecord
 
 
@@ -58,3 +59,10 @@ class InterestRepository(Protocol):
     async def tenant_users(self, tenant_id: int) -> list[int]:
         """Users who asked questions in a chat."""
         ...
+
+
+class InterestsUnitOfWork(Transaction, Protocol):
+    """What profiles and their sync read and write."""
+
+    @property
+    def interests(self) -> InterestRepository: ...

@@ -33,9 +33,9 @@ from core.interests.models import (
     UserActivity,
     WeightedInterest,
 )
-from core.interests.ports import InterestRepository
+from core.interests.ports import InterestRepository, InterestsUnitOfWork
 from core.models import Tenant
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import UnitOfWorkFactory
 from core.rag.ports import QuestionRecord
 from core.text.stopwords import QUESTION_WORDS
 from core.text.terms import TermExtractor
@@ -209,7 +209,7 @@ class InterestService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[InterestsUnitOfWork],
         profiler: InterestProfiler | None = None,
         *,
         clock: Clock = utc_now,
@@ -219,7 +219,7 @@ class InterestService:
         self._clock = clock
 
     @staticmethod
-    def _repo(uow: UnitOfWork) -> InterestRepository:
+    def _repo(uow: InterestsUnitOfWork) -> InterestRepository:
         return uow.interests
 
     def weighted(self, interests: Iterable[Interest]) -> list[WeightedInterest]:
@@ -235,11 +235,11 @@ class InterestService:
         items.sort(key=lambda item: (not item.interest.explicit, -item.weight, item.label.lower()))
         return items
 
-    async def profile(self, uow: UnitOfWork, user_id: int) -> list[WeightedInterest]:
+    async def profile(self, uow: InterestsUnitOfWork, user_id: int) -> list[WeightedInterest]:
         """A user's profile as of now."""
         return self.weighted(await self._repo(uow).profile(user_id))
 
-    async def add(self, uow: UnitOfWork, user_id: int, text: str) -> tuple[Interest, bool]:
+    async def add(self, uow: InterestsUnitOfWork, user_id: int, text: str) -> tuple[Interest, bool]:
         """Add an explicit topic; (topic, False) when it already was one. Raises InvalidTopic."""
         key, label, kind = self.profiler.topic_key(text)
         interest = Interest(
@@ -255,7 +255,7 @@ class InterestService:
         log.info("interest_added", user_id=user_id, topic=key, created=created)
         return interest, created
 
-    async def remove(self, uow: UnitOfWork, user_id: int, text: str) -> Interest | None:
+    async def remove(self, uow: InterestsUnitOfWork, user_id: int, text: str) -> Interest | None:
         """Remove a topic by what the user typed (its words or its label); None when unknown."""
         repo = self._repo(uow)
         stored = {item.topic: item for item in await repo.profile(user_id)}
@@ -310,7 +310,7 @@ class InterestSync:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[InterestsUnitOfWork],
         profiler: InterestProfiler | None = None,
         *,
         dead_letters: DeadLetterSink | None = None,
@@ -326,7 +326,7 @@ class InterestSync:
         self._max_users = max_users
 
     @staticmethod
-    def _repo(uow: UnitOfWork) -> InterestRepository:
+    def _repo(uow: InterestsUnitOfWork) -> InterestRepository:
         return uow.interests
 
     async def run(self) -> SyncReport:

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Protocol
 
 from core.media.models import FetchedMedia, MediaObject, MediaPlan, MediaScanItem, SkipReason
+from core.ports import Transaction
+from core.quotas.ports import QuotaRepository
 from core.vision.models import VisionGroup, VisionResult
 
 # --- media ------------------------------------------------------------------------------------
@@ -114,3 +116,13 @@ class MediaRepository(Protocol):
     async def vision_texts(self, post_ids: Sequence[int]) -> Mapping[int, str]:
         """The newest vision text of each post, ready to append to its indexed text."""
         ...
+
+
+class MediaUnitOfWork(Transaction, Protocol):
+    """What recording and downloading media reads and writes."""
+
+    @property
+    def media(self) -> MediaRepository: ...
+
+    @property
+    def quotas(self) -> QuotaRepository: ...

@@ -20,7 +20,7 @@ from core.media.models import (
     MediaUnavailable,
     SkipReason,
 )
-from core.media.ports import ImageFetcher, MediaStore
+from core.media.ports import ImageFetcher, MediaStore, MediaUnitOfWork
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import UnitOfWorkFactory
 from core.quotas.models import ContentType
@@ -98,7 +98,7 @@ class MediaService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[MediaUnitOfWork],
         store: MediaStore,
         fetcher: ImageFetcher,
         gate: BudgetGate,

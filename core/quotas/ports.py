@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from core.channels.ports import ChannelRepository
+from core.ports import PostRepository, TenantRepository, Transaction
 from core.quotas.models import QuotaOverride, StorageUsage
+
+if TYPE_CHECKING:  # media's ports use QuotaRepository from here
+    from core.media.ports import MediaRepository
 
 
 class TokenLedger(Protocol):
@@ -47,3 +52,42 @@ class QuotaRepository(Protocol):
     async def ingestion_lags(self) -> dict[str, float]:
         """Per channel (username or title): seconds between its newest post and storing it."""
         ...
+
+
+class BudgetUnitOfWork(Transaction, Protocol):
+    """What the budget gate reads: limit overrides and question counts."""
+
+    @property
+    def quotas(self) -> QuotaRepository: ...
+
+
+class QuotaReportUnitOfWork(Transaction, Protocol):
+    """What usage reports read."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+    @property
+    def quotas(self) -> QuotaRepository: ...
+
+
+class StorageUsageUnitOfWork(Transaction, Protocol):
+    """What storage accounting reads and records."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+    @property
+    def quotas(self) -> QuotaRepository: ...
+
+    @property
+    def media(self) -> MediaRepository: ...

@@ -10,6 +10,7 @@ from core.metrics import Metrics
 from core.models import Tenant
 from core.ports import UnitOfWorkFactory
 from core.quotas.models import ContentType, QuotaKind, StorageUsage, TokenUsage
+from core.quotas.ports import QuotaReportUnitOfWork
 from core.quotas.service import BudgetGate
 
 
@@ -79,7 +80,9 @@ def _at_or_over(used: int, limit: int) -> bool:
 class QuotaReportService:
     """Builds quota reports from the database, the token ledger and the limits."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, gate: BudgetGate) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory[QuotaReportUnitOfWork], gate: BudgetGate
+    ) -> None:
         self._uow_factory = uow_factory
         self._gate = gate
 

@@ -20,7 +20,7 @@ from core.errors import CoreError
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import UnitOfWorkFactory
 from core.quotas.models import QuotaKind, QuotaOverride, TenantLimits, TokenUsage
-from core.quotas.ports import TokenLedger
+from core.quotas.ports import BudgetUnitOfWork, TokenLedger
 
 log = structlog.get_logger(__name__)
 
@@ -89,7 +89,7 @@ class BudgetGate:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[BudgetUnitOfWork],
         ledger: TokenLedger,
         defaults: TenantLimits,
         *,

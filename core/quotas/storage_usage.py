@@ -13,6 +13,7 @@ from core.media.service import tenant_prefix
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex, UnitOfWorkFactory
 from core.quotas.models import ContentType, StorageUsage
+from core.quotas.ports import StorageUsageUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -24,7 +25,7 @@ class StorageQuotaService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[StorageUsageUnitOfWork],
         store: MediaStore,
         index: PostIndex,
         *,

@@ -37,6 +37,7 @@ from core.rag.ports import (
     LLMError,
     QuestionGate,
     QuestionRecord,
+    QuestionsUnitOfWork,
     TokenReservation,
 )
 from core.rag.query import ParsedQuestion, parse_question
@@ -65,7 +66,7 @@ class QuestionService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[QuestionsUnitOfWork],
         index: PostIndex,
         *,
         chat_model: ChatModel | None = None,

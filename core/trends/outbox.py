@@ -17,6 +17,7 @@ import structlog
 from core.clock import utc_now
 from core.ports import UnitOfWorkFactory
 from core.trends.models import AlertToSend
+from core.trends.ports import OutboxUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -26,7 +27,7 @@ class AlertOutbox:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[OutboxUnitOfWork],
         *,
         lease: timedelta = timedelta(minutes=10),
         max_attempts: int = 5,

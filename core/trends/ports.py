@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.models import Tenant
+from core.ports import TenantRepository, Transaction
 from core.trends.models import AlertToSend, PreviousTrend, StoredTrend, Trend, TrendPost
 
 
@@ -59,6 +60,10 @@ class TrendRepository(Protocol):
         """When detection last ran for the tenant."""
         ...
 
+    async def history_starts(self, tenant_id: int) -> list[datetime | None]:
+        """Per followed channel, its oldest stored post's date (None: no posts)."""
+        ...
+
     async def by_key(self, tenant_id: int, trend_key: str) -> StoredTrend | None: ...
 
     async def mute(
@@ -66,6 +71,10 @@ class TrendRepository(Protocol):
     ) -> bool: ...
 
     async def mutes(self, tenant_id: int, since: datetime) -> list[Mute]: ...
+
+    async def prune(self, before: datetime) -> int:
+        """Forget trends not seen since `before`; returns how many."""
+        ...
 
 
 class TrendAlertRepository(Protocol):
@@ -116,3 +125,26 @@ class SendRateLimiter(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class TrendsUnitOfWork(Transaction, Protocol):
+    """What detection, /trends and mutes read and write."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def trends(self) -> TrendRepository: ...
+
+    @property
+    def trend_alerts(self) -> TrendAlertRepository: ...
+
+
+class OutboxUnitOfWork(Transaction, Protocol):
+    """What alert delivery reads and writes."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def trend_alerts(self) -> TrendAlertRepository: ...

@@ -12,12 +12,12 @@ import structlog
 from core.clock import utc_now
 from core.errors import CoreError
 from core.models import Tenant
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
 from core.trends.diagnosis import TrendsDiagnosis, diagnose
 from core.trends.interests import NeutralInterestScorer
 from core.trends.models import RefreshReport, StoredTrend, Trend
-from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert
+from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert, TrendsUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -36,17 +36,23 @@ class AlertPolicy:
     mute_memory: timedelta = timedelta(days=7)
 
 
+# Trends unseen this long cannot matter: detection looks back a window plus a baseline (days),
+# identities carry over for a day, mutes last a week.
+TREND_RETENTION = timedelta(days=30)
+
+
 class TrendService:
     """Detects trends for every tenant, stores them and writes alerts into the outbox."""
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[TrendsUnitOfWork],
         detector: TrendDetector,
         *,
         policy: AlertPolicy | None = None,
         interests: InterestScorer | None = None,
         identity_memory: timedelta = timedelta(hours=24),
+        retention: timedelta = TREND_RETENTION,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
@@ -54,6 +60,7 @@ class TrendService:
         self.policy = policy or AlertPolicy()
         self.interests: InterestScorer = interests or NeutralInterestScorer()
         self._identity_memory = identity_memory
+        self.retention = retention
         self._clock = clock
 
     @property
@@ -108,7 +115,7 @@ class TrendService:
         log.info("trends_refreshed", tenant_id=tenant.id, trends=len(trends), alerts=queued)
 
     async def _queue_alerts(
-        self, uow: UnitOfWork, tenant: Tenant, stored: list[StoredTrend], now: datetime
+        self, uow: TrendsUnitOfWork, tenant: Tenant, stored: list[StoredTrend], now: datetime
     ) -> int:
         """Pending alerts for the chat's best trends it has not been alerted about."""
         if not tenant.alerts_enabled or not stored:
@@ -148,23 +155,30 @@ class TrendService:
             ]
         return await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
 
-    async def current(self, uow: UnitOfWork, tenant: Tenant) -> list[Trend]:
+    async def prune(self, now: datetime | None = None) -> int:
+        """Forget trends not seen for `retention` (the table would otherwise grow forever)."""
+        before = (now or self._clock()) - self.retention
+        async with self._uow_factory() as uow:
+            removed = await uow.trends.prune(before)
+            await uow.commit()
+        log.info("trends_pruned", removed=removed, before=before.isoformat())
+        return removed
+
+    async def current(self, uow: TrendsUnitOfWork, tenant: Tenant) -> list[Trend]:
         """The chat's trends from the latest run (if recent), muted ones left out, best first."""
         now = self._clock()
         stored = await uow.trends.current(tenant.id, now - self.freshness)
         mutes = await uow.trends.mutes(tenant.id, now - self.policy.mute_memory)
         return [item.trend for item in stored if not is_muted(item.trend, mutes)]
 
-    async def diagnose(self, uow: UnitOfWork, tenant: Tenant) -> TrendsDiagnosis:
+    async def diagnose(self, uow: TrendsUnitOfWork, tenant: Tenant) -> TrendsDiagnosis:
         """Why the chat has no trends now, and what it would need (for /trends and /alerts)."""
-        channels = await uow.channels.subscribed(tenant.id)
+        first_posts = await uow.trends.history_starts(tenant.id)
         last_run = await uow.trends.last_run(tenant.id)
-        return diagnose(
-            self.detector.params, [item.first_post_at for item in channels], last_run, self._clock()
-        )
+        return diagnose(self.detector.params, first_posts, last_run, self._clock())
 
     async def mute(
-        self, uow: UnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None
+        self, uow: TrendsUnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None
     ) -> Trend | None:
         """Mute one of the chat's trends; None when there is no such trend."""
         stored = await uow.trends.by_key(tenant.id, trend_key)
@@ -174,7 +188,7 @@ class TrendService:
         await uow.commit()
         return stored.trend
 
-    async def set_alerts(self, uow: UnitOfWork, tenant: Tenant, enabled: bool) -> None:
+    async def set_alerts(self, uow: TrendsUnitOfWork, tenant: Tenant, enabled: bool) -> None:
         """Turn the chat's trend alerts on or off."""
         await uow.tenants.set_alerts(tenant.id, enabled)
         await uow.commit()

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from core.channels.ports import ChannelRepository
+from core.media.ports import MediaRepository
+from core.ports import PostRepository, Transaction
 from core.vision.models import VisionContext, VisionImage, VisionReply
 
 
@@ -19,3 +22,16 @@ class VisionModel(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class VisionUnitOfWork(Transaction, Protocol):
+    """What image analysis reads and writes."""
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def media(self) -> MediaRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...

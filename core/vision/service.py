@@ -17,7 +17,7 @@ from core.metrics import NULL_METRICS, Metrics
 from core.ports import UnitOfWorkFactory
 from core.quotas.service import BudgetExhausted, BudgetGate
 from core.vision.models import VisionContext, VisionGroup, VisionImage, VisionReply, VisionReport
-from core.vision.ports import VisionModel
+from core.vision.ports import VisionModel, VisionUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +48,7 @@ class VisionService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[VisionUnitOfWork],
         store: MediaStore,
         model: VisionModel | None,
         gate: BudgetGate,
@@ -81,6 +81,11 @@ class VisionService:
     def enabled(self) -> bool:
         """Whether a vision model is configured."""
         return self._model is not None
+
+    async def close(self) -> None:
+        """Release the vision model's client."""
+        if self._model is not None:
+            await self._model.close()
 
     async def run(self, max_batches: int = 10) -> VisionReport:
         """Analyse queued posts until the queue is empty (bounded per run)."""

@@ -174,33 +174,25 @@ class SqlChannelRepository:
                 PostRow.channel_id,
                 func.count(PostRow.id).label("posts"),
                 func.max(PostRow.date).label("last_post"),
-                func.min(PostRow.date).label("first_post"),
             )
             .group_by(PostRow.channel_id)
             .subquery()
         )
         rows = await self._session.execute(
-            select(
-                ChannelRow,
-                SubscriptionRow.created_at,
-                stats.c.posts,
-                stats.c.last_post,
-                stats.c.first_post,
-            )
+            select(ChannelRow, SubscriptionRow.created_at, stats.c.posts, stats.c.last_post)
             .join(SubscriptionRow, SubscriptionRow.channel_id == ChannelRow.id)
             .outerjoin(stats, stats.c.channel_id == ChannelRow.id)
             .where(SubscriptionRow.tenant_id == tenant_id)
             .order_by(SubscriptionRow.created_at, ChannelRow.id)
         )
         result = []
-        for channel, subscribed_at, posts, last_post, first_post in rows:
+        for channel, subscribed_at, posts, last_post in rows:
             result.append(
                 SubscribedChannel(
                     channel=to_channel(channel),
                     post_count=int(posts or 0),
                     last_post_at=last_post,
                     subscribed_at=subscribed_at,
-                    first_post_at=first_post,
                 )
             )
         return result

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from app.settings import Settings, reveal
 from core.metrics import NULL_METRICS, Metrics
-from core.ports import PostIndex, UnitOfWorkFactory
+from core.ports import PostIndex
 from core.rag.ports import ChatModel, QuestionGate
 from core.rag.service import QuestionService
 from core.rag.throttle import UserRateLimiter
+from storage.repositories import UnitOfWorkFactory
 
 
 def build_chat_model(settings: Settings) -> ChatModel | None:

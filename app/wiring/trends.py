@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from adapters.ratelimit.local import LocalRateLimiter
 from app.settings import Settings
 from core.metrics import NULL_METRICS, Metrics
-from core.ports import UnitOfWorkFactory
 from core.trends.detector import TrendDetector
 from core.trends.models import SendLimits, TrendParams
 from core.trends.outbox import AlertOutbox
 from core.trends.ports import InterestScorer, SendRateLimiter
 from core.trends.service import AlertPolicy, TrendService
+from storage.repositories import UnitOfWorkFactory
 
 if TYPE_CHECKING:  # aiogram loads slowly; CLI commands without a bot never need it
     from aiogram import Bot

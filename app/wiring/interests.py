@@ -8,8 +8,8 @@ from app.settings import Settings
 from core.dlq.ports import DeadLetterSink
 from core.interests.models import InterestParams
 from core.interests.service import InterestProfiler, InterestService, InterestSync
-from core.ports import UnitOfWorkFactory
 from core.trends.interests import ProfileInterestScorer
+from storage.repositories import UnitOfWorkFactory
 
 
 @dataclass
