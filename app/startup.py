@@ -13,11 +13,8 @@ from bot.app import create_bot
 GETME_TIMEOUT_SECONDS = 15.0
 
 
-async def bot_token_problem(settings: Settings) -> str | None:
-    """One line saying what is wrong with BOT_TOKEN or the Bot API and how to fix it; None if fine.
-
-    The format is checked first (no network), then `getMe` against TELEGRAM_API_BASE.
-    """
+def token_format_problem(settings: Settings) -> str | None:
+    """One line saying what is wrong with BOT_TOKEN's form (no network); None if it looks right."""
     token = reveal(settings.bot_token)
     if not token:
         return "error: BOT_TOKEN is not set; put BOT_TOKEN=... (from @BotFather) in .env"
@@ -28,6 +25,13 @@ async def bot_token_problem(settings: Settings) -> str | None:
             "error: BOT_TOKEN does not look like a bot token (expected 123456:ABC-...); "
             "copy it again from @BotFather into .env"
         )
+    return None
+
+
+async def bot_api_problem(settings: Settings) -> str | None:
+    """One line saying why `getMe` with BOT_TOKEN fails at TELEGRAM_API_BASE and how to fix it;
+    None when the Bot API knows the bot."""
+    token = reveal(settings.bot_token) or ""
     api = settings.telegram_api_base
     bot = create_bot(token, api)
     try:

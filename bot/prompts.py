@@ -6,6 +6,8 @@ the user's command, so the answer is a reply to the bot and reaches it even in p
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -36,6 +38,8 @@ async def ask_for(
 
     A private chat gets `keyboard` when given; groups always get a selective ForceReply.
     """
+    if state.key.chat_id != message.chat.id:  # run for the sender's private chat instead
+        state = FSMContext(storage=state.storage, key=replace(state.key, chat_id=message.chat.id))
     await state.set_state(prompt)
     placeholder = t(lang, placeholder_key) if placeholder_key else None
     if message.chat.type == ChatType.PRIVATE and keyboard is not None:

@@ -23,7 +23,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/ask [@channel] [7d] question — ask (in private chats just write the question)\n"
             "/trends — stories several channels cover right now\n"
             "/alerts on|off — trend alerts in this chat\n"
-            "/interests — your interests (add/remove)\n"
+            "/interests — your interests (add/remove); shown only in our private chat. "
+            "In a group, alerts are ranked by what its members asked there and the topics they added\n"
             "/lang en|ru — the language of this chat\n"
             "/cancel — stop what I asked you for\n\n"
             "<b>In groups</b> ask by mentioning me (@{bot} question), by replying to one of my "
@@ -143,6 +144,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_older": "Older ▶",
         "dlq_retry_all_button": "🔁 Retry all",
         "dlq_purge_button": "🗑 Purge",
+        # --- hardening: personal answers go to the private chat ---
+        "private_sent": "📬 I sent the answer to {command} to our private chat.",
+        "private_start_first": "🔒 I answer {command} only in our private chat, and you have not started one with me yet: open {link}, press Start, then send {command} there.",
+        "interests_private_button": "Your interests are shown only in our private chat.",
         # --- the command menu (set_my_commands) ---
         "command_start": "What this bot does",
         "command_help": "All commands",
@@ -174,7 +179,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/ask [@канал] [7d] вопрос — задать вопрос (в личном чате просто напишите его)\n"
             "/trends — о чём сейчас пишут сразу несколько каналов\n"
             "/alerts on|off — оповещения о трендах в этом чате\n"
-            "/interests — ваши интересы (добавить/убрать)\n"
+            "/interests — ваши интересы (добавить/убрать); показываю только в личном чате. "
+            "В группе оповещения ранжируются по вопросам её участников в этой группе и добавленным ими темам\n"
             "/lang ru|en — язык этого чата\n"
             "/cancel — отменить то, что я у вас спросил\n\n"
             "<b>В группах</b> спрашивайте, упомянув меня (@{bot} вопрос), ответом на любое моё "
@@ -294,6 +300,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_older": "Старее ▶",
         "dlq_retry_all_button": "🔁 Повторить все",
         "dlq_purge_button": "🗑 Очистить",
+        # --- hardening: personal answers go to the private chat ---
+        "private_sent": "📬 Ответ на {command} — в нашем личном чате.",
+        "private_start_first": "🔒 На {command} я отвечаю только в личном чате, а вы его со мной ещё не начали: откройте {link}, нажмите «Запустить» и отправьте {command} там.",
+        "interests_private_button": "Ваши интересы видны только в нашем личном чате.",
         # --- the command menu (set_my_commands) ---
         "command_start": "Что умеет бот",
         "command_help": "Все команды",

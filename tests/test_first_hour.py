@@ -196,7 +196,7 @@ async def test_channel_picked_with_the_button_is_subscribed(harness: BotHarness,
     """The chat_shared message of the picker button subscribes to the chosen channel."""
     await harness.send("/subscribe", language_code=lang)
     shared = {"request_id": 1, "chat_id": -1001234567890, "username": "dailynews", "title": "DN"}
-    [reply] = await harness.deliver(_service_message(harness, lang, chat_shared=shared))
+    [reply] = await harness.send_update(_service_message(harness, lang, chat_shared=shared))
     assert SUBSCRIBED[lang] in reply
 
 
@@ -210,7 +210,7 @@ async def test_post_forwarded_to_the_prompt_subscribes(harness: BotHarness) -> N
         "chat": {"id": -1001234567891, "type": "channel", "title": "S", "username": "single"},
     }
     forward = _service_message(harness, "ru", text="один пост о погоде", forward_origin=origin)
-    [reply] = await harness.deliver(forward)
+    [reply] = await harness.send_update(forward)
     assert SUBSCRIBED["ru"] in reply and "Single" in reply
 
 
@@ -226,7 +226,7 @@ async def test_forwarded_post_and_pasted_link_offer_a_subscribe_button(
         "chat": {"id": -1001234567890, "type": "channel", "title": "DN", "username": "DailyNews"},
     }
     forward = _service_message(harness, lang, text="Новость номер 5", forward_origin=origin)
-    [offer] = await harness.deliver(forward)
+    [offer] = await harness.send_update(forward)
     assert offer == TEXTS[lang]["subscribe_offer"].format(name="@dailynews")
     [button] = _last(harness, 1001)["reply_markup"]["inline_keyboard"][0]
     calls = await harness.press(button["callback_data"], language_code=lang)

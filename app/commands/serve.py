@@ -24,11 +24,15 @@ def register(subparsers: Subparsers) -> None:
 def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], int]:
     def handle(_args: argparse.Namespace) -> int:
         from app.runner import run  # the bot stack loads only for the long-running commands
-        from app.startup import bot_token_problem
+        from app.startup import bot_api_problem, token_format_problem
+        from app.webhook import webhook_settings_error
 
         settings = load_settings()
-        if with_bot:  # before migrations: a wrong token must not touch the database
-            problem = asyncio.run(bot_token_problem(settings))
+        if with_bot:  # before migrations: wrong settings must not touch the database
+            problem = token_format_problem(settings)
+            if problem is None and (error := webhook_settings_error(settings)):
+                problem = f"error: {error}"
+            problem = problem or asyncio.run(bot_api_problem(settings))
             if problem is not None:
                 print(problem, file=sys.stderr)
                 return 2

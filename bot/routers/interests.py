@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from aiogram import Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -12,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.filters import NotACommand, command_args
 from bot.formatting import echo, escape, html_to_text
+from bot.middlewares.private_replies import RepliesInPrivate
 from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long, edit_in_place
 from bot.texts import reason, t
@@ -139,7 +141,10 @@ async def remove_button(
     lang: str,
     interest_service: InterestService,
 ) -> None:
-    """Remove one of the presser's own topics, then redraw the list."""
+    """Remove one of the presser's own topics, then redraw the list (in private chats only)."""
+    if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+        await query.answer(t(lang, "interests_private_button"), show_alert=True)
+        return
     user_id = query.from_user.id
     profile = await interest_service.profile(uow, user_id)
     found = next((item for item in profile if topic_hash(item.topic) == callback_data.key), None)
@@ -158,6 +163,7 @@ def make_router() -> Router:
     """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
     router = Router(name=__name__)
     router.message.register(interests, Command("interests"))
+    router.message.middleware(RepliesInPrivate())  # a profile is never shown in a group
     router.message.register(interest_prompted, Prompt.interest, NotACommand())
     router.callback_query.register(remove_button, InterestRemoveCallback.filter())
     return router
