@@ -166,6 +166,20 @@ async def test_bare_interests_add_takes_the_next_message_as_the_topic(
     assert added == TEXTS[lang]["interests_added"].format(label="космос")
 
 
+async def test_bare_interests_add_in_a_group_asks_in_private(harness: BotHarness) -> None:
+    """Interests are personal: `/interests add` typed in a group asks in the private chat, and
+    the topic sent there is added."""
+    harness.api.add_chat(GROUP, "supergroup", title="Team")
+    await harness.send("/start", user_id=55, language_code="ru")  # the user has a private chat
+    [note] = await harness.send(
+        "/interests add", chat_id=GROUP, user_id=55, chat_type="supergroup", language_code="ru"
+    )
+    assert "/interests" in note
+    assert harness.api.sent_messages(55)[-1]["text"] == TEXTS["ru"]["interests_add_prompt"]
+    [added] = await harness.send("космос", user_id=55, language_code="ru")
+    assert added == TEXTS["ru"]["interests_added"].format(label="космос")
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_arguments_split_on_any_whitespace(harness: BotHarness, lang: str) -> None:
     """A newline or a tab after the command separates the argument like a space does."""
