@@ -155,6 +155,10 @@ class PostRepository(Protocol):
 
     async def forget_index_state(self, tenant_id: int, channel_id: int) -> None: ...
 
+    async def reindex_channel(self, channel_id: int) -> None:
+        """Make a channel's posts pending in every tenant (their permalinks changed)."""
+        ...
+
     async def tenants_with_pending(self) -> list[int]: ...
 
     async def backlog_by_channel(self, tenant_id: int) -> dict[int, ChannelBacklog]:

@@ -22,6 +22,11 @@ _NOT_TELEGRAM = "only t.me links and @usernames name Telegram channels"
 _RESERVED_PATHS = {"s", "c", "joinchat", "addstickers", "share", "proxy", "socks", "iv"}
 
 
+def bot_api_channel_id(bare_id: int) -> int:
+    """Exports and the web preview carry a channel's bare id; the Bot API says -100<id>."""
+    return bare_id if bare_id < 0 else -(10**12 + bare_id)
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelName:
     """A channel named by public username or, for private channels, by Telegram id."""
