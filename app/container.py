@@ -28,6 +28,7 @@ from app.wiring.trends import TrendServices, build_trend_services
 from app.wiring.vision import build_vision_service
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
+from core.chats.service import ChatLifecycle
 from core.dlq.models import DeadLetter
 from core.dlq.service import DeadLetterService
 from core.index_progress.service import IndexProgressService
@@ -42,6 +43,7 @@ from core.quotas.report import QuotaReportService
 from core.quotas.service import BudgetGate
 from core.quotas.storage_usage import StorageQuotaService
 from core.rag.service import QuestionService
+from core.retention.service import RetentionService
 from core.vision.service import VISION_DLQ_STREAM, VisionService
 from storage.db import create_engine, create_session_factory
 from storage.repositories import UnitOfWorkFactory
@@ -69,6 +71,8 @@ class Container:
     interests: InterestServices
     dlq: DeadLetterService
     job_locks: JobLocks
+    retention: RetentionService
+    chats: ChatLifecycle
     closers: list[Closer] = field(default_factory=list)  # closed newest first
 
     # --- what entry points and jobs use, by name ------------------------------------------------
@@ -151,6 +155,7 @@ class Container:
             "question_service": self.questions,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
+            "chat_lifecycle": self.chats,
         }
 
     async def close(self) -> None:
@@ -235,5 +240,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         interests=interests,
         dlq=dlq,
         job_locks=job_locks,
+        retention=RetentionService(
+            uow_factory, index, question_days=settings.retention_question_days
+        ),
+        chats=ChatLifecycle(uow_factory, channels.background_indexer),
         closers=closers,
     )

@@ -20,6 +20,7 @@ from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMidd
 from bot.middlewares.retry import RetryRequests, UpdateScope
 from bot.routers import (
     channel_posts,
+    chats,
     dlq,
     errors,
     fallback,
@@ -38,6 +39,7 @@ from core.ports import TenantsUnitOfWork, UnitOfWorkFactory
 # router wants it, then the buttons nobody else took.
 FEATURES = (
     errors,
+    chats,
     start,
     language,
     subscriptions,

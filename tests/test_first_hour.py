@@ -273,6 +273,21 @@ async def test_unreadable_channel_says_what_works_instead(harness: BotHarness, l
     assert TEXTS[lang]["reason_invite_link"] in invite
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_remembered_unreadable_channel_keeps_its_reason(
+    harness: BotHarness, lang: str, tme: FakeTelegramWeb
+) -> None:
+    """Asked again within the negative cache's TTL, the refusal keeps its own localized reason."""
+    tme.add_channel("plainpage", "Plain", []).body = b"<html><body>no posts here</body></html>"
+    [first] = await harness.send("/subscribe @plainpage", language_code=lang)
+    assert TEXTS[lang]["reason_not_a_channel"] in first
+    fetches = len(tme.requests)
+    [again] = await harness.send("/subscribe @plainpage", language_code=lang)
+    assert len(tme.requests) == fetches  # answered from the cache, t.me not asked again
+    assert TEXTS[lang]["reason_not_a_channel"] in again
+    assert TEXTS[lang]["reason_no_preview"] not in again
+
+
 # --- indexing progress ------------------------------------------------------------------------
 
 

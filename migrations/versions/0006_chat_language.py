@@ -1,7 +1,7 @@
 """chat language chosen with /lang; the subscribe reply to edit once the channel is indexed
 
 Revision ID: 0006_chat_language
-Revises: 0008_trend_stories
+Revises: 0005_integrity
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_chat_language"
-down_revision: str | None = "0008_trend_stories"
+down_revision: str | None = "0005_integrity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

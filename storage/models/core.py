@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,6 +36,8 @@ class TenantRow(Base):
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # False once the bot was removed from the chat (kicked, left, 403): its channels stop polling.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class UserRow(Base):
@@ -77,6 +80,8 @@ class SubscriptionRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     # The /subscribe reply to edit once the channel's posts are indexed (cleared when done).
     indexed_notice_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The subscriber proved membership of the channel; only such chats may follow a private one.
+    member_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PostRow(Base):
@@ -102,6 +107,7 @@ class PostRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    deleted_at: Mapped[datetime | None]  # gone from the source; the retention job removes it
 
 
 class PostIndexStateRow(Base):

@@ -190,19 +190,11 @@ class SqlTrendAlertRepository:
         )
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> set[int]:
-        """A group became a supergroup: its tenant and its alerts follow the new chat id.
+        """A group became a supergroup: its alerts follow the new chat id (the tenant moves
+        with `TenantRepository.move_chat`).
 
         An alert whose trend the new chat already has stays behind; returns the moved ids.
         """
-        taken = await self._session.scalar(
-            select(TenantRow.id).where(TenantRow.chat_id == new_chat_id)
-        )
-        if taken is None:
-            await self._session.execute(
-                update(TenantRow)
-                .where(TenantRow.chat_id == old_chat_id)
-                .values(chat_id=new_chat_id, kind="supergroup")
-            )
         known = set(
             await self._session.execute(
                 select(TrendAlertRow.trend_key, TrendAlertRow.stage).where(
