@@ -100,7 +100,7 @@ def validate_username(username: str) -> str:
     """
     if not is_username(username):
         shown = repr(username)[:40]
-        raise InvalidChannelName(f"not a Telegram channel username: {shown}")
+        raise InvalidChannelName(f"not a Telegram channel username: {shown}", kind="bad_username")
     return username
 
 
@@ -116,7 +116,9 @@ def parse_preview(html: str, username: str) -> ChannelPage:
     info = tree.css_first(".tgme_channel_info")
     messages = tree.css("div.tgme_widget_message[data-post]")
     if info is None and not messages:
-        raise ChannelNotReadable(f"@{username}: the page is not a channel web preview")
+        raise ChannelNotReadable(
+            f"@{username}: the page is not a channel web preview", kind="not_a_channel"
+        )
 
     channel = _channel_info(tree, username, messages)
     owner = channel.username or username
@@ -559,7 +561,7 @@ class WebPreviewSource:
         if target.origin() != self._base.origin() or not target.path.startswith(preview_prefix):
             # Telegram sends t.me/s/<name> to t.me/<name> when there is no public preview.
             log.info("web_preview.no_preview", username=name, location=str(target)[:200])
-            raise ChannelNotReadable(f"@{name} has no public web preview")
+            raise ChannelNotReadable(f"@{name} has no public web preview", kind="no_preview")
         return target
 
     def _check_status(self, name: str, response: aiohttp.ClientResponse) -> None:
@@ -568,11 +570,13 @@ class WebPreviewSource:
             return
         log.warning("web_preview.bad_status", username=name, status=status)
         if status in (404, 410):
-            raise ChannelNotReadable(f"@{name} was not found on t.me")
+            raise ChannelNotReadable(f"@{name} was not found on t.me", kind="not_found")
         if status == 429:
             retry_after = response.headers.get("Retry-After", "").strip()
             hint = f", retry after {retry_after}s" if retry_after.isdigit() else ""
-            raise ChannelSourceError(f"@{name}: rate limited by t.me (HTTP 429{hint})")
+            raise ChannelSourceError(
+                f"@{name}: rate limited by t.me (HTTP 429{hint})", kind="rate_limited"
+            )
         if status >= 500:
             raise ChannelSourceError(f"@{name}: t.me server error (HTTP {status})")
         raise ChannelSourceError(f"@{name}: unexpected HTTP {status} from t.me")

@@ -34,6 +34,7 @@ from core.dlq.models import DeadLetter
 from core.dlq.service import DeadLetterService
 from core.embedding.service import EmbeddingService
 from core.foreground import ForegroundActivity
+from core.index_progress.service import IndexProgressService
 from core.ingest.indexing import BackgroundIndexer, Indexer
 from core.ingest.service import ChannelPostIngestor, ExportImporter
 from core.interests.service import INTERESTS_DLQ_STREAM
@@ -102,6 +103,11 @@ class Container:
         return self.channels.poller
 
     @property
+    def index_progress(self) -> IndexProgressService:
+        """Tells chats when their new channels are indexed."""
+        return self.channels.index_progress
+
+    @property
     def subscriptions(self) -> SubscriptionService:
         """Chats following channels."""
         return self.channels.subscriptions
@@ -147,6 +153,7 @@ class Container:
             "admin_ids": self.settings.admin_ids,
             "trends_interval_minutes": self.settings.trends_interval_minutes,
             "subscriptions": self.subscriptions,
+            "index_progress": self.index_progress,
             "ingestor": self.ingestor,
             "quota_report": self.quota_report,
             "trend_service": self.trends.service,

@@ -8,18 +8,36 @@ from contextlib import AsyncExitStack
 
 import structlog
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 
 from adapters.metrics import MetricsServer
 from app.container import Container, build_container
 from app.settings import Settings, reveal
 from app.webhook import webhook_server
 from bot.app import create_bot, create_dispatcher, set_commands
+from bot.index_notices import BotIndexedNotices
 from bot.middlewares.rate_limit_counter import RateLimitCounter
 from jobs.registry import build_jobs
 from jobs.scheduler import build_scheduler
 from storage.migrate import upgrade_async
 
 log = structlog.get_logger(__name__)
+
+
+def build_fsm_storage(settings: Settings) -> BaseStorage:
+    """Where prompts for bare commands wait: Redis with REDIS_URL (webhook replicas share it)."""
+    if settings.redis_url:
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(prefix="fsm")
+        )
+    return MemoryStorage()
+
+
+def connect_bot(container: Container, bot: Bot) -> None:
+    """Give the services that message chats on their own (indexed notices) the bot."""
+    container.index_progress.sender = BotIndexedNotices(bot)
 
 
 async def prepare(settings: Settings) -> Container:
@@ -42,8 +60,8 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
         stack.push_async_callback(container.close)
         bot = create_bot(reveal(settings.bot_token) or "", settings.telegram_api_base)
         stack.push_async_callback(bot.session.close)
-        container.background_indexer.start()
-        container.background_indexer.kick(*await _tenants_with_pending(container))
+        connect_bot(container, bot)
+        await resume_background_work(container)
         bot.session.middleware(RateLimitCounter(container.metrics))
         if settings.metrics_port is not None:
             metrics_server = MetricsServer(
@@ -63,7 +81,11 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
         if not with_bot:
             await _wait_for_signal()
             return 0
-        dispatcher = create_dispatcher(container.uow_factory, **container.handler_services())
+        fsm_storage = build_fsm_storage(settings)
+        stack.push_async_callback(fsm_storage.close)
+        dispatcher = create_dispatcher(
+            container.uow_factory, fsm_storage=fsm_storage, **container.handler_services()
+        )
         await set_commands(bot, settings.admin_ids)
         if settings.webhook_url:
             await _run_webhook(bot, dispatcher, settings)
@@ -85,9 +107,13 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
     return 0
 
 
-async def _tenants_with_pending(container: Container) -> list[int]:
+async def resume_background_work(container: Container) -> None:
+    """Start the background indexer on what a previous process left: posts still pending, and
+    indexed notices not sent yet."""
+    container.background_indexer.start()
     async with container.uow_factory() as uow:
-        return await uow.posts.tenants_with_pending()
+        pending = await uow.posts.tenants_with_pending()
+    container.background_indexer.kick(*pending, *await container.index_progress.tenants_waiting())
 
 
 async def _wait_for_signal() -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# `tgassist --env-file PATH` puts PATH here for every settings read of the process.
+ENV_FILE_VARIABLE = "TGASSIST_ENV_FILE"
 
 
 class Settings(BaseSettings):
@@ -181,6 +185,19 @@ class Settings(BaseSettings):
     def llm_configured(self) -> bool:
         """Whether an OpenAI-compatible chat endpoint is configured."""
         return bool(reveal(self.openai_api_key)) or bool(self.openai_base_url)
+
+    @classmethod
+    def env_files(cls, environ: Mapping[str, str]) -> tuple[Path, ...]:
+        """The .env files read, weakest first: DATA_DIR/.env, then ./.env; or only the explicit one.
+
+        DATA_DIR comes from the environment (default ./data), so a .env kept next to the data
+        is found whatever the current directory is.
+        """
+        explicit = environ.get(ENV_FILE_VARIABLE)
+        if explicit:
+            return (Path(explicit),)
+        data_dir = Path(environ.get("DATA_DIR") or cls.model_fields["data_dir"].default)
+        return (data_dir / ".env", Path(".env"))
 
     @property
     def resolved_webhook_path(self) -> str:

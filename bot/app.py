@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeChat
 
 from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMiddleware
@@ -21,13 +25,14 @@ from bot.routers import (
     errors,
     fallback,
     interests,
+    language,
     questions,
     quota,
     start,
     subscriptions,
     trends,
 )
-from bot.texts import commands
+from bot.texts import commands, t
 from core.ports import TenantsUnitOfWork, UnitOfWorkFactory
 
 # Routers in the order updates try them. Last: plain text is a question only when no other
@@ -36,6 +41,7 @@ FEATURES = (
     errors,
     chats,
     start,
+    language,
     subscriptions,
     channel_posts,
     quota,
@@ -45,6 +51,8 @@ FEATURES = (
     questions,
     fallback,
 )
+
+log = structlog.get_logger(__name__)
 
 
 def create_bot(token: str, api_base: str) -> Bot:
@@ -62,10 +70,19 @@ def create_bot(token: str, api_base: str) -> Bot:
 
 
 def create_dispatcher(
-    uow_factory: UnitOfWorkFactory[TenantsUnitOfWork], **services: Any
+    uow_factory: UnitOfWorkFactory[TenantsUnitOfWork],
+    *,
+    fsm_storage: BaseStorage | None = None,
+    **services: Any,
 ) -> Dispatcher:
-    """A Dispatcher with every feature router; `services` become handler keyword arguments."""
-    dispatcher = Dispatcher(uow_factory=uow_factory, **services)
+    """A Dispatcher with every feature router; `services` become handler keyword arguments.
+
+    `fsm_storage` keeps what the bot asked each user for (bare commands); in memory by default,
+    Redis when several bot processes share the updates.
+    """
+    dispatcher = Dispatcher(
+        storage=fsm_storage or MemoryStorage(), uow_factory=uow_factory, **services
+    )
     dispatcher.update.outer_middleware(UpdateScope())
     dispatcher.update.outer_middleware(LogContextMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(uow_factory))
@@ -75,10 +92,18 @@ def create_dispatcher(
 
 
 async def set_commands(bot: Bot, admin_ids: Iterable[int] = ()) -> None:
-    """Publish the command menu, in English by default and in Russian for Russian clients;
-    admins' private chats also list the admin commands (nobody else sees them)."""
-    await bot.set_my_commands(_menu("en"))
-    await bot.set_my_commands(_menu("ru"), language_code="ru")
+    """Publish the command menu and the bot's description and short description, in English by
+    default and in Russian for Russian clients; admins' private chats also list the admin
+    commands (nobody else sees them)."""
+    for lang, language_code in (("en", None), ("ru", "ru")):
+        await bot.set_my_commands(_menu(lang), language_code=language_code)
+        try:
+            await bot.set_my_description(t(lang, "bot_description"), language_code=language_code)
+            await bot.set_my_short_description(
+                t(lang, "bot_short_description"), language_code=language_code
+            )
+        except TelegramAPIError as error:  # Telegram limits how often these change: not fatal
+            log.warning("bot_description_not_set", language=lang, error=error.message)
     for admin in sorted(admin_ids):
         scope = BotCommandScopeChat(chat_id=admin)
         for lang, language_code in (("en", None), ("ru", "ru")):

@@ -33,6 +33,13 @@ class IsAdmin(BaseFilter):
         return user is not None and user.id in admin_ids
 
 
+class NotACommand(BaseFilter):
+    """Not a /command: commands keep working while the bot waits for an answer."""
+
+    async def __call__(self, message: Message) -> bool:
+        return not (message.text or "").startswith("/")
+
+
 def admin_router(name: str) -> Router:
     """A router whose every message and button handler is for the bot's admins only."""
     router = Router(name=name)
@@ -121,7 +128,7 @@ async def is_channel_member(bot: Bot, user_id: int | None, channel_id: int) -> b
 
 
 def command_args(message: Message) -> str:
-    """The text after a /command (empty when none)."""
-    text = message.text or ""
-    _, _, rest = text.partition(" ")
-    return rest.strip()
+    """The text after a /command, split off on any whitespace as aiogram's `CommandObject.args`
+    does (a newline after `/ask` counts); empty when none."""
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -23,21 +25,25 @@ TEXTS: dict[str, dict[str, str]] = {
             "/alerts on|off — trend alerts in this chat\n"
             "/interests — your interests (add/remove); shown only in our private chat. "
             "In a group, alerts are ranked by what its members asked there and the topics they added\n"
+            "/lang en|ru — the language of this chat\n"
+            "/cancel — stop what I asked you for\n\n"
+            "<b>In groups</b> ask by mentioning me (@{bot} question), by replying to one of my "
+            "messages, or with /ask question."
         ),
         "subscribe_usage": "Send it like this: <code>/subscribe @channel</code> or <code>/subscribe https://t.me/channel</code>",
         "invalid_name": "⚠️ That does not look like a channel: {reason}.",
         "not_readable": "⚠️ I can't read {name}: {reason}.",
         "source_error": "⚠️ I couldn't reach {name} right now ({reason}). Please try again later.",
-        "limit_reached": "⚠️ This chat already follows the maximum of {limit} channels. /unsubscribe one first.",
-        "subscribed": "✅ Subscribed to <b>{title}</b> ({name}). Read {backfilled} recent posts; indexing continues in the background.",
-        "subscribed_existing": "✅ Subscribed to <b>{title}</b> ({name}); {posts} posts already stored, indexing them for this chat.",
+        "limit_reached": "⚠️ This chat already follows the maximum of {limit|channel|channels}. /unsubscribe one first.",
+        "subscribed": "✅ Subscribed to <b>{title}</b> ({name}). Read {backfilled|recent post|recent posts}; indexing continues in the background — I'll tell you when it is done.",
+        "subscribed_existing": "✅ Subscribed to <b>{title}</b> ({name}); {posts|post|posts} already stored, indexing them for this chat.",
         "already_subscribed": "ℹ️ This chat already follows <b>{title}</b>.",
         "unsubscribed": "🗑 Unsubscribed from <b>{title}</b>.",
         "not_subscribed": "ℹ️ This chat does not follow {name}.",
         "unsubscribe_pick": "Which channel should this chat stop following?",
         "no_channels": "This chat follows no channels yet. Try /subscribe @channel",
         "channels_header": "<b>Channels of this chat ({count})</b>",
-        "channel_line": "• {link} — {posts} posts, last {last}",
+        "channel_line": "• {link} — {posts|post|posts}, last {last}",
         # search: dense vector coverage in /channels
         "dense_coverage": "🧠 Search by meaning: {percent}% of posts ready ({ready} of {total}); until then a post is found by its words.",
         "admins_only": "⛔ Only group administrators can change this chat's channels.",
@@ -64,11 +70,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "quota_ok": "✅ Within every limit.",
         "quota_never": "never",
         "quota_unlimited": "unlimited",
-        "quota_exhausted_tokens": "⚠️ This chat has used its daily AI budget ({limit} tokens); it resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
-        "quota_exhausted_questions": "⚠️ This chat has asked its {limit} questions for today; the limit resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
+        "quota_exhausted_tokens": "⚠️ This chat has used its daily AI budget ({limit|token|tokens}); it resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
+        "quota_exhausted_questions": "⚠️ This chat has asked its {limit|question|questions} for today; the limit resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
         "trend_alert": (
             "📈 Trending: <b>{headline}</b>\n{actors}{summary}\n"
-            "<i>Why: {mentions} posts from {channels} channels in the last {hours} h; "
+            "<i>Why: {mentions|post|posts} from {channels|channel|channels} in the last {hours} h; "
             "usually about {baseline}{rising}.</i>\n{posts}"
         ),
         # trend stories: actors and the LLM's summary under the headline
@@ -77,14 +83,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "trend_rising": "; rising again: {ratio}× its own level of the last day",
         "trend_escalation": (
             "📈 Still developing: <b>{headline}</b>\n{actors}{summary}\n"
-            "<i>{new_posts} new posts from {new_channels} channels since {since} UTC "
+            "<i>{new_posts|new post|new posts} from {new_channels|channel|channels} since {since} UTC "
             "({mentions} in the last {hours} h).</i>\n{posts}"
         ),
         "trend_post_line": "• {link} — {snippet}",
         "trend_mute_button": "🔕 Mute this trend",
         "trend_alerts_off_button": "🚫 Alerts off",
         "trends_header": "<b>Trending now in this chat's channels</b>",
-        "trends_item": "{number}. <b>{headline}</b>\n{actors}{summary}<i>{mentions} posts, {channels} channels (usually ~{baseline}){rising}</i>\n{posts}",
+        "trends_item": "{number}. <b>{headline}</b>\n{actors}{summary}<i>{mentions|post|posts}, {channels|channel|channels} (usually ~{baseline}){rising}</i>\n{posts}",
         "trends_none": "Nothing is trending in this chat's channels right now. I check every {minutes} minutes.",
         "alerts_usage": "Send <code>/alerts on</code> or <code>/alerts off</code>.",
         "alerts_state_on": "🔔 Trend alerts are <b>on</b> in this chat. /alerts off to stop them.",
@@ -101,8 +107,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "<code>/ask @channel 7d question</code> (periods: 24h, 7d, 2w)."
         ),
         "ask_no_channels": "This chat follows no channels yet, so there is nothing to answer from. Start with /subscribe @channel",
-        "ask_not_indexed": "⏳ I haven't finished indexing this chat's posts yet, so I can't answer from them right now. Channels followed: {channels}.",
-        "ask_not_indexed_pending": "Posts waiting to be indexed: {pending}.",
+        "ask_not_indexed": "⏳ I haven't finished indexing this chat's posts yet, so I can't answer from them right now. This chat follows {channels|channel|channels}.",
+        "ask_not_indexed_pending": "Waiting to be indexed: {pending|post|posts}.",
         "ask_not_indexed_retry": "Please ask again in a few minutes.",
         "ask_unknown_channel": "ℹ️ This chat does not follow @{name}. /channels lists the channels it follows.",
         "ask_failed": "😔 Sorry, I couldn't search the posts just now. Please try again in a minute.",
@@ -135,18 +141,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_open_button": "{job} ({length})",
         "dlq_page_header": "<b>{stream}</b> — entries {first}–{last} of {total}, newest first",
         "dlq_page_empty": "✅ <code>{stream}</code> has no entries.",
-        "dlq_entry_line": "<code>{id}</code> · {when} · {subject} · attempts {attempts}\n  {error}",
+        "dlq_entry_line": "<code>{id}</code> · {when} · {subject} · {attempts|attempt|attempts}\n  {error}",
         "dlq_entry_header": "<b>Entry</b> <code>{id}</code> of <code>{stream}</code>, recorded {when}",
         "dlq_not_found": "ℹ️ No entry <code>{id}</code>.",
         "dlq_bad_stream": "⚠️ <code>{stream}</code> is not a stream name.",
         "dlq_retry_ok": "✅ Retried <code>{id}</code>: it worked, the entry is removed.",
-        "dlq_retry_failed": "⚠️ Retried <code>{id}</code>: it failed again (attempts: {attempts}); the entry stays.\n{error}",
+        "dlq_retry_failed": "⚠️ Retried <code>{id}</code>: it failed again ({attempts|attempt|attempts} so far); the entry stays.\n{error}",
         "dlq_no_handler": "⚠️ Entries of <code>{stream}</code> cannot be retried.",
         "dlq_retry_all": "🔁 <code>{stream}</code>: {retried} retried, {succeeded} worked and were removed, {failed} failed again.",
-        "dlq_purge_confirm": "🗑 Delete all {length} entries of <code>{stream}</code>? This cannot be undone.",
+        "dlq_purge_confirm": "🗑 Delete all {length|entry|entries} of <code>{stream}</code>? This cannot be undone.",
         "dlq_purge_yes": "🗑 Yes, purge",
         "dlq_purge_no": "Cancel",
-        "dlq_purged": "🗑 Purged <code>{stream}</code>: {removed} entries deleted.",
+        "dlq_purged": "🗑 Purged <code>{stream}</code>: {removed|entry|entries} deleted.",
         "dlq_newer": "◀ Newer",
         "dlq_older": "Older ▶",
         "dlq_retry_all_button": "🔁 Retry all",
@@ -165,6 +171,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "command_trends": "Stories several channels cover now",
         "command_alerts": "Trend alerts: /alerts on|off",
         "command_interests": "Your interests: add or remove topics",
+        "command_lang": "Language of this chat: /lang en|ru",
+        "command_cancel": "Stop what the bot asked for",
         "command_quota": "Admins: every chat's usage and limits",
         "command_dlq": "Admins: dead-letter queue",
     },
@@ -186,21 +194,25 @@ TEXTS: dict[str, dict[str, str]] = {
             "/alerts on|off — оповещения о трендах в этом чате\n"
             "/interests — ваши интересы (добавить/убрать); показываю только в личном чате. "
             "В группе оповещения ранжируются по вопросам её участников в этой группе и добавленным ими темам\n"
+            "/lang ru|en — язык этого чата\n"
+            "/cancel — отменить то, что я у вас спросил\n\n"
+            "<b>В группах</b> спрашивайте, упомянув меня (@{bot} вопрос), ответом на любое моё "
+            "сообщение или командой /ask вопрос."
         ),
         "subscribe_usage": "Отправьте так: <code>/subscribe @channel</code> или <code>/subscribe https://t.me/channel</code>",
         "invalid_name": "⚠️ Это не похоже на канал: {reason}.",
         "not_readable": "⚠️ Не могу читать {name}: {reason}.",
         "source_error": "⚠️ Сейчас не удалось получить {name} ({reason}). Попробуйте позже.",
-        "limit_reached": "⚠️ Этот чат уже подписан на максимум — {limit} каналов. Сначала /unsubscribe.",
-        "subscribed": "✅ Подписка на <b>{title}</b> ({name}). Прочитано недавних постов: {backfilled}; индексация идёт в фоне.",
-        "subscribed_existing": "✅ Подписка на <b>{title}</b> ({name}); уже сохранено постов: {posts}, индексирую их для этого чата.",
+        "limit_reached": "⚠️ Этот чат уже подписан на максимум — {limit|канал|канала|каналов}. Сначала /unsubscribe.",
+        "subscribed": "✅ Подписка на <b>{title}</b> ({name}). Прочитано: {backfilled|недавний пост|недавних поста|недавних постов}; индексация идёт в фоне — я скажу, когда закончу.",
+        "subscribed_existing": "✅ Подписка на <b>{title}</b> ({name}); уже сохранено {posts|пост|поста|постов}, индексирую их для этого чата.",
         "already_subscribed": "ℹ️ Этот чат уже подписан на <b>{title}</b>.",
         "unsubscribed": "🗑 Подписка на <b>{title}</b> отменена.",
         "not_subscribed": "ℹ️ Этот чат не подписан на {name}.",
         "unsubscribe_pick": "От какого канала отписать этот чат?",
         "no_channels": "Этот чат пока ни на что не подписан. Попробуйте /subscribe @channel",
         "channels_header": "<b>Каналы этого чата ({count})</b>",
-        "channel_line": "• {link} — постов: {posts}, последний {last}",
+        "channel_line": "• {link} — {posts|пост|поста|постов}, последний {last}",
         # search: dense vector coverage in /channels
         "dense_coverage": "🧠 Поиск по смыслу: готово {percent}% постов ({ready} из {total}); пока вектора нет, пост находится по словам.",
         "admins_only": "⛔ Менять каналы этого чата могут только администраторы группы.",
@@ -227,11 +239,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "quota_ok": "✅ Все лимиты соблюдены.",
         "quota_never": "ещё не считался",
         "quota_unlimited": "без лимита",
-        "quota_exhausted_tokens": "⚠️ Дневной бюджет ИИ этого чата ({limit} токенов) израсходован; он обновится в {resets}. Пока — самые подходящие фрагменты постов:",
-        "quota_exhausted_questions": "⚠️ Этот чат уже задал {limit} вопросов за сегодня; лимит обновится в {resets}. Пока — самые подходящие фрагменты постов:",
+        "quota_exhausted_tokens": "⚠️ Дневной бюджет ИИ этого чата ({limit|токен|токена|токенов}) израсходован; он обновится в {resets}. Пока — самые подходящие фрагменты постов:",
+        "quota_exhausted_questions": "⚠️ Этот чат уже задал {limit|вопрос|вопроса|вопросов} за сегодня; лимит обновится в {resets}. Пока — самые подходящие фрагменты постов:",
         "trend_alert": (
             "📈 В тренде: <b>{headline}</b>\n{actors}{summary}\n"
-            "<i>Почему: {mentions} постов в {channels} каналах за последние {hours} ч; "
+            "<i>Почему: {mentions|пост|поста|постов}, {channels|канал|канала|каналов} за последние {hours} ч; "
             "обычно около {baseline}{rising}.</i>\n{posts}"
         ),
         # trend stories: actors and the LLM's summary under the headline
@@ -240,14 +252,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "trend_rising": "; снова растёт: в {ratio} раза выше своего уровня за сутки",
         "trend_escalation": (
             "📈 Продолжение: <b>{headline}</b>\n{actors}{summary}\n"
-            "<i>С {since} UTC — новых постов: {new_posts}, каналов: {new_channels} "
+            "<i>С {since} UTC — {new_posts|новый пост|новых поста|новых постов}, {new_channels|канал|канала|каналов} "
             "(всего {mentions} за последние {hours} ч).</i>\n{posts}"
         ),
         "trend_post_line": "• {link} — {snippet}",
         "trend_mute_button": "🔕 Не показывать этот тренд",
         "trend_alerts_off_button": "🚫 Выключить оповещения",
         "trends_header": "<b>Сейчас в тренде в каналах этого чата</b>",
-        "trends_item": "{number}. <b>{headline}</b>\n{actors}{summary}<i>постов: {mentions}, каналов: {channels} (обычно ~{baseline}){rising}</i>\n{posts}",
+        "trends_item": "{number}. <b>{headline}</b>\n{actors}{summary}<i>{mentions|пост|поста|постов}, {channels|канал|канала|каналов} (обычно ~{baseline}){rising}</i>\n{posts}",
         "trends_none": "Сейчас в каналах этого чата ничего не в тренде. Я проверяю каждые {minutes} мин.",
         "alerts_usage": "Отправьте <code>/alerts on</code> или <code>/alerts off</code>.",
         "alerts_state_on": "🔔 Оповещения о трендах в этом чате <b>включены</b>. /alerts off — выключить.",
@@ -264,8 +276,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "<code>/ask @channel 7d вопрос</code> (периоды: 24h, 7d, 2w)."
         ),
         "ask_no_channels": "Этот чат пока ни на что не подписан, отвечать не из чего. Начните с /subscribe @channel",
-        "ask_not_indexed": "⏳ Я ещё не закончил индексировать посты этого чата, поэтому пока не могу по ним ответить. Каналов в подписке: {channels}.",
-        "ask_not_indexed_pending": "Постов в очереди на индексацию: {pending}.",
+        "ask_not_indexed": "⏳ Я ещё не закончил индексировать посты этого чата, поэтому пока не могу по ним ответить. В подписке {channels|канал|канала|каналов}.",
+        "ask_not_indexed_pending": "В очереди на индексацию {pending|пост|поста|постов}.",
         "ask_not_indexed_retry": "Спросите ещё раз через несколько минут.",
         "ask_unknown_channel": "ℹ️ Этот чат не подписан на @{name}. Список каналов — /channels.",
         "ask_failed": "😔 Извините, сейчас не получилось поискать по постам. Попробуйте через минуту.",
@@ -298,18 +310,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_open_button": "{job} ({length})",
         "dlq_page_header": "<b>{stream}</b> — записи {first}–{last} из {total}, сначала новые",
         "dlq_page_empty": "✅ В <code>{stream}</code> нет записей.",
-        "dlq_entry_line": "<code>{id}</code> · {when} · {subject} · попыток {attempts}\n  {error}",
+        "dlq_entry_line": "<code>{id}</code> · {when} · {subject} · {attempts|попытка|попытки|попыток}\n  {error}",
         "dlq_entry_header": "<b>Запись</b> <code>{id}</code> из <code>{stream}</code>, записана {when}",
         "dlq_not_found": "ℹ️ Записи <code>{id}</code> нет.",
         "dlq_bad_stream": "⚠️ <code>{stream}</code> — не имя потока.",
         "dlq_retry_ok": "✅ Повтор <code>{id}</code> удался, запись удалена.",
-        "dlq_retry_failed": "⚠️ Повтор <code>{id}</code> снова не удался (попыток: {attempts}); запись осталась.\n{error}",
+        "dlq_retry_failed": "⚠️ Повтор <code>{id}</code> снова не удался ({attempts|попытка|попытки|попыток} всего); запись осталась.\n{error}",
         "dlq_no_handler": "⚠️ Записи <code>{stream}</code> нельзя повторить.",
         "dlq_retry_all": "🔁 <code>{stream}</code>: повторено {retried}, удалось и удалено {succeeded}, снова не удалось {failed}.",
-        "dlq_purge_confirm": "🗑 Удалить все записи ({length}) из <code>{stream}</code>? Это необратимо.",
+        "dlq_purge_confirm": "🗑 Удалить {length|запись|записи|записей} из <code>{stream}</code>? Это необратимо.",
         "dlq_purge_yes": "🗑 Да, очистить",
         "dlq_purge_no": "Отмена",
-        "dlq_purged": "🗑 <code>{stream}</code> очищен: удалено записей {removed}.",
+        "dlq_purged": "🗑 <code>{stream}</code> очищен: удалено {removed|запись|записи|записей}.",
         "dlq_newer": "◀ Новее",
         "dlq_older": "Старее ▶",
         "dlq_retry_all_button": "🔁 Повторить все",
@@ -328,10 +340,236 @@ TEXTS: dict[str, dict[str, str]] = {
         "command_trends": "О чём пишут сразу несколько каналов",
         "command_alerts": "Оповещения о трендах: /alerts on|off",
         "command_interests": "Ваши интересы: добавить или убрать темы",
+        "command_lang": "Язык этого чата: /lang ru|en",
+        "command_cancel": "Отменить то, о чём спросил бот",
         "command_quota": "Админам: расход и лимиты чатов",
         "command_dlq": "Админам: очередь DLQ",
     },
 }
+
+
+# --- first hour (issue 12): prompts for bare commands, channel picking, reasons in the user's
+# language, why trends are quiet, indexing progress, /lang, admin help -------------------------
+_FIRST_HOUR: dict[str, dict[str, str]] = {
+    "en": {
+        "help_admin": (
+            "\n\n<b>Admins</b>\n"
+            "/quota [chat] — every chat's usage against its limits\n"
+            "/dlq — the dead-letter queue (show, retry, purge)"
+        ),
+        "subscribe_prompt": (
+            "Which channel should this chat follow? Send its @name or a t.me link, "
+            "or pick one of your channels with the button below. /cancel to stop."
+        ),
+        "subscribe_prompt_group": (
+            "Which channel should this chat follow? Reply to this message with its @name "
+            "or a t.me link. /cancel to stop."
+        ),
+        "pick_channel_button": "📢 Pick one of my channels",
+        "channel_placeholder": "@channel or t.me/channel",
+        "ask_prompt": (
+            "What would you like to know? Send your question; narrow it down with a channel and "
+            "a period first if you like: <code>@channel 7d question</code>. /cancel to stop."
+        ),
+        "interests_add_prompt": "Which topic should I add to your interests? Send it. /cancel to stop.",
+        "prompt_needs_text": "Please send it as text, or /cancel.",
+        "unsubscribe_nothing": (
+            "There is nothing to unsubscribe from: this chat follows no channels yet. "
+            "/subscribe @channel follows one."
+        ),
+        "nothing_to_cancel": "There is nothing to cancel.",
+        "subscribe_offer": "Subscribe this chat to {name}?",
+        "subscribe_offer_button": "✅ Subscribe to {name}",
+        "reason_empty": "no channel name given",
+        "reason_too_long": "that is too long to be a channel name",
+        "reason_not_telegram": "only t.me links and @usernames name Telegram channels",
+        "reason_no_channel": "the link names no channel",
+        "reason_invite_link": "private invite links can't be followed — add me to the channel as an administrator instead",
+        "reason_bad_username": "a channel username has 5–32 letters, digits or underscores and starts with a letter",
+        "reason_no_preview": "it has no public web preview (t.me/s/…)",
+        "reason_not_found": "there is no such channel on t.me",
+        "reason_not_a_channel": "t.me shows no channel posts there",
+        "reason_not_seen": "it is private and I have not seen it",
+        "reason_unavailable": "t.me did not answer properly",
+        "reason_rate_limited": "t.me asks me to slow down",
+        "reason_other": "something unexpected went wrong",
+        "reason_length": "a topic is 1 to 64 characters",
+        "reason_no_words": "the topic has no meaningful words",
+        "not_readable_alternatives": (
+            "What works instead:\n"
+            "• <b>Add me to the channel as an administrator</b> (the button below; I only read "
+            "posts). Its new posts then reach me, and /subscribe {name} works.\n"
+            "• <b>Import its history</b>: in Telegram Desktop open the channel → ⋮ → Export chat "
+            "history → format JSON; then, where I run: "
+            "<code>tgassist import result.json --chat {chat}</code>"
+        ),
+        "add_admin_button": "➕ Add me to a channel as admin",
+        "indexed_notice": "✅ {name}: {posts|post|posts} indexed — ask me",
+        "still_indexing": "⏳ {pending|post is|posts are} still being indexed; this answer may miss them.",
+        "channel_backlog": "   ⏳ waiting to be indexed: {pending|post|posts}",
+        "channel_error": "   ⚠️ last error: {error}",
+        "trends_quiet_few_channels": (
+            "Nothing is trending: a trend needs at least {needed|channel|channels} "
+            "covering the same story, and this chat follows {followed}. /subscribe adds more."
+        ),
+        "trends_quiet_no_history": (
+            "Nothing is trending yet: I need about {days|day|days} of posts to know what is "
+            "usual for these channels, and they go back only to {since}. There will be enough "
+            "around {ready}."
+        ),
+        "trends_quiet_no_burst": (
+            "Nothing is trending: in the last {hours} h no story was covered by {needed}+ "
+            "channels more than usual. Last check: {checked}; I check every {minutes} min."
+        ),
+        "trends_quiet_no_posts": "Nothing is trending: the channels of this chat have no posts stored yet.",
+        "trends_quiet_not_checked": (
+            "Nothing is trending yet: I haven't checked this chat's channels since they became "
+            "enough; I check every {minutes} min."
+        ),
+        "alerts_last_check": "Last check: {checked}.",
+        "alerts_never_checked": "Not checked yet (I check every {minutes} min).",
+        "alerts_need_channels": "To get alerts this chat needs at least {needed|channel|channels}; it follows {followed}.",
+        "alerts_need_history": "Alerts start once there is enough history, around {ready}.",
+        "alerts_ready": "This chat follows enough channels with enough history.",
+        "lang_usage": "Send <code>/lang en</code> or <code>/lang ru</code> (now: {current}).",
+        "lang_set": "🌐 This chat now speaks English.",
+        "lang_admins_only": "⛔ Only group administrators can change this chat's language.",
+        "language_name": "English",
+        "bot_description": (
+            "I read Telegram channels for you. Follow channels with /subscribe, ask questions "
+            "in plain words and get answers from their posts, each claim linked to its post. "
+            "I also tell you when several channels suddenly cover the same story."
+        ),
+        "bot_short_description": "Answers from your Telegram channels, with links; trend alerts.",
+    },
+    "ru": {
+        "help_admin": (
+            "\n\n<b>Администраторам</b>\n"
+            "/quota [чат] — расход каждого чата и его лимиты\n"
+            "/dlq — очередь недоставленного (просмотр, повтор, очистка)"
+        ),
+        "subscribe_prompt": (
+            "На какой канал подписать этот чат? Пришлите его @имя или ссылку t.me "
+            "или выберите свой канал кнопкой ниже. /cancel — отменить."
+        ),
+        "subscribe_prompt_group": (
+            "На какой канал подписать этот чат? Ответьте на это сообщение @именем канала "
+            "или ссылкой t.me. /cancel — отменить."
+        ),
+        "pick_channel_button": "📢 Выбрать мой канал",
+        "channel_placeholder": "@канал или t.me/канал",
+        "ask_prompt": (
+            "Что вы хотите узнать? Пришлите вопрос; при желании сузьте поиск каналом и периодом: "
+            "<code>@channel 7d вопрос</code>. /cancel — отменить."
+        ),
+        "interests_add_prompt": "Какую тему добавить в ваши интересы? Пришлите её. /cancel — отменить.",
+        "prompt_needs_text": "Пришлите, пожалуйста, текстом или отмените: /cancel.",
+        "unsubscribe_nothing": (
+            "Отписываться не от чего: этот чат пока ни на что не подписан. "
+            "/subscribe @channel — подписаться."
+        ),
+        "nothing_to_cancel": "Отменять нечего.",
+        "subscribe_offer": "Подписать этот чат на {name}?",
+        "subscribe_offer_button": "✅ Подписаться на {name}",
+        "reason_empty": "не указано имя канала",
+        "reason_too_long": "слишком длинно для имени канала",
+        "reason_not_telegram": "каналы Telegram называются ссылками t.me или @именами",
+        "reason_no_channel": "в ссылке нет канала",
+        "reason_invite_link": "по приватной ссылке-приглашению подписаться нельзя — добавьте меня в канал администратором",
+        "reason_bad_username": "имя канала — 5–32 латинские буквы, цифры или подчёркивания, первая — буква",
+        "reason_no_preview": "у него нет публичного веб-просмотра (t.me/s/…)",
+        "reason_not_found": "такого канала на t.me нет",
+        "reason_not_a_channel": "t.me не показывает там постов канала",
+        "reason_not_seen": "он закрытый, и я его не видел",
+        "reason_unavailable": "t.me ответил не так, как должен",
+        "reason_rate_limited": "t.me просит меня не торопиться",
+        "reason_other": "случилось что-то непредвиденное",
+        "reason_length": "тема — от 1 до 64 символов",
+        "reason_no_words": "в теме нет значимых слов",
+        "not_readable_alternatives": (
+            "Что сработает:\n"
+            "• <b>Добавьте меня в канал администратором</b> (кнопка ниже; я только читаю посты). "
+            "Тогда новые посты будут приходить мне, и /subscribe {name} заработает.\n"
+            "• <b>Импортируйте историю</b>: в Telegram Desktop откройте канал → ⋮ → Экспорт истории "
+            "чата → формат JSON; затем там, где я работаю: "
+            "<code>tgassist import result.json --chat {chat}</code>"
+        ),
+        "add_admin_button": "➕ Добавить меня в канал админом",
+        "indexed_notice": "✅ {name}: проиндексировано {posts|пост|поста|постов} — спрашивайте",
+        "still_indexing": "⏳ Ещё индексируется {pending|пост|поста|постов}; в этом ответе их может не хватать.",
+        "channel_backlog": "   ⏳ ждут индексации: {pending|пост|поста|постов}",
+        "channel_error": "   ⚠️ последняя ошибка: {error}",
+        "trends_quiet_few_channels": (
+            "Трендов нет: тренду нужен хотя бы {needed|канал|канала|каналов} "
+            "об одном и том же, а этот чат подписан на {followed}. /subscribe — добавить."
+        ),
+        "trends_quiet_no_history": (
+            "Трендов пока нет: чтобы понять, что для этих каналов обычно, мне нужно около "
+            "{days|дня|дней|дней} постов, а они начинаются только с {since}. Хватит примерно к {ready}."
+        ),
+        "trends_quiet_no_burst": (
+            "Сейчас ничего не в тренде: за последние {hours} ч ни одну историю {needed}+ каналов "
+            "не освещали больше обычного. Последняя проверка: {checked}; проверяю каждые {minutes} мин."
+        ),
+        "trends_quiet_no_posts": "Трендов нет: у каналов этого чата пока нет сохранённых постов.",
+        "trends_quiet_not_checked": (
+            "Трендов пока нет: с тех пор как каналов стало достаточно, я их ещё не проверял; "
+            "проверяю каждые {minutes} мин."
+        ),
+        "alerts_last_check": "Последняя проверка: {checked}.",
+        "alerts_never_checked": "Ещё не проверял (проверяю каждые {minutes} мин).",
+        "alerts_need_channels": "Для оповещений нужно хотя бы {needed|канал|канала|каналов}; этот чат подписан на {followed}.",
+        "alerts_need_history": "Оповещения начнутся, когда накопится история, примерно к {ready}.",
+        "alerts_ready": "Каналов и истории для трендов достаточно.",
+        "lang_usage": "Отправьте <code>/lang ru</code> или <code>/lang en</code> (сейчас: {current}).",
+        "lang_set": "🌐 Теперь этот чат говорит по-русски.",
+        "lang_admins_only": "⛔ Менять язык этого чата могут только администраторы группы.",
+        "language_name": "русский",
+        "bot_description": (
+            "Я читаю Telegram-каналы за вас. Подпишитесь на каналы командой /subscribe, "
+            "спрашивайте обычными словами — отвечу по их постам и дам ссылку на каждый источник. "
+            "А ещё сообщу, когда несколько каналов вдруг пишут об одном и том же."
+        ),
+        "bot_short_description": "Ответы по вашим Telegram-каналам со ссылками; оповещения о трендах.",
+    },
+}
+for _lang, _texts in _FIRST_HOUR.items():
+    TEXTS[_lang].update(_texts)
+
+
+# --- plurals (first hour): `{name|one|other}` in English, `{name|one|few|many}` in Russian ---------
+# A template part like `{posts|пост|поста|постов}` becomes "5 постов": the value as passed
+# (it may be formatted, e.g. "1,000"), then the form its number takes.
+_PLURAL_PART = re.compile(r"\{(\w+)\|([^{}]+)\}")
+
+
+def plural(lang: str, count: int, forms: Sequence[str]) -> str:
+    """The form of a noun for `count`: English one/other, Russian one/few/many (1 пост,
+    2 поста, 5 постов, 21 пост, 11 постов)."""
+    count = abs(count)
+    if lang == "ru" and len(forms) >= 3:
+        if count % 10 == 1 and count % 100 != 11:
+            return forms[0]
+        if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+            return forms[1]
+        return forms[2]
+    return forms[0] if count == 1 else forms[-1]
+
+
+def _as_count(value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    digits = re.sub(r"[^0-9]", "", str(value))
+    return int(digits) if digits else 0
+
+
+def _with_plurals(lang: str, template: str, values: dict[str, Any]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = values[match.group(1)]
+        form = plural(lang, _as_count(value), match.group(2).split("|"))
+        return f"{{{match.group(1)}}} {form.replace('{', '{{').replace('}', '}}')}"
+
+    return _PLURAL_PART.sub(replace, template)
 
 
 def language_of(code: str | None) -> str:
@@ -341,11 +579,22 @@ def language_of(code: str | None) -> str:
     return "en"
 
 
+LANGUAGES = ("en", "ru")
+
+
+def reason(lang: str, kind: str) -> str:
+    """A core error's kind as words in `lang` (the core's English message never reaches chats)."""
+    key = f"reason_{kind}"
+    return t(lang, key if key in TEXTS["en"] else "reason_other")
+
+
 def t(lang: str, key: str, **values: Any) -> str:
     """The text `key` in `lang` with `values` filled in (callers escape what they pass)."""
     table = TEXTS.get(lang, TEXTS["en"])
     template = table.get(key) or TEXTS["en"][key]
-    return template.format(**values) if values else template
+    if not values:
+        return template
+    return _with_plurals(lang, template, values).format(**values)
 
 
 # The command menu in the order clients show it; admin commands only in admins' private chats.
@@ -359,6 +608,8 @@ MENU = (
     "trends",
     "alerts",
     "interests",
+    "lang",
+    "cancel",
 )
 ADMIN_MENU = ("quota", "dlq")
 

@@ -2,23 +2,50 @@
 
 
 class CoreError(Exception):
-    """Base class for every error raised by the core layer."""
+    """Base class for every error raised by the core layer.
+
+    `kind` names the reason in a few words a user-facing layer maps to its own text (in the
+    user's language); the message stays English, for logs and the CLI.
+    """
+
+    default_kind = "other"
+
+    def __init__(self, message: str = "", *, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind or self.default_kind
 
 
 class InvalidChannelName(CoreError):
-    """The text given does not name a Telegram channel."""
+    """The text given does not name a Telegram channel.
+
+    Kinds: empty, too_long, not_telegram, no_channel, invite_link, bad_username.
+    """
+
+    default_kind = "bad_username"
 
 
 class ChannelNotReadable(CoreError):
-    """The channel exists but its posts cannot be read (no public preview, private, gone)."""
+    """The channel exists but its posts cannot be read (no public preview, private, gone).
+
+    Kinds: no_preview, not_found, not_a_channel, not_seen (a private channel the bot never saw).
+    """
+
+    default_kind = "no_preview"
 
 
 class ChannelSourceError(CoreError):
-    """The channel source failed for a reason that may go away (network, 5xx, garbage)."""
+    """The channel source failed for a reason that may go away (network, 5xx, garbage).
+
+    Kinds: unavailable, rate_limited.
+    """
+
+    default_kind = "unavailable"
 
 
 class ChannelLimitReached(CoreError):
     """The chat already follows as many channels as it may."""
+
+    default_kind = "limit"
 
     def __init__(self, message: str, limit: int | None = None) -> None:
         super().__init__(message)

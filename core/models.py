@@ -94,6 +94,7 @@ class Tenant:
     title: str | None = None
     language: str = "en"
     alerts_enabled: bool = True
+    language_chosen: bool = False  # /lang set it: it wins over the user's client language
     active: bool = True  # False once the bot was removed from the chat or blocked
 
 

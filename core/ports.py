@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from core.index_progress.models import ChannelBacklog
 from core.models import (
     PostDraft,
     Tenant,
@@ -188,6 +189,10 @@ class PostRepository(Protocol):
         ...
 
     async def tenants_with_pending(self) -> list[int]: ...
+
+    async def backlog_by_channel(self, tenant_id: int) -> dict[int, ChannelBacklog]:
+        """Per channel id: posts the tenant's index lacks and the last indexing error."""
+        ...
 
     async def add_index_purge(self, tenant_id: int, channel_id: int) -> None: ...
 

@@ -12,6 +12,7 @@ import aiohttp
 from aiogram import Bot, Dispatcher
 
 from app.container import Container, build_container
+from app.runner import build_fsm_storage, connect_bot, resume_background_work
 from app.settings import Settings, reveal
 from app.webhook import SECRET_HEADER, webhook_server
 from bot.app import create_bot, create_dispatcher
@@ -72,10 +73,15 @@ class BotHarness:
         self._stack.push_async_callback(self.container.close)
         self.bot = create_bot(self.settings.bot_token.get_secret_value(), self.api.base_url)
         self._stack.push_async_callback(self.bot.session.close)
+        connect_bot(self.container, self.bot)
+        fsm_storage = build_fsm_storage(self.settings)
+        self._stack.push_async_callback(fsm_storage.close)
         self.dispatcher = create_dispatcher(
-            self.container.uow_factory, **self.container.handler_services()
+            self.container.uow_factory,
+            fsm_storage=fsm_storage,
+            **self.container.handler_services(),
         )
-        self.container.background_indexer.start()
+        await resume_background_work(self.container)
         if self.webhook:
             self.webhook_port = await self._stack.enter_async_context(
                 webhook_server(self.bot, self.dispatcher, self.settings)
@@ -123,6 +129,12 @@ class BotHarness:
         await self.deliver(self.api.callback_query(data, **kw))
         await self.api.wait_for("answerCallbackQuery", count=answered + 1, timeout=timeout)
         return [{"method": call.method, **call.params} for call in self.api.calls()[before:]]
+
+    async def send_update(
+        self, update: dict[str, Any], *, replies: int = 1, timeout: float = 10.0
+    ) -> list[str]:
+        """Send a ready-made message update (service messages, forwards); the replies' texts."""
+        return await self._feed(update, replies=replies, timeout=timeout)
 
     async def _feed(self, update: dict[str, Any], *, replies: int, timeout: float) -> list[str]:
         chat_id = update["message"]["chat"]["id"]

@@ -38,6 +38,8 @@ async def harness(tmp_path: Path, bot_api: FakeBotAPI) -> AsyncIterator[BotHarne
                 "/subscribe @dailynews", chat_id=GROUP, user_id=GROUP_ADMIN, chat_type="supergroup"
             )
             assert "Subscribed" in reply
+            # The reply becomes "✅ @dailynews: 5 posts indexed" in the background: wait for it.
+            await running.api.wait_for("editMessageText", chat_id=GROUP)
             yield running
 
 
@@ -74,7 +76,9 @@ async def test_unsubscribe_buttons_check_who_pressed(harness: BotHarness) -> Non
     assert any("Only group administrators" in str(c.get("text")) for c in calls)
     assert await _still_followed(harness)
     await harness.press(data, chat_id=GROUP, user_id=GROUP_ADMIN)
-    await harness.api.wait_for("editMessageText", chat_id=GROUP)
+    await harness.api.wait_for(
+        lambda call: call.method == "editMessageText" and "Unsubscribed" in call.params["text"]
+    )
     assert not await _still_followed(harness)
     check_calls(harness.api.calls())
 

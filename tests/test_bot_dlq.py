@@ -123,7 +123,7 @@ async def test_retry_failure_keeps_the_entry_and_success_removes_it(harness: Bot
     """A failing retry keeps the entry with attempts 2; once the sync works, retry removes it."""
     entry_id = (await _entry_ids(harness))[0]
     [failed] = await harness.send(f"/dlq retry {entry_id}", chat_id=ADMIN, user_id=ADMIN)
-    assert "failed again (attempts: 2)" in failed
+    assert "failed again (2 attempts so far)" in failed
     assert TEST_TOKEN_SECRET not in failed
     entry = await harness.container.dlq.show(entry_id)
     assert entry is not None and entry.attempts == 2

@@ -44,8 +44,8 @@ async def test_not_indexed_yet_says_so_with_channels_and_backlog(harness: BotHar
     await _seed(harness)
     [reply] = await harness.send("Какая сейчас ключевая ставка?")
     assert "haven't finished indexing" in reply
-    assert "Channels followed: 1" in reply
-    assert f"Posts waiting to be indexed: {len(NEWS)}" in reply
+    assert "This chat follows 1 channel." in reply
+    assert f"Waiting to be indexed: {len(NEWS)} posts." in reply
     assert "t.me" not in reply  # no made-up sources
     [russian] = await harness.send("ключевая ставка", language_code="ru")
     assert "не закончил индексировать" in russian
@@ -131,7 +131,7 @@ async def test_ask_command_usage_filters_and_unknown_channels(harness: BotHarnes
     tenant_id = await _seed(harness)
     await harness.container.indexer.index_tenant(tenant_id)
     [usage] = await harness.send("/ask")
-    assert "/ask @channel 7d question" in usage
+    assert "What would you like to know?" in usage and "@channel 7d question" in usage
     [unknown] = await harness.send("/ask @someother ставка")
     assert "does not follow @someother" in unknown
     [old] = await harness.send("/ask @newsroom 7d ключевая ставка")

@@ -81,7 +81,7 @@ def test_ask_before_indexing_and_for_unknown_chats_is_not_indexed(
     waiting = cli("ask", "ключевая ставка", "--chat", "42", "--json").json()
     assert waiting["status"] == "not_indexed"
     assert waiting["sources"] == []
-    assert f"Постов в очереди на индексацию: {len(POSTS)}" in waiting["answer"]
+    assert f"В очереди на индексацию {len(POSTS)} постов." in waiting["answer"]
     unknown = cli("ask", "key rate", "--chat", "777", "--json")
     assert unknown.code == 0
     assert unknown.json()["status"] == "not_indexed"

@@ -256,7 +256,7 @@ async def test_tokens_are_booked_and_the_question_limit_is_kept(
     assert second.quota is not None
     assert second.quota.kind is QuotaKind.DAILY_QUESTIONS
     assert len(fake_llm.chat_requests) == 1
-    assert "asked its 1 questions" in render_answer(second, "en")
+    assert "asked its 1 question for today" in render_answer(second, "en")
 
 
 def _ledger(app: Container) -> SqlTokenLedger:

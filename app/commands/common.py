@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,7 +23,7 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 def load_settings(*, quiet: bool = False) -> Settings:
     """Read settings and set up logging (to stderr; stdout is for results)."""
-    settings = Settings()
+    settings = Settings(_env_file=Settings.env_files(os.environ))  # type: ignore[call-arg]
     configure_logging(
         log_format=settings.log_format,
         level="WARNING" if quiet else settings.log_level,

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 
 from app.commands.common import Subparsers, load_settings
-from app.settings import reveal
 
 
 def register(subparsers: Subparsers) -> None:
@@ -25,15 +24,18 @@ def register(subparsers: Subparsers) -> None:
 def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], int]:
     def handle(_args: argparse.Namespace) -> int:
         from app.runner import run  # the bot stack loads only for the long-running commands
+        from app.startup import bot_api_problem, token_format_problem
         from app.webhook import webhook_settings_error
 
         settings = load_settings()
-        if with_bot and not reveal(settings.bot_token):
-            print("error: BOT_TOKEN is not set (put it in .env)", file=sys.stderr)
-            return 2
-        if with_bot and (error := webhook_settings_error(settings)):
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+        if with_bot:  # before migrations: wrong settings must not touch the database
+            problem = token_format_problem(settings)
+            if problem is None and (error := webhook_settings_error(settings)):
+                problem = f"error: {error}"
+            problem = problem or asyncio.run(bot_api_problem(settings))
+            if problem is not None:
+                print(problem, file=sys.stderr)
+                return 2
         return asyncio.run(run(settings, with_bot=with_bot, with_jobs=with_jobs))
 
     return handle

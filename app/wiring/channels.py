@@ -10,6 +10,7 @@ from app.settings import Settings
 from core.channels.models import SubscriptionLimits
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
+from core.index_progress.service import IndexProgressService
 from core.ingest.indexing import BackgroundIndexer, Indexer
 from core.ingest.service import ChannelPostIngestor, ExportImporter
 from core.ports import PostIndex
@@ -28,6 +29,7 @@ class ChannelServices:
     subscriptions: SubscriptionService
     ingestor: ChannelPostIngestor
     importer: ExportImporter
+    index_progress: IndexProgressService
 
     async def close(self) -> None:
         """Stop background indexing and close the source's HTTP session."""
@@ -67,6 +69,8 @@ def build_channel_services(
             unreadable_ttl_seconds=settings.unreadable_channel_cache_seconds,
         ),
     )
+    index_progress = IndexProgressService(uow_factory, background.kick)
+    background.on_tenant_indexed(index_progress.notify)
     return ChannelServices(
         source=source,
         indexer=indexer,
@@ -75,4 +79,5 @@ def build_channel_services(
         subscriptions=subscriptions,
         ingestor=ChannelPostIngestor(uow_factory, background),
         importer=ExportImporter(uow_factory),
+        index_progress=index_progress,
     )

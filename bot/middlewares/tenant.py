@@ -35,6 +35,8 @@ class TenantMiddleware(BaseMiddleware):
                 await uow.tenants.set_active(chat.id, True)
                 tenant = replace(tenant, active=True)
             data["tenant"] = tenant
+            if tenant.language_chosen:  # /lang: the chat's choice wins over the client's
+                data["lang"] = tenant.language
             if user is not None and not user.is_bot:
                 await uow.users.touch(user.id, user.username, user.first_name, user.language_code)
             await uow.commit()

@@ -8,13 +8,15 @@ from aiogram import Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.filters import command_args
+from bot.filters import NotACommand, command_args
 from bot.formatting import echo, escape, html_to_text
 from bot.middlewares.private_replies import RepliesInPrivate
+from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long, edit_in_place
-from bot.texts import t
+from bot.texts import reason, t
 from core.interests.models import InvalidTopic, WeightedInterest
 from core.interests.ports import InterestsUnitOfWork
 from core.interests.service import InterestService
@@ -69,27 +71,28 @@ def interests_view(
 
 
 async def interests(
-    message: Message, uow: InterestsUnitOfWork, lang: str, interest_service: InterestService
+    message: Message,
+    state: FSMContext,
+    uow: InterestsUnitOfWork,
+    lang: str,
+    interest_service: InterestService,
 ) -> None:
     """Show, add or remove the sender's interests."""
     if message.from_user is None:
         return
     user_id = message.from_user.id
-    action, _, topic = command_args(message).partition(" ")
-    action = action.lower()
-    topic = topic.strip()
+    words = command_args(message).split(maxsplit=1)
+    action = words[0].lower() if words else ""
+    topic = words[1].strip() if len(words) > 1 else ""
     if not action:
         text, keyboard = interests_view(lang, await interest_service.profile(uow, user_id))
         await answer_long(message, text, reply_markup=keyboard)
         return
-    if action in _ADD and topic:
-        try:
-            added, created = await interest_service.add(uow, user_id, topic)
-        except InvalidTopic as error:
-            await message.answer(t(lang, "interests_invalid", reason=echo(error, limit=300)))
-            return
-        key = "interests_added" if created else "interests_already"
-        await message.answer(t(lang, key, label=escape(added.label)))
+    if action in _ADD and not topic:
+        await ask_for(message, state, Prompt.interest, lang, "interests_add_prompt")
+        return
+    if action in _ADD:
+        await _add(message, uow, lang, interest_service, user_id, topic)
         return
     if action in _REMOVE and topic:
         removed = await interest_service.remove(uow, user_id, topic)
@@ -99,6 +102,36 @@ async def interests(
             await message.answer(t(lang, "interests_removed", label=escape(removed.label)))
         return
     await message.answer(t(lang, "interests_usage"))
+
+
+async def interest_prompted(
+    message: Message,
+    state: FSMContext,
+    uow: InterestsUnitOfWork,
+    lang: str,
+    interest_service: InterestService,
+) -> None:
+    """The answer to "which topic?" is added to the sender's interests."""
+    topic = await prompted_text(message, state, lang)
+    if topic is not None and message.from_user is not None:
+        await _add(message, uow, lang, interest_service, message.from_user.id, topic)
+
+
+async def _add(
+    message: Message,
+    uow: InterestsUnitOfWork,
+    lang: str,
+    interest_service: InterestService,
+    user_id: int,
+    topic: str,
+) -> None:
+    try:
+        added, created = await interest_service.add(uow, user_id, topic)
+    except InvalidTopic as error:
+        await message.answer(t(lang, "interests_invalid", reason=reason(lang, error.kind)))
+        return
+    key = "interests_added" if created else "interests_already"
+    await message.answer(t(lang, key, label=escape(added.label)))
 
 
 async def remove_button(
@@ -131,5 +164,6 @@ def make_router() -> Router:
     router = Router(name=__name__)
     router.message.register(interests, Command("interests"))
     router.message.middleware(RepliesInPrivate())  # a profile is never shown in a group
+    router.message.register(interest_prompted, Prompt.interest, NotACommand())
     router.callback_query.register(remove_button, InterestRemoveCallback.filter())
     return router

@@ -12,10 +12,12 @@ import structlog
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.enums import ChatType, MessageEntityType
 from aiogram.filters import BaseFilter, Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.chat_action import ChatActionSender
 
-from bot.filters import command_args
+from bot.filters import NotACommand, command_args
+from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long
 from bot.texts import t
 from bot.views.answer import render_answer
@@ -91,14 +93,41 @@ def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 async def ask_command(
-    message: Message, bot: Bot, tenant: Tenant, lang: str, question_service: QuestionService
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    tenant: Tenant,
+    lang: str,
+    question_service: QuestionService,
 ) -> None:
-    """/ask [@channel] [7d] question — in any chat."""
-    await _answer(message, bot, tenant, lang, question_service, command_args(message))
+    """/ask [@channel] [7d] question — in any chat; a bare /ask asks for the question."""
+    question = command_args(message)
+    if not question:
+        await ask_for(message, state, Prompt.ask, lang, "ask_prompt")
+        return
+    await _answer(message, bot, tenant, lang, question_service, question)
+
+
+async def ask_prompted(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    tenant: Tenant,
+    lang: str,
+    question_service: QuestionService,
+) -> None:
+    """The answer to "what would you like to know?" is the question."""
+    question = await prompted_text(message, state, lang)
+    if question is not None:
+        await _answer(message, bot, tenant, lang, question_service, question)
 
 
 async def private_question(
-    message: Message, bot: Bot, tenant: Tenant, lang: str, question_service: QuestionService
+    message: Message,
+    bot: Bot,
+    tenant: Tenant,
+    lang: str,
+    question_service: QuestionService,
 ) -> None:
     """Any plain text in a private chat is a question."""
     await _answer(message, bot, tenant, lang, question_service, message.text or "")
@@ -117,7 +146,12 @@ async def group_question(
 
 
 async def _answer(
-    message: Message, bot: Bot, tenant: Tenant, lang: str, service: QuestionService, text: str
+    message: Message,
+    bot: Bot,
+    tenant: Tenant,
+    lang: str,
+    service: QuestionService,
+    text: str,
 ) -> None:
     user_id = message.from_user.id if message.from_user else None
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
@@ -130,6 +164,7 @@ def make_router() -> Router:
     router = Router(name=__name__)
     router.message.middleware(ThrottleQuestions())
     router.message.register(ask_command, Command("ask"))
+    router.message.register(ask_prompted, Prompt.ask, NotACommand())
     router.message.register(
         private_question, F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/")
     )

@@ -1,20 +1,48 @@
-"""/subscribe, /unsubscribe (by name or from a keyboard) and /channels."""
+"""/subscribe (with a name, or asking for one with a channel picker), /unsubscribe, /channels,
+and offers to subscribe to a channel a private chat forwards a post from or pastes a link to."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
-from aiogram import Bot, Router
-from aiogram.filters import Command
+from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import BaseFilter, Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    KeyboardButtonRequestChat,
+    Message,
+    MessageOriginChannel,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    TelegramObject,
+)
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.filters import HasArgs, command_args, is_channel_member, managed_router, managers_only
+from bot.filters import (
+    HasArgs,
+    NotACommand,
+    command_args,
+    is_channel_member,
+    managed_router,
+    managers_only,
+    may_manage_chat,
+)
 from bot.formatting import echo, escape, link, short_date
+from bot.index_notices import channel_label
+from bot.prompts import Prompt, ask_for, prompted_text
 from bot.replies import answer_long
-from bot.texts import t
+from bot.texts import reason, t
+from core.channels.names import ChannelName, parse_channel_name
 from core.channels.ports import ChannelsUnitOfWork
 from core.channels.service import SubscriptionService
 from core.embedding.service import EmbeddingService
@@ -25,7 +53,14 @@ from core.errors import (
     InvalidChannelName,
     TooManyChanges,
 )
-from core.models import Channel, SubscribedChannel, Tenant, channel_url
+from core.index_progress.service import IndexProgressService
+from core.models import SubscribedChannel, Tenant, channel_url
+
+# The least a bot administrator can hold (every other right implies it); enough to get posts.
+ADMIN_RIGHTS = "manage_chat"
+_PICKER_REQUEST_ID = 1
+# Kinds of unreadable channels for which "add me as admin" or an export import would work.
+_OTHER_WAYS = {"no_preview", "not_seen"}
 
 
 class UnsubscribeCallback(CallbackData, prefix="unsub"):
@@ -34,67 +69,247 @@ class UnsubscribeCallback(CallbackData, prefix="unsub"):
     channel_id: int
 
 
-def _channel_name(channel: Channel) -> str:
-    return f"@{channel.username}" if channel.username else escape(channel.title)
+class SubscribeCallback(CallbackData, prefix="sub"):
+    """An inline button that subscribes the chat to a channel (`@name` or `-100…` id)."""
+
+    name: str
 
 
-async def subscribe(
-    message: Message,
-    bot: Bot,
-    uow: ChannelsUnitOfWork,
-    tenant: Tenant,
-    lang: str,
-    subscriptions: SubscriptionService,
-) -> None:
+def _picker(lang: str) -> ReplyKeyboardMarkup:
+    """A keyboard button listing the user's channels (Telegram's chat picker); typing works too."""
+    button = KeyboardButton(
+        text=t(lang, "pick_channel_button"),
+        request_chat=KeyboardButtonRequestChat(
+            request_id=_PICKER_REQUEST_ID,
+            chat_is_channel=True,
+            request_title=True,
+            request_username=True,
+        ),
+    )
+    return ReplyKeyboardMarkup(
+        keyboard=[[button]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=t(lang, "channel_placeholder"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """What every way of subscribing (command, prompt, picker, offer button) needs: one update's
+    bot, unit of work, chat and language, and the services."""
+
+    bot: Bot
+    uow: ChannelsUnitOfWork
+    tenant: Tenant
+    lang: str
+    subscriptions: SubscriptionService
+    index_progress: IndexProgressService
+
+    async def subscribe(self, message: Message, name: str, user_id: int | None) -> None:
+        """Subscribe the chat and say how it went in `message`'s chat; a new subscription's
+        reply is edited later into "✅ @name: N posts indexed"."""
+        bot, lang = self.bot, self.lang
+        try:
+            async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+                outcome = await self.subscriptions.subscribe(
+                    self.uow,
+                    self.tenant,
+                    name,
+                    user_id,
+                    is_member=partial(is_channel_member, bot, user_id),
+                )
+        except (InvalidChannelName, ChannelNotReadable, ChannelSourceError) as error:
+            text, markup = await _failure(bot, message.chat.id, lang, echo(name), error)
+            await message.answer(text, reply_markup=markup)
+            return
+        except ChannelLimitReached as error:
+            limit = error.limit or self.subscriptions.max_channels
+            await message.answer(t(lang, "limit_reached", limit=limit))
+            return
+        except TooManyChanges as error:
+            await _throttled(message, lang, error)
+            return
+        channel = outcome.channel
+        title = escape(channel.title)
+        label = channel_label(channel.username, channel.title)
+        hide_picker = ReplyKeyboardRemove() if message.chat.type == ChatType.PRIVATE else None
+        if not outcome.created:
+            await message.answer(
+                t(lang, "already_subscribed", title=title), reply_markup=hide_picker
+            )
+            return
+        if outcome.backfilled:
+            text = t(lang, "subscribed", title=title, name=label, backfilled=outcome.backfilled)
+        else:
+            text = t(
+                lang, "subscribed_existing", title=title, name=label, posts=outcome.stored_posts
+            )
+        sent = await message.answer(text, reply_markup=hide_picker)
+        await self.index_progress.watch(self.uow, self.tenant.id, channel.id, sent.message_id)
+
+
+class SubscriberMiddleware(BaseMiddleware):
+    """Inner middleware of this router: handlers get `subscriber` (see `Subscriber`)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if "tenant" in data:
+            data["subscriber"] = Subscriber(
+                data["bot"],
+                data["uow"],
+                data["tenant"],
+                data["lang"],
+                data["subscriptions"],
+                data["index_progress"],
+            )
+        return await handler(event, data)
+
+
+def _sender_id(message: Message) -> int | None:
+    return message.from_user.id if message.from_user else None
+
+
+async def subscribe(message: Message, subscriber: Subscriber) -> None:
     """Follow a channel: validate the name, backfill recent posts, index in the background."""
-    name = command_args(message)
-    user_id = message.from_user.id if message.from_user else None
-    shown = echo(name)
-    try:
-        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
-            outcome = await subscriptions.subscribe(
-                uow, tenant, name, user_id, is_member=partial(is_channel_member, bot, user_id)
-            )
-    except InvalidChannelName as error:
-        await message.answer(t(lang, "invalid_name", reason=echo(error, limit=300)))
+    await subscriber.subscribe(message, command_args(message), _sender_id(message))
+
+
+async def ask_for_channel(message: Message, bot: Bot, state: FSMContext, lang: str) -> None:
+    """`/subscribe` alone: who may manage the chat is asked which channel (typed, pasted or
+    picked); anyone else learns the usage."""
+    if not await may_manage_chat(bot, message.chat.id, message.chat.type, _sender_id(message)):
+        await message.answer(t(lang, "subscribe_usage"))
         return
-    except ChannelNotReadable as error:
-        await message.answer(t(lang, "not_readable", name=shown, reason=echo(error, limit=300)))
+    private = message.chat.type == ChatType.PRIVATE
+    await ask_for(
+        message,
+        state,
+        Prompt.subscribe,
+        lang,
+        "subscribe_prompt" if private else "subscribe_prompt_group",
+        keyboard=_picker(lang),
+        placeholder_key="channel_placeholder",
+    )
+
+
+async def channel_picked(message: Message, state: FSMContext, subscriber: Subscriber) -> None:
+    """A channel chosen with the picker button: subscribe to it."""
+    shared = message.chat_shared
+    assert shared is not None
+    await state.clear()
+    name = f"@{shared.username}" if shared.username else str(shared.chat_id)
+    await subscriber.subscribe(message, name, _sender_id(message))
+
+
+async def subscribe_prompted(
+    message: Message, state: FSMContext, lang: str, subscriber: Subscriber
+) -> None:
+    """The answer to "which channel?" (a name, a link, or a post forwarded from it): subscribe."""
+    forwarded = forwarded_channel(message)
+    if forwarded is not None:
+        await state.clear()
+        await subscriber.subscribe(message, str(forwarded), _sender_id(message))
         return
-    except ChannelSourceError as error:
-        await message.answer(t(lang, "source_error", name=shown, reason=echo(error, limit=300)))
-        return
-    except ChannelLimitReached as error:
-        limit = error.limit or subscriptions.max_channels
-        await message.answer(t(lang, "limit_reached", limit=limit))
-        return
-    except TooManyChanges as error:
-        await _throttled(message, lang, error)
-        return
-    channel = outcome.channel
-    title = escape(channel.title)
-    if not outcome.created:
-        await message.answer(t(lang, "already_subscribed", title=title))
-    elif outcome.backfilled:
-        await message.answer(
-            t(
-                lang,
-                "subscribed",
-                title=title,
-                name=_channel_name(channel),
-                backfilled=outcome.backfilled,
-            )
+    name = await prompted_text(message, state, lang)
+    if name is not None:
+        await subscriber.subscribe(message, name, _sender_id(message))
+
+
+async def _failure(
+    bot: Bot,
+    chat_id: int,
+    lang: str,
+    shown: str,
+    error: InvalidChannelName | ChannelNotReadable | ChannelSourceError,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Why it failed in the user's language, and for unreadable channels what works instead."""
+    why = reason(lang, error.kind)
+    if isinstance(error, InvalidChannelName):
+        return t(lang, "invalid_name", reason=why), None
+    if isinstance(error, ChannelSourceError):
+        return t(lang, "source_error", name=shown, reason=why), None
+    text = t(lang, "not_readable", name=shown, reason=why)
+    if error.kind not in _OTHER_WAYS:
+        return text, None
+    text += "\n\n" + t(lang, "not_readable_alternatives", name=shown, chat=chat_id)
+    me = await bot.me()
+    if not me.username:
+        return text, None
+    url = f"https://t.me/{me.username}?startchannel&admin={ADMIN_RIGHTS}"
+    button = InlineKeyboardButton(text=t(lang, "add_admin_button"), url=url)
+    return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+# --- offers: a forwarded post or a pasted link in a private chat --------------------------------
+
+
+class NamesAChannel(BaseFilter):
+    """A private message that is only a channel's @name or t.me link; gives `offered`."""
+
+    async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        words = (message.text or "").split()
+        if len(words) != 1:
+            return False
+        word = words[0]
+        looks_like = word.startswith("@") or any(
+            host in word.lower() for host in ("t.me/", "telegram.me/", "telegram.dog/")
         )
-    else:
-        await message.answer(
-            t(
-                lang,
-                "subscribed_existing",
-                title=title,
-                name=_channel_name(channel),
-                posts=outcome.stored_posts,
-            )
-        )
+        if not looks_like:
+            return False
+        try:
+            return {"offered": parse_channel_name(word)}
+        except InvalidChannelName:
+            return False
+
+
+def forwarded_channel(message: Message) -> ChannelName | None:
+    """The channel a message was forwarded from (its @name, or its id), if any."""
+    origin = message.forward_origin
+    if not isinstance(origin, MessageOriginChannel):
+        return None
+    chat = origin.chat
+    if chat.username:
+        return ChannelName(username=chat.username.lower())
+    return ChannelName(telegram_id=chat.id)
+
+
+class ForwardedFromChannel(BaseFilter):
+    """A post forwarded from a channel; gives `offered`."""
+
+    async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        channel = forwarded_channel(message)
+        return False if channel is None else {"offered": channel}
+
+
+async def offer_subscription(message: Message, lang: str, offered: ChannelName) -> None:
+    """Offer a button to follow the channel instead of taking the message as a question."""
+    name = str(offered)
+    button = InlineKeyboardButton(
+        text=t(lang, "subscribe_offer_button", name=escape(name))[:60],
+        callback_data=SubscribeCallback(name=name).pack(),
+    )
+    await message.answer(
+        t(lang, "subscribe_offer", name=escape(name)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
+    )
+
+
+async def subscribe_button(
+    query: CallbackQuery, callback_data: SubscribeCallback, subscriber: Subscriber
+) -> None:
+    """Subscribe to the channel the offer named."""
+    if not isinstance(query.message, Message):  # ChatManagersOnly refuses these already
+        return
+    await query.answer()
+    await subscriber.subscribe(query.message, callback_data.name, query.from_user.id)
+
+
+# --- unsubscribing and the list ----------------------------------------------------------------
 
 
 async def unsubscribe(
@@ -109,7 +324,7 @@ async def unsubscribe(
     if not name:
         channels = await subscriptions.list(uow, tenant)
         if not channels:
-            await message.answer(t(lang, "no_channels"))
+            await message.answer(t(lang, "unsubscribe_nothing"))
             return
         await message.answer(t(lang, "unsubscribe_pick"), reply_markup=_keyboard(channels))
         return
@@ -117,7 +332,7 @@ async def unsubscribe(
         user_id = message.from_user.id if message.from_user else None
         channel = await subscriptions.unsubscribe(uow, tenant, name, user_id)
     except InvalidChannelName as error:
-        await message.answer(t(lang, "invalid_name", reason=echo(error, limit=300)))
+        await message.answer(t(lang, "invalid_name", reason=reason(lang, error.kind)))
         return
     except TooManyChanges as error:
         await _throttled(message, lang, error)
@@ -182,13 +397,16 @@ async def channels(
     tenant: Tenant,
     lang: str,
     subscriptions: SubscriptionService,
+    index_progress: IndexProgressService,
     embedding_service: EmbeddingService | None = None,
 ) -> None:
-    """List the chat's channels with post counts and last update, and dense vector coverage."""
+    """List the chat's channels with post counts, last update, posts waiting, the last error and
+    dense vector coverage."""
     items = await subscriptions.list(uow, tenant)
     if not items:
         await message.answer(t(lang, "no_channels"))
         return
+    backlog = await index_progress.backlog(uow, tenant.id)
     lines = [t(lang, "channels_header", count=len(items))]
     for item in items:
         url = channel_url(item.channel.username, item.channel.telegram_id)
@@ -202,6 +420,12 @@ async def channels(
                 last=short_date(item.last_post_at),
             )
         )
+        waiting = backlog.get(item.channel.id)
+        if waiting is not None and waiting.pending:
+            lines.append(t(lang, "channel_backlog", pending=waiting.pending))
+        error = item.channel.last_error or (waiting.last_error if waiting else None)
+        if error:
+            lines.append(t(lang, "channel_error", error=echo(error, limit=200)))
     if embedding_service is not None:
         coverage, _ = await embedding_service.coverage(tenant.id)
         lines.append(
@@ -216,17 +440,20 @@ async def channels(
     await answer_long(message, "\n".join(lines))
 
 
-async def subscribe_usage(message: Message, lang: str) -> None:
-    """`/subscribe` without a channel: how to use it."""
-    await message.answer(t(lang, "subscribe_usage"))
-
-
 def make_router() -> Router:
     """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
     router = managed_router(__name__)
+    router.message.middleware(SubscriberMiddleware())
+    router.callback_query.middleware(SubscriberMiddleware())
     admins_only = managers_only("admins_only")
     router.message.register(subscribe, Command("subscribe"), HasArgs(), flags=admins_only)
-    router.message.register(subscribe_usage, Command("subscribe"))
+    router.message.register(ask_for_channel, Command("subscribe"))
+    router.message.register(channel_picked, F.chat_shared, flags=admins_only)
+    router.message.register(subscribe_prompted, Prompt.subscribe, NotACommand(), flags=admins_only)
+    private_idle = (F.chat.type == ChatType.PRIVATE, StateFilter(None))
+    router.message.register(offer_subscription, *private_idle, ForwardedFromChannel())
+    router.message.register(offer_subscription, *private_idle, NamesAChannel())
+    router.callback_query.register(subscribe_button, SubscribeCallback.filter(), flags=admins_only)
     router.message.register(unsubscribe, Command("unsubscribe"), flags=admins_only)
     router.callback_query.register(
         unsubscribe_button, UnsubscribeCallback.filter(), flags=admins_only

@@ -10,7 +10,13 @@ from bot.filters import command_args, managed_router, managers_only
 from bot.formatting import escape
 from bot.replies import answer_long
 from bot.texts import t
-from bot.views.trends import AlertsOffCallback, TrendMuteCallback, trends_list
+from bot.views.trends import (
+    AlertsOffCallback,
+    TrendMuteCallback,
+    alerts_status,
+    quiet_trends,
+    trends_list,
+)
 from core.models import Tenant
 from core.trends.ports import TrendsUnitOfWork
 from core.trends.service import TrendService
@@ -33,22 +39,31 @@ async def show_trends(
     trend_service: TrendService,
     trends_interval_minutes: float,
 ) -> None:
-    """List the chat's current trends with links."""
+    """List the chat's current trends with links, or say why there are none."""
     current = await trend_service.current(uow, tenant)
     if not current:
-        minutes = f"{trends_interval_minutes:g}"
-        await message.answer(t(lang, "trends_none", minutes=minutes))
+        diagnosis = await trend_service.diagnose(uow, tenant)
+        await message.answer(quiet_trends(lang, diagnosis, trends_interval_minutes))
         return
     await answer_long(message, trends_list(lang, current))
 
 
-async def alerts_state(message: Message, tenant: Tenant, lang: str) -> None:
-    """`/alerts` alone shows whether alerts are on; anything but on|off shows the usage."""
+async def alerts_state(
+    message: Message,
+    uow: TrendsUnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    trend_service: TrendService,
+    trends_interval_minutes: float,
+) -> None:
+    """`/alerts` alone: on or off, the last check, and what the chat still needs; anything but
+    on|off shows the usage."""
     if command_args(message):
         await message.answer(t(lang, "alerts_usage"))
         return
+    diagnosis = await trend_service.diagnose(uow, tenant)
     await message.answer(
-        t(lang, "alerts_state_on" if tenant.alerts_enabled else "alerts_state_off")
+        alerts_status(lang, tenant.alerts_enabled, diagnosis, trends_interval_minutes)
     )
 
 

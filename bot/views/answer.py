@@ -36,6 +36,8 @@ def render_answer(answer: Answer, lang: str, *, with_sources: bool = True) -> st
     if answer.mode is AnswerMode.LLM:
         body = _HEADING.sub("", _BOLD.sub(r"<b>\1</b>", body))
     parts = [header] if (header := _header(answer, lang)) else []
+    if answer.pending_posts:  # answered from part of the posts: say so, in one line
+        parts.insert(0, t(lang, "still_indexing", pending=answer.pending_posts))
     parts.append(body or t(lang, "ask_no_text"))
     if with_sources:
         parts.append(render_sources(answer, lang))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.formatting import escape, link
+from bot.formatting import escape, link, short_date
 from bot.texts import t
+from core.trends.diagnosis import QuietReason, TrendsDiagnosis
 from core.trends.models import Escalation, Trend, TrendPostRef
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -142,3 +144,66 @@ def trends_list(lang: str, trends: list[Trend]) -> str:
         for number, trend in enumerate(trends, start=1)
     ]
     return "\n\n".join([t(lang, "trends_header"), *items])
+
+
+# --- why there are no trends (first hour) -------------------------------------------------------
+
+
+def quiet_trends(lang: str, diagnosis: TrendsDiagnosis, interval_minutes: float) -> str:
+    """/trends with nothing to show: the first thing missing, and when it will be there."""
+    minutes = f"{interval_minutes:g}"
+    reason = diagnosis.reason
+    if reason is QuietReason.FEW_CHANNELS:
+        return t(
+            lang,
+            "trends_quiet_few_channels",
+            needed=diagnosis.min_channels,
+            followed=diagnosis.followed,
+        )
+    if reason is QuietReason.NO_HISTORY and diagnosis.history_since is None:
+        return t(lang, "trends_quiet_no_posts")
+    if reason is QuietReason.NO_HISTORY:
+        return t(
+            lang,
+            "trends_quiet_no_history",
+            days=max(1, round(diagnosis.history_needed / timedelta(days=1))),
+            since=short_date(diagnosis.history_since),
+            ready=short_date(diagnosis.ready_at),
+        )
+    if reason is QuietReason.NOT_CHECKED:
+        return t(lang, "trends_quiet_not_checked", minutes=minutes)
+    return t(
+        lang,
+        "trends_quiet_no_burst",
+        hours=f"{diagnosis.window / timedelta(hours=1):g}",
+        needed=diagnosis.min_channels,
+        checked=short_date(diagnosis.last_run),
+        minutes=minutes,
+    )
+
+
+def alerts_status(
+    lang: str, enabled: bool, diagnosis: TrendsDiagnosis, interval_minutes: float
+) -> str:
+    """/alerts: on or off, when the chat was last checked, and what it still needs."""
+    lines = [t(lang, "alerts_state_on" if enabled else "alerts_state_off")]
+    if diagnosis.last_run is not None:
+        lines.append(t(lang, "alerts_last_check", checked=short_date(diagnosis.last_run)))
+    else:
+        lines.append(t(lang, "alerts_never_checked", minutes=f"{interval_minutes:g}"))
+    if diagnosis.reason is QuietReason.FEW_CHANNELS:
+        lines.append(
+            t(
+                lang,
+                "alerts_need_channels",
+                needed=diagnosis.min_channels,
+                followed=diagnosis.followed,
+            )
+        )
+    elif diagnosis.reason is QuietReason.NO_HISTORY and diagnosis.ready_at is None:
+        lines.append(t(lang, "trends_quiet_no_posts"))
+    elif diagnosis.reason is QuietReason.NO_HISTORY:
+        lines.append(t(lang, "alerts_need_history", ready=short_date(diagnosis.ready_at)))
+    else:
+        lines.append(t(lang, "alerts_ready"))
+    return "\n".join(lines)

@@ -18,6 +18,7 @@ USERNAME_RULE = (
     "starts with a letter and does not end with an underscore"
 )
 _TELEGRAM_HOSTS = {"t.me", "telegram.me", "telegram.dog", "www.t.me"}
+_NOT_TELEGRAM = "only t.me links and @usernames name Telegram channels"
 _RESERVED_PATHS = {"s", "c", "joinchat", "addstickers", "share", "proxy", "socks", "iv"}
 
 
@@ -41,9 +42,9 @@ def parse_channel_name(text: str) -> ChannelName:
     """Parse `@name`, `name`, `t.me/name`, `https://t.me/s/name`, a post link, or `-100…` id."""
     raw = text.strip()
     if not raw:
-        raise InvalidChannelName("no channel name given")
+        raise InvalidChannelName("no channel name given", kind="empty")
     if len(raw) > 200:
-        raise InvalidChannelName("that is too long to be a channel name")
+        raise InvalidChannelName("that is too long to be a channel name", kind="too_long")
     if re.fullmatch(r"-100\d{5,15}", raw):
         return ChannelName(telegram_id=int(raw))
     if raw.startswith("@"):
@@ -52,28 +53,30 @@ def parse_channel_name(text: str) -> ChannelName:
     try:
         parts = urlsplit(candidate)
     except ValueError:  # e.g. an unbalanced "[" reads as a broken IPv6 host
-        raise InvalidChannelName("only t.me links and @usernames name Telegram channels") from None
+        raise InvalidChannelName(_NOT_TELEGRAM, kind="not_telegram") from None
     host = (parts.hostname or "").lower()
     if host in _TELEGRAM_HOSTS:
         return _from_path(parts.path)
     if "/" in raw or "." in raw:
-        raise InvalidChannelName("only t.me links and @usernames name Telegram channels")
+        raise InvalidChannelName(_NOT_TELEGRAM, kind="not_telegram")
     return ChannelName(username=_checked(raw))
 
 
 def _from_path(path: str) -> ChannelName:
     segments = [segment for segment in path.split("/") if segment]
     if not segments:
-        raise InvalidChannelName("the link names no channel")
+        raise InvalidChannelName("the link names no channel", kind="no_channel")
     first = segments[0]
     if first.startswith("+") or first == "joinchat":
-        raise InvalidChannelName("private invite links cannot be followed; add the bot as admin")
+        raise InvalidChannelName(
+            "private invite links cannot be followed; add the bot as admin", kind="invite_link"
+        )
     if first == "c" and len(segments) > 1 and re.fullmatch(r"[0-9]{1,15}", segments[1]):
         return ChannelName(telegram_id=-(10**12 + int(segments[1])))
     if first == "s" and len(segments) > 1:
         first = segments[1]
     elif first.lower() in _RESERVED_PATHS:
-        raise InvalidChannelName("the link names no channel")
+        raise InvalidChannelName("the link names no channel", kind="no_channel")
     return ChannelName(username=_checked(first))
 
 

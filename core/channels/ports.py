@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from core.index_progress.models import IndexedNotice
 from core.models import (
     Channel,
     ChannelPage,
@@ -85,6 +86,18 @@ class ChannelRepository(Protocol):
     async def subscribed(self, tenant_id: int) -> list[SubscribedChannel]: ...
 
     async def subscriber_tenants(self, channel_id: int) -> list[int]: ...
+
+    async def set_indexed_notice(self, tenant_id: int, channel_id: int, message_id: int) -> None:
+        """Remember the subscribe reply to edit once the channel is indexed for the tenant."""
+        ...
+
+    async def indexed_notices(self, tenant_id: int | None = None) -> list[IndexedNotice]:
+        """Notices not sent yet, of one tenant or of all."""
+        ...
+
+    async def clear_indexed_notice(self, tenant_id: int, channel_id: int, message_id: int) -> bool:
+        """Claim a notice: True only for the one caller that cleared it."""
+        ...
 
 
 class ChannelsUnitOfWork(Transaction, Protocol):

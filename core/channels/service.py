@@ -33,24 +33,24 @@ class UnreadableNames:
     def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
-        self._until: dict[str, tuple[float, str]] = {}
+        self._until: dict[str, tuple[float, ChannelNotReadable]] = {}
 
-    def known(self, username: str) -> str | None:
-        """The remembered reason, while it is fresh."""
+    def known(self, username: str) -> ChannelNotReadable | None:
+        """The remembered refusal (its message and kind), while it is fresh."""
         entry = self._until.get(username.lower())
         if entry is None:
             return None
         if entry[0] <= self._clock():
             del self._until[username.lower()]
             return None
-        return entry[1]
+        return ChannelNotReadable(str(entry[1]), kind=entry[1].kind)
 
-    def remember(self, username: str, reason: str) -> None:
+    def remember(self, username: str, error: ChannelNotReadable) -> None:
         """Remember that the name has no preview, for the TTL."""
         if len(self._until) > 10_000:  # keep memory bounded: drop what has expired
             now = self._clock()
             self._until = {name: e for name, e in self._until.items() if e[0] > now}
-        self._until[username.lower()] = (self._clock() + self._ttl, reason)
+        self._until[username.lower()] = (self._clock() + self._ttl, error)
 
 
 class SubscriptionService:
@@ -130,7 +130,7 @@ class SubscriptionService:
         )
         if channel is not None and channel.username is None and not verified:
             log.info("private_channel_refused", tenant_id=tenant.id, channel_id=channel.id)
-            raise ChannelNotReadable(NOT_SEEN)
+            raise ChannelNotReadable(NOT_SEEN, kind="not_seen")
 
         page: ChannelPage | None = None
         if channel is not None and channel.source is SourceKind.EXPORT:
@@ -139,7 +139,7 @@ class SubscriptionService:
             channel.source is SourceKind.WEB_PREVIEW and not self._poller.is_fresh(channel)
         ):
             if name.username is None:
-                raise ChannelNotReadable(NOT_SEEN)
+                raise ChannelNotReadable(NOT_SEEN, kind="not_seen")
             page = await self._fetch(tenant, user_id, name.username)
 
         await uow.tenants.lock(tenant.id)
@@ -212,9 +212,9 @@ class SubscriptionService:
 
     async def _fetch(self, tenant: Tenant, user_id: int | None, username: str) -> ChannelPage:
         """Read the channel's recent posts, a few at a time per user and per chat."""
-        reason = self._unreadable.known(username)
-        if reason is not None:
-            raise ChannelNotReadable(reason)
+        known = self._unreadable.known(username)
+        if known is not None:
+            raise known
         async with (
             self._user_backfills.hold(user_id or tenant.chat_id),
             self._chat_backfills.hold(tenant.id),
@@ -222,7 +222,7 @@ class SubscriptionService:
             try:
                 return await self._poller.fetch_recent(username)
             except ChannelNotReadable as error:
-                self._unreadable.remember(username, str(error))
+                self._unreadable.remember(username, error)
                 raise
 
     async def unsubscribe(

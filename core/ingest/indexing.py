@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -16,6 +16,7 @@ from core.ports import IndexDocument, PendingPost, PostIndex, UnitOfWorkFactory
 log = structlog.get_logger(__name__)
 
 Progress = Callable[[int], None]
+TenantIndexed = Callable[[int], Awaitable[object]]
 
 
 class Indexer:
@@ -173,6 +174,11 @@ class BackgroundIndexer:
         self._wake = asyncio.Event()
         self._running = asyncio.Lock()  # one drain at a time; a second caller waits for it
         self._task: asyncio.Task[None] | None = None
+        self._listeners: list[TenantIndexed] = []
+
+    def on_tenant_indexed(self, listener: TenantIndexed) -> None:
+        """Call `listener(tenant_id)` each time a tenant has nothing left pending."""
+        self._listeners.append(listener)
 
     def kick(self, *tenant_ids: int) -> None:
         """Ask for these tenants to be indexed soon (coalesced; never blocks)."""
@@ -202,6 +208,12 @@ class BackgroundIndexer:
                     log.info("tenant_indexed", tenant_id=tenant_id, posts=indexed)
                 except Exception as error:  # stays pending; the index-pending job retries
                     log.warning("tenant_indexing_failed", tenant_id=tenant_id, error=str(error))
+                    continue
+                for listener in self._listeners:
+                    try:
+                        await listener(tenant_id)
+                    except Exception as error:  # a listener's failure never stops indexing
+                        log.warning("index_listener_failed", tenant_id=tenant_id, error=str(error))
 
     async def _run(self) -> None:
         while True:

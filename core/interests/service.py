@@ -129,12 +129,12 @@ class InterestProfiler:
         """(key, label, kind) of a topic a user typed; raises InvalidTopic."""
         label = " ".join(text.split())
         if not label or len(label) > MAX_TOPIC_LENGTH:
-            raise InvalidTopic(f"a topic is 1 to {MAX_TOPIC_LENGTH} characters")
+            raise InvalidTopic(f"a topic is 1 to {MAX_TOPIC_LENGTH} characters", kind="length")
         if label.startswith("@") and len(label) > 1 and " " not in label:
             return label.lower(), label, TopicKind.CHANNEL
         stems = [stem for stem, _ in self.extractor.sequence(label) if stem]
         if not stems:
-            raise InvalidTopic("the topic has no meaningful words")
+            raise InvalidTopic("the topic has no meaningful words", kind="no_words")
         kind = TopicKind.TERM if len(stems) == 1 else TopicKind.TOPIC
         return " ".join(stems), label, kind
 

@@ -131,7 +131,7 @@ class Answer:
     problem_detail: str = ""  # e.g. the unknown channel name
     error_detail: str = ""  # why the search failed (for logs and the CLI, never for chats)
     channels: int = 0  # subscribed channels (for NOT_INDEXED)
-    pending_posts: int | None = None  # posts waiting to be indexed, where known
+    pending_posts: int | None = None  # posts waiting to be indexed (NOT_INDEXED, OK), if known
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_ms: int = 0

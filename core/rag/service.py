@@ -180,6 +180,7 @@ class QuestionService:
         answer = Answer(AnswerStatus.OK, question, sources=self._sources(question.text, posts))
         if not posts:
             return answer
+        answer.pending_posts = await self._still_pending(tenant_id)
         if quota is not None:
             return self._extractive(answer, Fallback.QUOTA, quota)
         if self._chat_model is None:
@@ -243,6 +244,15 @@ class QuestionService:
             pending=pending,
         )
         return _NotIndexed(channels, pending)
+
+    async def _still_pending(self, tenant_id: int) -> int | None:
+        """Posts not indexed yet while the chat is answered from the rest (None if unknown)."""
+        try:
+            async with self._uow_factory() as uow:
+                return await uow.posts.pending_count(tenant_id)
+        except Exception as error:  # the answer matters more than the note
+            log.warning("index_backlog_unknown", tenant_id=tenant_id, error=str(error))
+            return None
 
     async def _question_quota(self, tenant_id: int) -> QuotaExceeded | None:
         """The daily question limit, if the chat reached it (then the answer is extractive)."""

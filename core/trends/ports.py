@@ -68,6 +68,14 @@ class TrendRepository(Protocol):
 
     async def current(self, tenant_id: int, since: datetime) -> list[StoredTrend]: ...
 
+    async def last_run(self, tenant_id: int) -> datetime | None:
+        """When detection last ran for the tenant."""
+        ...
+
+    async def history_starts(self, tenant_id: int) -> list[datetime | None]:
+        """Per followed channel, its oldest stored post's date (None: no posts)."""
+        ...
+
     async def seen_between(
         self, tenant_id: int, since: datetime, until: datetime
     ) -> list[StoredTrend]: ...

@@ -14,6 +14,7 @@ from core.errors import CoreError
 from core.models import Tenant
 from core.ports import UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
+from core.trends.diagnosis import TrendsDiagnosis, diagnose
 from core.trends.interests import NeutralInterestScorer
 from core.trends.models import PreviousTrend, RefreshReport, StoredTrend, Trend, TrendStory
 from core.trends.ports import (
@@ -248,6 +249,12 @@ class TrendService:
         stored = await uow.trends.current(tenant.id, now - self.freshness)
         mutes = await uow.trends.mutes(tenant.id, now - self.policy.mute_memory)
         return [item.trend for item in stored if not is_muted(item.trend, mutes)]
+
+    async def diagnose(self, uow: TrendsUnitOfWork, tenant: Tenant) -> TrendsDiagnosis:
+        """Why the chat has no trends now, and what it would need (for /trends and /alerts)."""
+        first_posts = await uow.trends.history_starts(tenant.id)
+        last_run = await uow.trends.last_run(tenant.id)
+        return diagnose(self.detector.params, first_posts, last_run, self._clock())
 
     async def stories(self, tenant_id: int, since: datetime, until: datetime) -> list[TrendStory]:
         """The chat's stories that trended in [since, until), best first: for digests."""

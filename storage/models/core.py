@@ -32,6 +32,8 @@ class TenantRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # Set by /lang: the chat's language then wins over each user's client language.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     # False once the bot was removed from the chat (kicked, left, 403): its channels stop polling.
@@ -76,6 +78,8 @@ class SubscriptionRow(Base):
     )
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # The /subscribe reply to edit once the channel's posts are indexed (cleared when done).
+    indexed_notice_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # The subscriber proved membership of the channel; only such chats may follow a private one.
     member_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
+from core.index_progress.models import IndexedNotice
 from core.models import Channel, SourceKind, SubscribedChannel
 from storage.models import ChannelRow, PostRow, SubscriptionRow, TenantRow
 
@@ -261,3 +262,48 @@ class SqlChannelRepository:
             select(SubscriptionRow.tenant_id).where(SubscriptionRow.channel_id == channel_id)
         )
         return list(rows)
+
+    # --- notices "✅ @name: N posts indexed" (first hour) -----------------------------------
+
+    async def set_indexed_notice(self, tenant_id: int, channel_id: int, message_id: int) -> None:
+        """Remember the subscribe reply to edit once the channel is indexed for the tenant."""
+        await self._session.execute(
+            update(SubscriptionRow)
+            .where(SubscriptionRow.tenant_id == tenant_id, SubscriptionRow.channel_id == channel_id)
+            .values(indexed_notice_message_id=message_id)
+        )
+
+    async def indexed_notices(self, tenant_id: int | None = None) -> list[IndexedNotice]:
+        """Notices not sent yet, of one tenant or of all."""
+        query = (
+            select(SubscriptionRow, TenantRow.chat_id, TenantRow.language, ChannelRow)
+            .join(TenantRow, TenantRow.id == SubscriptionRow.tenant_id)
+            .join(ChannelRow, ChannelRow.id == SubscriptionRow.channel_id)
+            .where(SubscriptionRow.indexed_notice_message_id.is_not(None))
+            .order_by(SubscriptionRow.id)
+        )
+        if tenant_id is not None:
+            query = query.where(SubscriptionRow.tenant_id == tenant_id)
+        return [
+            IndexedNotice(
+                tenant_id=subscription.tenant_id,
+                chat_id=chat_id,
+                language=language,
+                channel=to_channel(channel),
+                message_id=subscription.indexed_notice_message_id or 0,
+            )
+            for subscription, chat_id, language, channel in await self._session.execute(query)
+        ]
+
+    async def clear_indexed_notice(self, tenant_id: int, channel_id: int, message_id: int) -> bool:
+        """Claim a notice: True only for the one caller whose update cleared it."""
+        result = await self._session.execute(
+            update(SubscriptionRow)
+            .where(
+                SubscriptionRow.tenant_id == tenant_id,
+                SubscriptionRow.channel_id == channel_id,
+                SubscriptionRow.indexed_notice_message_id == message_id,
+            )
+            .values(indexed_notice_message_id=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
+from core.index_progress.models import ChannelBacklog
 from core.models import MediaRef, PostDraft, permalink
 from core.ports import DeletedPost, IndexDocument, PendingPost, StoredPosts
 from storage.models import ChannelRow, PostIndexStateRow, PostRow, SubscriptionRow
@@ -231,6 +232,25 @@ class SqlPostRepository:
                 PostIndexStateRow.tenant_id == tenant_id, PostIndexStateRow.post_id.in_(posts)
             )
         )
+
+    async def backlog_by_channel(self, tenant_id: int) -> dict[int, ChannelBacklog]:
+        """Per channel id: posts the tenant's index lacks and the last indexing error."""
+        state = PostIndexStateRow
+        pending = self._pending_query(tenant_id).subquery()
+        counts = await self._session.execute(
+            select(pending.c.channel_id, func.count()).group_by(pending.c.channel_id)
+        )
+        backlog = {channel_id: ChannelBacklog(pending=int(n)) for channel_id, n in counts}
+        errors = await self._session.execute(
+            select(PostRow.channel_id, state.error)
+            .join(state, state.post_id == PostRow.id)
+            .where(state.tenant_id == tenant_id, state.error.is_not(None))
+            .order_by(PostRow.channel_id, state.post_id.desc())
+        )
+        for channel_id, error in errors:
+            if channel_id in backlog and backlog[channel_id].last_error is None:
+                backlog[channel_id] = ChannelBacklog(backlog[channel_id].pending, error)
+        return backlog
 
     async def mark_deleted(self, channel_id: int, listed: Sequence[int], at: datetime) -> int:
         """Mark stored posts within the listed id range that the source no longer lists."""

@@ -20,6 +20,7 @@ def to_tenant(row: TenantRow) -> Tenant:
         title=row.title,
         language=row.language,
         alerts_enabled=row.alerts_enabled,
+        language_chosen=row.language_chosen,
         active=row.active,
     )
 
@@ -148,9 +149,11 @@ class SqlTenantRepository:
         )
 
     async def set_language(self, tenant_id: int, language: str) -> None:
-        """Remember the chat's language."""
+        """Remember the language the chat chose (/lang); it then wins over users' clients."""
         await self._session.execute(
-            update(TenantRow).where(TenantRow.id == tenant_id).values(language=language)
+            update(TenantRow)
+            .where(TenantRow.id == tenant_id)
+            .values(language=language, language_chosen=True)
         )
 
 

@@ -205,6 +205,27 @@ class SqlTrendRepository:
         await self._session.execute(statement)
         return stored
 
+    async def last_run(self, tenant_id: int) -> datetime | None:
+        """When detection last ran for the tenant."""
+        return await self._session.scalar(
+            select(TrendRunRow.ran_at).where(TrendRunRow.tenant_id == tenant_id)
+        )
+
+    async def history_starts(self, tenant_id: int) -> list[datetime | None]:
+        """Per followed channel, its oldest stored post's date (None: no posts)."""
+        oldest = (
+            select(PostRow.channel_id, func.min(PostRow.date).label("first"))
+            .group_by(PostRow.channel_id)
+            .subquery()
+        )
+        rows = await self._session.execute(
+            select(oldest.c.first)
+            .select_from(SubscriptionRow)
+            .outerjoin(oldest, oldest.c.channel_id == SubscriptionRow.channel_id)
+            .where(SubscriptionRow.tenant_id == tenant_id)
+        )
+        return [first for (first,) in rows]
+
     async def current(self, tenant_id: int, since: datetime) -> list[StoredTrend]:
         """The trends of the tenant's latest run, if it ran since `since`; best first."""
         ran_at = await self._session.scalar(

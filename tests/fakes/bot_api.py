@@ -508,6 +508,10 @@ class FakeBotAPI:
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
+            "setMyDescription": self._text_setter("description", 512),
+            "getMyDescription": self._text_getter("description"),
+            "setMyShortDescription": self._text_setter("short_description", 120),
+            "getMyShortDescription": self._text_getter("short_description"),
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
@@ -550,6 +554,8 @@ class FakeBotAPI:
         self._callback_ids: set[str] = set()
         self._callback_counter = itertools.count(1)
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # setMyDescription / setMyShortDescription: (field, language_code) -> text
+        self.bot_texts: dict[tuple[str, str], str] = {}
         self._files: dict[str, dict[str, Any]] = {}
         self._file_contents: dict[str, bytes] = {}
 
@@ -1363,6 +1369,24 @@ class FakeBotAPI:
                 raise _bad_request("command description is empty or too long")
         self._commands[self._commands_key(params)] = commands
         return True
+
+    def _text_setter(self, field: str, limit: int) -> Handler:
+        """setMyDescription/setMyShortDescription: up to `limit` characters per language."""
+
+        def handle(params: dict[str, Any]) -> bool:
+            text = str(params.get(field) or "")
+            if len(text) > limit:
+                raise _bad_request(f"{field} is too long")
+            self.bot_texts[(field, params.get("language_code") or "")] = text
+            return True
+
+        return handle
+
+    def _text_getter(self, field: str) -> Handler:
+        def handle(params: dict[str, Any]) -> dict[str, str]:
+            return {field: self.bot_texts.get((field, params.get("language_code") or ""), "")}
+
+        return handle
 
     def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         return self._commands.get(self._commands_key(params), [])

@@ -1,0 +1,1 @@
+"""Telling a chat when a channel it subscribed to is indexed, and what still waits."""
