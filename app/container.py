@@ -9,13 +9,17 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.digests import build_digest_service
 from app.dlq import build_dead_letters
 from app.interests import InterestServices, build_interest_services
+from app.messages import MessageDelivery, build_message_delivery
 from app.metrics import PrometheusMetrics
 from app.questions import build_question_service
 from app.quotas import QuotaServices, build_quota_services
 from app.settings import Settings
 from app.trends import TrendServices, build_trend_services
+from app.watches import WatchServices, build_watch_services
+from core.digests.service import DigestService
 from core.dlq import DeadLetter, DeadLetterService
 from core.indexing import BackgroundIndexer, Indexer
 from core.ingest import ChannelPostIngestor, ExportImporter
@@ -79,6 +83,9 @@ class Container:
     job_locks: JobLocks
     dlq: DeadLetterService
     interests: InterestServices
+    messages: MessageDelivery
+    watches: WatchServices
+    digests: DigestService
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,12 +112,16 @@ class Container:
             "question_service": self.questions,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
+            "watch_service": self.watches.service,
+            "watches": self.watches,
+            "digest_service": self.digests,
             **self.extras,
         }
 
     async def close(self) -> None:
         """Stop background work and release files and connections."""
         await self.background_indexer.stop()
+        await self.watches.close()
         await self.quota.close()
         await self.trends.close()
         await self.questions.close()
@@ -175,6 +186,13 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     )
     interests = build_interest_services(settings, uow_factory, dead_letters=dlq)
     register_dead_letter_handlers(dlq, quota, interests)
+    trends = build_trend_services(
+        settings, uow_factory, interests=interests.trend_scorer(), metrics=quota.metrics
+    )
+    questions = build_question_service(
+        settings, uow_factory, index, gate=quota.gate, metrics=quota.metrics
+    )
+    messages = build_message_delivery(settings, uow_factory, trends.limiter)
     return Container(
         settings=settings,
         engine=engine,
@@ -194,13 +212,18 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         ingestor=ChannelPostIngestor(uow_factory, background),
         importer=ExportImporter(uow_factory),
         quota=quota,
-        trends=build_trend_services(
-            settings, uow_factory, interests=interests.trend_scorer(), metrics=quota.metrics
-        ),
-        questions=build_question_service(
-            settings, uow_factory, index, gate=quota.gate, metrics=quota.metrics
-        ),
+        trends=trends,
+        questions=questions,
         job_locks=build_job_locks(settings),
         dlq=dlq,
         interests=interests,
+        messages=messages,
+        watches=build_watch_services(settings, uow_factory, messages),
+        digests=build_digest_service(
+            settings,
+            uow_factory,
+            model=questions.chat_model,
+            gate=quota.gate,
+            interests=interests.trend_scorer(),
+        ),
     )

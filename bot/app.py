@@ -16,6 +16,7 @@ from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMidd
 from bot.middlewares.retry import RetryRequests, UpdateScope
 from bot.routers import (
     channel_posts,
+    digests,
     dlq,
     errors,
     fallback,
@@ -25,6 +26,7 @@ from bot.routers import (
     start,
     subscriptions,
     trends,
+    watches,
 )
 from core.ports import UnitOfWorkFactory
 
@@ -39,6 +41,11 @@ COMMANDS = {
         BotCommand(command="trends", description="Stories several channels cover now"),
         BotCommand(command="alerts", description="Trend alerts: /alerts on|off"),
         BotCommand(command="interests", description="Your interests: add or remove topics"),
+        BotCommand(
+            command="digest", description="Scheduled digest: /digest daily 09:00 Europe/Moscow"
+        ),
+        BotCommand(command="watch", description='Keyword watch: /watch "interest rate" -forecast'),
+        BotCommand(command="unwatch", description="Remove a keyword watch: /unwatch N"),
     ],
     "ru": [
         BotCommand(command="start", description="Что умеет бот"),
@@ -50,6 +57,9 @@ COMMANDS = {
         BotCommand(command="trends", description="О чём пишут сразу несколько каналов"),
         BotCommand(command="alerts", description="Оповещения о трендах: /alerts on|off"),
         BotCommand(command="interests", description="Ваши интересы: добавить или убрать темы"),
+        BotCommand(command="digest", description="Дайджест по расписанию: /digest daily 09:00"),
+        BotCommand(command="watch", description='Отслеживать слова: /watch "ключевая ставка"'),
+        BotCommand(command="unwatch", description="Убрать отслеживание: /unwatch N"),
     ],
 }
 
@@ -83,6 +93,8 @@ def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispat
         quota.router,
         trends.router,
         interests.router,
+        digests.router,
+        watches.router,
         dlq.router,
     ]
     # Last: plain text is a question only when no other router wants it.

@@ -137,6 +137,66 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_older": "Older ▶",
         "dlq_retry_all_button": "🔁 Retry all",
         "dlq_purge_button": "🗑 Purge",
+        # Keyword watches, digests, /alerts why, forum topics (issue 15)
+        "watch_usage": (
+            'Send it like this: <code>/watch "interest rate" -forecast</code>\n'
+            'Words and "quoted phrases" must all occur in a post; <code>-word</code> excludes posts with it. '
+            "<code>/watch</code> lists this chat's watches, <code>/unwatch N</code> removes one."
+        ),
+        "watch_too_long": "⚠️ That watch is too long: at most {limit} characters.",
+        "watch_too_many_terms": "⚠️ Too many terms: at most {limit} words or phrases per watch.",
+        "watch_stop_words": '⚠️ <code>{term}</code> is too common a word: it would match almost every post. Try something specific, e.g. <code>/watch "interest rate"</code>.',
+        "watch_too_short": "⚠️ <code>{term}</code> is too short (fewer than {length} letters): it would match almost every post. Acronyms in capitals (<code>ECB</code>) are fine.",
+        "watch_only_exclusions": "⚠️ A watch needs at least one word to look for, not only <code>-exclusions</code>: they alone would match almost every post.",
+        "watch_limit": "⚠️ This chat already has the maximum of {limit} watches. Remove one with /unwatch first.",
+        "watch_added": "🔎 Watch {number} added: <code>{expression}</code>. New posts that match come here at once.",
+        "watch_none": 'This chat watches no keywords yet. Try <code>/watch "interest rate" -forecast</code>',
+        "watch_list_header": "<b>Keyword watches of this chat ({count} of {limit})</b>",
+        "watch_list_footer": "Remove one with the buttons or <code>/unwatch N</code>.",
+        "watch_remove_button": "🗑 {number}",
+        "watch_removed": "🗑 Watch removed: <code>{expression}</code>",
+        "watch_no_such": "⚠️ There is no watch number {number}. /watch lists them.",
+        "unwatch_usage": "Send it like this: <code>/unwatch 2</code> (the number from /watch).",
+        "watch_admins_only": "⛔ Only group administrators can change this chat's watches.",
+        "watch_hit": "🔎 {source} · {date}\n{text}\n<i>watch: {watches}</i>",
+        "watch_hits_header": "🔎 <b>New posts matching this chat's watches: {count}</b>",
+        "admins_only_settings": "⛔ Only group administrators can change this.",
+        "digest_settings": (
+            "📰 <b>Digest of this chat</b>\n"
+            "Schedule: {schedule}\nTime zone: {zone}\nTopics: {topics}\nNext: {next}\n\n"
+            "<code>/digest daily 09:00 Europe/Moscow</code> · <code>/digest weekly mon 09:00 Europe/Moscow</code> · "
+            "<code>/digest off</code> · <code>/digest now</code> · <code>/digest topics words</code> · <code>/digest here</code> (in a forum topic)"
+        ),
+        "digest_schedule_off": "off",
+        "digest_schedule_daily": "daily at {time}",
+        "digest_schedule_weekly": "weekly on {day} at {time}",
+        "digest_weekdays": "Mon Tue Wed Thu Fri Sat Sun",
+        "digest_topics_all": "everything",
+        "digest_next_none": "—",
+        "digest_usage": "Send it like this: <code>/digest daily 09:00 Europe/Moscow</code>, <code>/digest weekly mon 09:00 Europe/Moscow</code>, <code>/digest off</code>, <code>/digest now</code> or <code>/digest topics words</code>.",
+        "digest_bad_time": "⚠️ <code>{value}</code> is not a time. Use 24-hour HH:MM, e.g. <code>/digest daily 09:00 Europe/Moscow</code>.",
+        "digest_bad_zone": "⚠️ <code>{value}</code> is not a time zone I know. Use an IANA name, e.g. <code>/digest daily 09:00 Europe/Moscow</code> (or UTC, America/New_York).",
+        "digest_bad_day": "⚠️ <code>{value}</code> is not a day of the week. Use mon, tue, wed, thu, fri, sat or sun, e.g. <code>/digest weekly mon 09:00 Europe/Moscow</code>.",
+        "digest_bad_since": "⚠️ <code>{value}</code> is not a date. Use ISO 8601, e.g. 2024-12-01T09:00:00+03:00.",
+        "digest_saved": "📰 Digest: {schedule} ({zone}). Next one: {next}.",
+        "digest_turned_off": "📰 Digests are off in this chat. <code>/digest daily 09:00</code> brings them back.",
+        "digest_topics_set": "📰 Digests will focus on: {topics}.",
+        "digest_topics_cleared": "📰 Digests cover every story again.",
+        "digest_topics_too_long": "⚠️ Too many topics: at most {limit} words, {length} characters.",
+        "digest_admins_only": "⛔ Only group administrators can change this chat's digest.",
+        "digest_header": "📰 <b>Digest</b> · {start} — {end} ({zone})",
+        "digest_topics_line": "Topics: {topics}",
+        "digest_story": "{number}. <b>{headline}</b>\n{summary}\n{sources}",
+        "digest_story_alerted": "{number}. 🔔 <b>{headline}</b> — already sent as an alert\n{sources}",
+        "digest_empty": "Nothing stood out in this chat's channels in this period.",
+        "digest_button_daily": "📅 Daily 09:00",
+        "digest_button_weekly": "🗓 Weekly Mon 09:00",
+        "digest_button_off": "🚫 Off",
+        "digest_button_now": "📰 Now",
+        "here_not_topic": "⚠️ Send this inside a topic of a forum supergroup; elsewhere messages go to the chat itself.",
+        "here_set_alerts": "📌 Trend alerts of this chat will come to this topic.",
+        "here_set_digest": "📌 Digests of this chat will come to this topic.",
+        "here_set_watch": "📌 Keyword watch hits of this chat will come to this topic.",
     },
     "ru": {
         "start": (
@@ -270,6 +330,66 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_older": "Старее ▶",
         "dlq_retry_all_button": "🔁 Повторить все",
         "dlq_purge_button": "🗑 Очистить",
+        # Keyword watches, digests, /alerts why, forum topics (issue 15)
+        "watch_usage": (
+            'Отправьте так: <code>/watch "ключевая ставка" -прогноз</code>\n'
+            'Все слова и "фразы в кавычках" должны быть в посте; <code>-слово</code> исключает посты с ним. '
+            "<code>/watch</code> — список отслеживаний чата, <code>/unwatch N</code> — удалить."
+        ),
+        "watch_too_long": "⚠️ Слишком длинно: не больше {limit} символов.",
+        "watch_too_many_terms": "⚠️ Слишком много условий: не больше {limit} слов или фраз.",
+        "watch_stop_words": '⚠️ <code>{term}</code> — слишком частое слово: подойдёт почти любой пост. Уточните, например <code>/watch "ключевая ставка"</code>.',
+        "watch_too_short": "⚠️ <code>{term}</code> — слишком коротко (меньше {length} букв): подойдёт почти любой пост. Аббревиатуры заглавными (<code>ЦБ</code>) можно.",
+        "watch_only_exclusions": "⚠️ Нужно хотя бы одно слово для поиска, а не только <code>-исключения</code>: с ними одними подойдёт почти любой пост.",
+        "watch_limit": "⚠️ В этом чате уже максимум отслеживаний ({limit}). Сначала удалите одно: /unwatch.",
+        "watch_added": "🔎 Отслеживание {number} добавлено: <code>{expression}</code>. Подходящие новые посты придут сюда сразу.",
+        "watch_none": 'В этом чате пока нет отслеживаний. Попробуйте <code>/watch "ключевая ставка" -прогноз</code>',
+        "watch_list_header": "<b>Отслеживания этого чата ({count} из {limit})</b>",
+        "watch_list_footer": "Удалить — кнопкой или <code>/unwatch N</code>.",
+        "watch_remove_button": "🗑 {number}",
+        "watch_removed": "🗑 Отслеживание удалено: <code>{expression}</code>",
+        "watch_no_such": "⚠️ Отслеживания с номером {number} нет. Список — /watch.",
+        "unwatch_usage": "Отправьте так: <code>/unwatch 2</code> (номер из /watch).",
+        "watch_admins_only": "⛔ Менять отслеживания этого чата могут только администраторы группы.",
+        "watch_hit": "🔎 {source} · {date}\n{text}\n<i>отслеживание: {watches}</i>",
+        "watch_hits_header": "🔎 <b>Новые посты по отслеживаниям этого чата: {count}</b>",
+        "admins_only_settings": "⛔ Это могут менять только администраторы группы.",
+        "digest_settings": (
+            "📰 <b>Дайджест этого чата</b>\n"
+            "Расписание: {schedule}\nЧасовой пояс: {zone}\nТемы: {topics}\nСледующий: {next}\n\n"
+            "<code>/digest daily 09:00 Europe/Moscow</code> · <code>/digest weekly mon 09:00 Europe/Moscow</code> · "
+            "<code>/digest off</code> · <code>/digest now</code> · <code>/digest topics слова</code> · <code>/digest here</code> (в теме форума)"
+        ),
+        "digest_schedule_off": "выключен",
+        "digest_schedule_daily": "каждый день в {time}",
+        "digest_schedule_weekly": "раз в неделю, {day} в {time}",
+        "digest_weekdays": "пн вт ср чт пт сб вс",
+        "digest_topics_all": "все",
+        "digest_next_none": "—",
+        "digest_usage": "Отправьте так: <code>/digest daily 09:00 Europe/Moscow</code>, <code>/digest weekly mon 09:00 Europe/Moscow</code>, <code>/digest off</code>, <code>/digest now</code> или <code>/digest topics слова</code>.",
+        "digest_bad_time": "⚠️ <code>{value}</code> — не время. Укажите ЧЧ:ММ в 24-часовом формате, например <code>/digest daily 09:00 Europe/Moscow</code>.",
+        "digest_bad_zone": "⚠️ Часовой пояс <code>{value}</code> мне неизвестен. Укажите имя IANA, например <code>/digest daily 09:00 Europe/Moscow</code> (или UTC, Asia/Yekaterinburg).",
+        "digest_bad_day": "⚠️ <code>{value}</code> — не день недели. Укажите mon, tue, wed, thu, fri, sat, sun (или пн … вс), например <code>/digest weekly mon 09:00 Europe/Moscow</code>.",
+        "digest_bad_since": "⚠️ <code>{value}</code> — не дата. Укажите ISO 8601, например 2024-12-01T09:00:00+03:00.",
+        "digest_saved": "📰 Дайджест: {schedule} ({zone}). Следующий: {next}.",
+        "digest_turned_off": "📰 Дайджесты в этом чате выключены. <code>/digest daily 09:00</code> — включить снова.",
+        "digest_topics_set": "📰 Дайджесты будут о темах: {topics}.",
+        "digest_topics_cleared": "📰 Дайджесты снова обо всём.",
+        "digest_topics_too_long": "⚠️ Слишком много тем: не больше {limit} слов и {length} символов.",
+        "digest_admins_only": "⛔ Менять дайджест этого чата могут только администраторы группы.",
+        "digest_header": "📰 <b>Дайджест</b> · {start} — {end} ({zone})",
+        "digest_topics_line": "Темы: {topics}",
+        "digest_story": "{number}. <b>{headline}</b>\n{summary}\n{sources}",
+        "digest_story_alerted": "{number}. 🔔 <b>{headline}</b> — уже было в оповещении\n{sources}",
+        "digest_empty": "За этот период в каналах чата ничего заметного.",
+        "digest_button_daily": "📅 Каждый день 09:00",
+        "digest_button_weekly": "🗓 По понедельникам 09:00",
+        "digest_button_off": "🚫 Выключить",
+        "digest_button_now": "📰 Сейчас",
+        "here_not_topic": "⚠️ Отправьте это внутри темы форума супергруппы; в остальных случаях сообщения идут в сам чат.",
+        "here_set_alerts": "📌 Оповещения о трендах этого чата будут приходить в эту тему.",
+        "here_set_digest": "📌 Дайджесты этого чата будут приходить в эту тему.",
+        "here_set_watch": "📌 Находки отслеживаний этого чата будут приходить в эту тему.",
     },
 }
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from core.delivery.ports import MessageOutboxRepository, ThreadRepository
+from core.digests.ports import DigestRepository
 from core.interest_ports import InterestRepository
 from core.models import (
     Channel,
@@ -20,6 +22,7 @@ from core.models import (
 from core.quota_ports import MediaRepository, QuotaRepository
 from core.rag.ports import QuestionRepository
 from core.trends.ports import TrendAlertRepository, TrendRepository
+from core.watches.ports import WatchRepository
 
 
 def collection_name(tenant_id: int) -> str:
@@ -263,6 +266,18 @@ class UnitOfWork(Protocol):
 
     @property
     def interests(self) -> InterestRepository: ...
+
+    @property
+    def messages(self) -> MessageOutboxRepository: ...
+
+    @property
+    def threads(self) -> ThreadRepository: ...
+
+    @property
+    def watches(self) -> WatchRepository: ...
+
+    @property
+    def digests(self) -> DigestRepository: ...
 
     async def commit(self) -> None: ...
 

@@ -41,6 +41,8 @@ async def poll_channels(ctx: JobContext) -> dict[str, Any]:
     """Poll every public channel that is due; new posts are indexed in the background."""
     results = await ctx.container.poller.poll_due()
     await ctx.container.background_indexer.drain()
+    if any(r.new_posts for r in results):  # watch hits go out as soon as posts are stored
+        await ctx.container.watches.run(ctx.bot)
     return {
         "polled": len(results),
         "new_posts": sum(r.new_posts for r in results),
@@ -72,4 +74,4 @@ register(
 register(Job("index-pending", index_pending, lambda s: 300.0, "index posts the index lacks"))
 
 # Feature modules register their jobs on import (kept last: they import this module).
-from jobs import interests, quotas, trends  # noqa: E402, F401
+from jobs import digests, interests, quotas, trends  # noqa: E402, F401

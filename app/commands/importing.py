@@ -38,6 +38,8 @@ def handle(args: argparse.Namespace) -> int:
             show = not args.json and sys.stderr.isatty()
             with tqdm(total=total, desc="storing", unit="post", disable=not show) as bar:
                 tenant_id, report = await container.importer.store(args.chat, parsed, bar.update)
+            # Keyword watches see imported posts too; the bot sends the hits it queues.
+            await container.watches.service.scan()
             indexed, index_error = 0, None
             if not args.no_index:
                 pending = await container.indexer.pending(tenant_id)

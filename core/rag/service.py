@@ -99,6 +99,11 @@ class QuestionService:
         """Count a user's question against the per-user rate; a Refusal when over it."""
         return self._throttle.admit(user_id) if self._throttle is not None else None
 
+    @property
+    def chat_model(self) -> ChatModel | None:
+        """The configured model (None: extractive answers); digests write summaries with it."""
+        return self._chat_model
+
     async def close(self) -> None:
         """Release the chat model's connections."""
         if self._chat_model is not None:
@@ -319,7 +324,7 @@ class QuestionService:
             log.exception("llm_answer_crashed", tenant_id=tenant_id, model=model.model)
         finally:
             if reservation is not None:
-                await self._settle(reservation, reply)
+                await self.settle(reservation, reply)
         if reply is None:
             return self._extractive(answer, Fallback.LLM_FAILED)
         count = len(answer.sources)
@@ -333,7 +338,7 @@ class QuestionService:
         return answer
 
     @staticmethod
-    async def _settle(reservation: TokenReservation, reply: ChatReply | None) -> None:
+    async def settle(reservation: TokenReservation, reply: ChatReply | None) -> None:
         """Book the tokens of a successful answer; give the reservation back otherwise."""
         try:
             if reply is None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
+
+from core.delivery.models import OutboxStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +83,7 @@ class PreviousTrend:
     last_seen: datetime
 
 
-class AlertStatus(StrEnum):
-    """Where an alert is in the outbox."""
-
-    PENDING = "pending"  # written before sending
-    SENDING = "sending"  # claimed by a broadcaster until its lease ends
-    SENT = "sent"
-    FAILED = "failed"  # given up: blocked, chat gone, or too many attempts
+AlertStatus = OutboxStatus  # alerts live in an outbox like every prepared message
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +108,17 @@ class AlertToSend:
     language: str
     attempts: int
     trend: Trend
+    thread_id: int | None = None  # the forum topic chosen with /alerts here
+
+    @property
+    def item_id(self) -> int:
+        """The outbox row's id."""
+        return self.alert_id
+
+    @property
+    def parts_sent(self) -> int:
+        """An alert is one message: nothing sent yet while it is claimed."""
+        return 0
 
 
 @dataclass(slots=True)

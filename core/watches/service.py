@@ -1,0 +1,216 @@
+"""Keyword watches: adding, listing and removing them, and matching newly stored posts.
+
+Matching walks the posts stored since the last pass (a cursor over post ids), so every post is
+matched once whichever way it arrived (polling, `channel_post`, an import), and never by
+re-scanning old posts. A pass queues its hits in the message outbox and moves the cursor in one
+transaction: a crash loses nothing and repeats nothing. A chat's hits of one pass become one
+message (several posts arriving together are grouped), at most `max_messages_per_hour` an hour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from core.delivery.models import MessageKind, NewMessage
+from core.errors import CoreError
+from core.models import Tenant
+from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.watches.expression import parse_watch
+from core.watches.matcher import PostStems, WatchIndex
+from core.watches.models import ScanReport, Watch, WatchHit, WatchPost, WatchTenant
+from core.watches.ports import WatchHitRenderer
+
+log = structlog.get_logger(__name__)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class WatchLimitReached(CoreError):
+    """The chat has as many watches as it may."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} watches per chat")
+        self.limit = limit
+
+
+@dataclass(frozen=True, slots=True)
+class WatchLimits:
+    """How much one chat may watch and receive."""
+
+    max_watches: int = 20
+    max_messages_per_hour: int = 30
+
+
+def load_watch(watch_id: int, tenant_id: int, expression: str) -> Watch | None:
+    """A stored watch parsed again; None when the rules changed and it no longer parses."""
+    from core.watches.expression import InvalidWatch
+
+    try:
+        return Watch(watch_id, tenant_id, expression, parse_watch(expression))
+    except InvalidWatch:
+        log.warning("watch_unparsable", watch_id=watch_id)
+        return None
+
+
+class WatchService:
+    """Chats' watches, and matching of newly stored posts against all of them."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        render: WatchHitRenderer,
+        *,
+        limits: WatchLimits | None = None,
+        batch_size: int = 500,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._render = render
+        self.limits = limits or WatchLimits()
+        self._batch_size = batch_size
+        self._clock = clock
+        self._index = WatchIndex()
+        self._signature: tuple[int, int] | None = None
+        self._lock = asyncio.Lock()  # one matching pass at a time per process
+
+    async def add(
+        self, uow: UnitOfWork, tenant: Tenant, expression: str, user_id: int | None
+    ) -> Watch:
+        """Store a watch (InvalidWatch or WatchLimitReached when refused)."""
+        query = parse_watch(expression)
+        existing = await uow.watches.for_tenant(tenant.id)
+        if len(existing) >= self.limits.max_watches:
+            raise WatchLimitReached(self.limits.max_watches)
+        text = " ".join(expression.split())
+        if await uow.watches.cursor() is None:  # matching starts with the posts stored from now
+            await uow.watches.move_cursor(None, await uow.watches.newest_post_id())
+        watch_id = await uow.watches.add(tenant.id, text, user_id, self._clock())
+        await uow.commit()
+        return Watch(watch_id, tenant.id, text, query)
+
+    async def watches(self, uow: UnitOfWork, tenant: Tenant) -> list[Watch]:
+        """The chat's watches, oldest first (numbered from 1 in /watch)."""
+        found = []
+        for watch_id, expression in await uow.watches.for_tenant(tenant.id):
+            watch = load_watch(watch_id, tenant.id, expression)
+            if watch is not None:
+                found.append(watch)
+        return found
+
+    async def remove(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        *,
+        number: int | None = None,
+        watch_id: int | None = None,
+    ) -> Watch | None:
+        """Remove a watch by its number in the list or by id; None when there is no such watch."""
+        current = await self.watches(uow, tenant)
+        chosen = None
+        if number is not None and 1 <= number <= len(current):
+            chosen = current[number - 1]
+        elif watch_id is not None:
+            chosen = next((watch for watch in current if watch.id == watch_id), None)
+        if chosen is None or not await uow.watches.delete(tenant.id, chosen.id):
+            return None
+        await uow.commit()
+        return chosen
+
+    async def scan(self) -> ScanReport:
+        """Match every post stored since the last pass; queue the hits; move the cursor."""
+        report = ScanReport()
+        async with self._lock:
+            while True:
+                async with self._uow_factory() as uow:
+                    done = await self._scan_batch(uow, report)
+                if done:
+                    break
+        if report.hits:
+            log.info("watch_scan", posts=report.posts, hits=report.hits, messages=report.messages)
+        return report
+
+    async def _refresh_index(self, uow: UnitOfWork) -> None:
+        signature = await uow.watches.signature()
+        if signature == self._signature:
+            return
+        loaded = (load_watch(*row) for row in await uow.watches.everything())
+        self._index = WatchIndex(watch for watch in loaded if watch is not None)
+        self._signature = signature
+
+    async def _scan_batch(self, uow: UnitOfWork, report: ScanReport) -> bool:
+        """One batch in one transaction; True when there was nothing more to match."""
+        cursor = await uow.watches.cursor()
+        if cursor is None:
+            return True  # no watch was ever added
+        posts = await uow.watches.posts_after(cursor, self._batch_size)
+        if not posts:
+            return True
+        await self._refresh_index(uow)
+        hits = self.match(posts, await uow.watches.followers(sorted({p.channel_id for p in posts})))
+        messages = []
+        now = self._clock()
+        for tenant, chat_hits in hits.items():
+            sent = await uow.messages.created_since(
+                tenant.chat_id, MessageKind.WATCH, now - timedelta(hours=1)
+            )
+            if sent >= self.limits.max_messages_per_hour:
+                report.dropped_over_limit += len(chat_hits)
+                log.info("watch_hits_over_limit", tenant_id=tenant.tenant_id, hits=len(chat_hits))
+                continue
+            messages.append(
+                NewMessage(
+                    tenant_id=tenant.tenant_id,
+                    chat_id=tenant.chat_id,
+                    thread_id=tenant.thread_id,
+                    kind=MessageKind.WATCH,
+                    dedupe_key=f"post:{chat_hits[0].post.post_id}",
+                    parts=self._render(tenant.language, chat_hits),
+                    due_at=now,
+                )
+            )
+            report.hits += len(chat_hits)
+            report.chats.add(tenant.chat_id)
+        report.messages += await uow.messages.enqueue(messages, now) if messages else 0
+        report.posts += len(posts)
+        if not await uow.watches.move_cursor(cursor, posts[-1].post_id):
+            await uow.rollback()  # another process matched this batch first
+            return True
+        await uow.commit()
+        return len(posts) < self._batch_size
+
+    def match(
+        self, posts: list[WatchPost], followers: dict[int, list[WatchTenant]]
+    ) -> dict[WatchTenant, list[WatchHit]]:
+        """Per chat, its hits among the posts (in post order)."""
+        hits: defaultdict[WatchTenant, list[WatchHit]] = defaultdict(list)
+        for post in posts:
+            tenants = {tenant.tenant_id: tenant for tenant in followers.get(post.channel_id, [])}
+            if not tenants:
+                continue
+            stems = PostStems.of(post.text)
+            by_tenant: defaultdict[int, list[Watch]] = defaultdict(list)
+            for watch in self._index.match(stems, tenants):
+                by_tenant[watch.tenant_id].append(watch)
+            for tenant_id, watches in by_tenant.items():
+                hits[tenants[tenant_id]].append(
+                    WatchHit(
+                        post,
+                        [watch.expression for watch in watches],
+                        frozenset().union(*(watch.query.stems for watch in watches)),
+                    )
+                )
+        return hits
+
+    def use_index(self, index: WatchIndex) -> None:
+        """Match against this index (benchmarks build one without a database)."""
+        self._index = index

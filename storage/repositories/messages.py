@@ -1,0 +1,179 @@
+"""The message outbox in SQL (digests, watch hits) and the forum topic of each feature."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.delivery.models import MessageKind, NewMessage, OutboxMessage, OutboxStatus
+from storage.models import TenantRow
+from storage.models.digests import ChatThreadRow, OutboxMessageRow
+from storage.repositories._upsert import upsert
+from storage.repositories.outbox_state import OutboxState, move_tenant
+
+
+class SqlMessageOutboxRepository:
+    """Prepared messages; one per chat, kind and dedupe key."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._state = OutboxState(session, OutboxMessageRow)
+
+    async def enqueue(self, messages: Sequence[NewMessage], now: datetime) -> int:
+        """Write pending messages; a key the chat already has is left alone."""
+        written = 0
+        for message in messages:
+            statement = upsert(
+                self._session,
+                OutboxMessageRow.__table__,
+                keys=["chat_id", "kind", "dedupe_key"],
+                update=[],
+            ).values(
+                tenant_id=message.tenant_id,
+                chat_id=message.chat_id,
+                thread_id=message.thread_id,
+                kind=message.kind.value,
+                dedupe_key=message.dedupe_key[:64],
+                parts=list(message.parts),
+                parts_sent=0,
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=message.due_at,
+                created_at=now,
+            )
+            result = await self._session.execute(statement)
+            written += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return written
+
+    async def claim(
+        self, token: str, now: datetime, until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Claim up to `limit` due messages until `until`, oldest first."""
+        await self._state.claim(token, now, until, limit)
+        rows = await self._session.execute(
+            select(OutboxMessageRow, TenantRow.kind)
+            .join(TenantRow, TenantRow.id == OutboxMessageRow.tenant_id)
+            .where(self._state.claimed(token))
+            .order_by(OutboxMessageRow.id)
+        )
+        return [
+            OutboxMessage(
+                item_id=row.id,
+                tenant_id=row.tenant_id,
+                chat_id=row.chat_id,
+                chat_kind=kind,
+                thread_id=row.thread_id,
+                kind=MessageKind(row.kind),
+                parts=list(row.parts),
+                parts_sent=row.parts_sent,
+                attempts=row.attempts,
+            )
+            for row, kind in rows
+        ]
+
+    async def release(self, token: str, item_ids: Sequence[int]) -> None:
+        """Give claimed messages back unsent."""
+        await self._state.release(token, item_ids)
+
+    async def mark_sent(
+        self, item_id: int, token: str, message_id: int | None, now: datetime
+    ) -> bool:
+        """Record delivery; False when the claim was lost."""
+        return await self._state.mark_sent(item_id, token, message_id, now)
+
+    async def mark_failed(self, item_id: int, token: str, error: str) -> None:
+        """Give up on a message."""
+        await self._state.mark_failed(item_id, token, error)
+
+    async def retry_later(
+        self, item_id: int, token: str, error: str, at: datetime, max_attempts: int
+    ) -> None:
+        """Back to pending until `at`, or failed after `max_attempts`."""
+        await self._state.retry_later(item_id, token, error, at, max_attempts)
+
+    async def progress(self, item_id: int, token: str, parts_sent: int) -> None:
+        """Record how many parts reached the chat, while the claim holds the row."""
+        await self._session.execute(self._state.owned(item_id, token).values(parts_sent=parts_sent))
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> set[int]:
+        """The tenant and the chat's messages follow the supergroup (keys it has stay behind)."""
+        await move_tenant(self._session, old_chat_id, new_chat_id)
+        known = set(
+            await self._session.execute(
+                select(OutboxMessageRow.kind, OutboxMessageRow.dedupe_key).where(
+                    OutboxMessageRow.chat_id == new_chat_id
+                )
+            )
+        )
+        movable = [
+            item_id
+            for item_id, kind, key in await self._session.execute(
+                select(
+                    OutboxMessageRow.id, OutboxMessageRow.kind, OutboxMessageRow.dedupe_key
+                ).where(OutboxMessageRow.chat_id == old_chat_id)
+            )
+            if (kind, key) not in known
+        ]
+        await self._state.move_rows(movable, new_chat_id)
+        return set(movable)
+
+    async def counts(self) -> dict[str, int]:
+        """Messages per state."""
+        return await self._state.counts()
+
+    async def created_since(self, chat_id: int, kind: MessageKind, since: datetime) -> int:
+        """Messages of this kind the chat got or has queued since a moment."""
+        return int(
+            await self._session.scalar(
+                select(func.count(OutboxMessageRow.id)).where(
+                    OutboxMessageRow.chat_id == chat_id,
+                    OutboxMessageRow.kind == kind.value,
+                    OutboxMessageRow.created_at >= since,
+                    OutboxMessageRow.status != OutboxStatus.FAILED.value,
+                )
+            )
+            or 0
+        )
+
+    async def fail_pending(self, chat_id: int, error: str) -> int:
+        """Give up every unsent message of a chat that blocked the bot."""
+        result = await self._session.execute(
+            update(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.chat_id == chat_id,
+                OutboxMessageRow.status == OutboxStatus.PENDING.value,
+            )
+            .values(status=OutboxStatus.FAILED.value, last_error=error[:500])
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class SqlThreadRepository:
+    """Which forum topic each feature of a chat posts into."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def set(self, tenant_id: int, feature: str, thread_id: int | None) -> None:
+        """Choose a topic (None: the chat's general topic)."""
+        await self._session.execute(
+            delete(ChatThreadRow).where(
+                ChatThreadRow.tenant_id == tenant_id, ChatThreadRow.feature == feature
+            )
+        )
+        if thread_id is not None:
+            self._session.add(
+                ChatThreadRow(tenant_id=tenant_id, feature=feature, thread_id=thread_id)
+            )
+            await self._session.flush()
+
+    async def get(self, tenant_id: int, feature: str) -> int | None:
+        """The chosen topic, None for the general one."""
+        return await self._session.scalar(
+            select(ChatThreadRow.thread_id).where(
+                ChatThreadRow.tenant_id == tenant_id, ChatThreadRow.feature == feature
+            )
+        )
