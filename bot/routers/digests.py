@@ -150,6 +150,6 @@ async def digest_button(
         weekday=0 if frequency is Frequency.WEEKLY else None,
     )
     saved = await digest_service.save(uow, tenant, schedule)
-    await query.answer(html_to_text(describe_schedule(lang, saved))[:200])
     text, markup = settings_view(lang, saved, digest_service.clock())
     await edit_in_place(message, text, markup)
+    await query.answer(html_to_text(describe_schedule(lang, saved))[:200])

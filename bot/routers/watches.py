@@ -108,10 +108,10 @@ async def unwatch_button(
     if removed is None:
         await query.answer(t(lang, "button_inactive"))
         return
-    await query.answer(
-        html_to_text(t(lang, "watch_removed", expression=echo(removed.expression, 100)))[:200]
-    )
     text, markup = watch_list(
         lang, await watch_service.watches(uow, tenant), watch_service.limits.max_watches
     )
     await edit_in_place(message, text, markup)
+    await query.answer(
+        html_to_text(t(lang, "watch_removed", expression=echo(removed.expression, 100)))[:200]
+    )

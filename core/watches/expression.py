@@ -18,7 +18,7 @@ MAX_TERMS = 8
 MIN_WORD_LENGTH = 3  # shorter words match too much ("ai", "ес"), unless typed as an acronym
 
 # A term: optional minus, then a quoted phrase or a run of non-space characters.
-_TERM = re.compile(r'(-?)\s*(?:"([^"]*)"?|«([^»]*)»?|(\S+))')
+_TERM = re.compile(r'\s*(-?)(?:"([^"]*)"?|«([^»]*)»?|([^\s"«]+))')
 _ACRONYM = re.compile(r"^[A-ZА-ЯЁ0-9]{2,}$")
 
 
@@ -73,7 +73,7 @@ def parse_watch(expression: str) -> WatchQuery:
             include.append(phrase)
         else:
             refused.append((reason, phrase.text))
-    if len(include) + len(exclude) > MAX_TERMS:
+    if len(include) + len(exclude) + len(refused) > MAX_TERMS:
         raise InvalidWatch("watch_too_many_terms", limit=MAX_TERMS)
     if not include:
         if refused:
