@@ -263,7 +263,7 @@ class DigestService:
         self, uow: UnitOfWork, tenant: Tenant, stories: list[DigestStory]
     ) -> None:
         keys = [story.kind.split(":", 1)[1] for story in stories if story.kind.startswith("trend:")]
-        alerted = await uow.trend_alerts.known_keys(tenant.chat_id, keys) if keys else set()
+        alerted = await uow.trend_alerts.sent_keys(tenant.chat_id, keys) if keys else set()
         for story in stories:
             if story.kind.startswith("trend:") and story.kind.split(":", 1)[1] in alerted:
                 story.alerted = True

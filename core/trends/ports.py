@@ -72,6 +72,10 @@ class TrendAlertRepository(OutboxRepository[AlertToSend], Protocol):
 
     async def known_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]: ...
 
+    async def sent_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]:
+        """Which of these trends already reached the chat as an alert."""
+        ...
+
 
 class InterestScorer(Protocol):
     """How much a chat's people care about a trend: -1 (not at all) .. 0 (neutral) .. 1."""

@@ -133,14 +133,23 @@ class SqlTrendAlertRepository:
 
     async def known_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]:
         """Which of these trends already have an alert (in any state) for the chat."""
+        return await self._keys(chat_id, trend_keys)
+
+    async def sent_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]:
+        """Which of these trends already reached the chat as an alert."""
+        return await self._keys(chat_id, trend_keys, OutboxStatus.SENT)
+
+    async def _keys(
+        self, chat_id: int, trend_keys: Sequence[str], status: OutboxStatus | None = None
+    ) -> set[str]:
         if not trend_keys:
             return set()
-        rows = await self._session.scalars(
-            select(TrendAlertRow.trend_key).where(
-                TrendAlertRow.chat_id == chat_id, TrendAlertRow.trend_key.in_(list(trend_keys))
-            )
+        query = select(TrendAlertRow.trend_key).where(
+            TrendAlertRow.chat_id == chat_id, TrendAlertRow.trend_key.in_(list(trend_keys))
         )
-        return set(rows)
+        if status is not None:
+            query = query.where(TrendAlertRow.status == status.value)
+        return set(await self._session.scalars(query))
 
     async def counts(self) -> dict[str, int]:
         """How many alerts are in each state."""
