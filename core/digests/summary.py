@@ -6,6 +6,7 @@ the extractive lines when the budget is spent, no model is configured, or the mo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import structlog
@@ -29,6 +30,7 @@ SUMMARY_PROMPT = (
 SUMMARY_TOKENS = 160
 POST_CHARS = 800
 LINE_CHARS = 220
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?])")  # left where a citation was dropped
 
 
 def extractive_summary(posts: Sequence[DigestPost]) -> str:
@@ -92,4 +94,5 @@ class StorySummarizer:
                 await QuestionService.settle(reservation, reply)
         if reply is None:
             return extractive_summary(posts)
-        return drop_invalid_citations(reply.text.strip(), len(posts)) or extractive_summary(posts)
+        text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", drop_invalid_citations(reply.text, len(posts)))
+        return text or extractive_summary(posts)
