@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.formatting import escape, link
 from bot.texts import t
-from core.trends.models import Trend, TrendPostRef
+from core.trends.models import NearMissReport, Trend, TrendPostRef
 
 ALERT_POSTS = 5  # representative posts shown in an alert
 LIST_POSTS = 3  # ...and per trend in /trends
@@ -91,3 +93,42 @@ def trends_list(lang: str, trends: list[Trend]) -> str:
         for number, trend in enumerate(trends, start=1)
     ]
     return "\n\n".join([t(lang, "trends_header"), *items])
+
+
+def near_miss_view(
+    lang: str,
+    report: NearMissReport,
+    *,
+    alerts_on: bool,
+    now: datetime,
+    threshold: float,
+    min_channels: int,
+    max_per_run: int,
+) -> str:
+    """/alerts why: when trends were last checked and why each close story was not sent."""
+    state = t(lang, "alerts_why_state_on" if alerts_on else "alerts_why_state_off")
+    lines = [
+        t(
+            lang,
+            "alerts_why_header",
+            ago=max(0, int((now - report.checked_at).total_seconds() // 60)),
+            time=f"{report.checked_at:%Y-%m-%d %H:%M}",
+            state=state,
+        )
+    ]
+    if not report.misses:
+        lines.append(t(lang, "alerts_why_none"))
+        return "\n".join(lines)
+    lines.append(t(lang, "alerts_why_close"))
+    for miss in report.misses:
+        reason = t(
+            lang,
+            f"miss_{miss.reason.value}",
+            channels=miss.channels,
+            needed=min_channels,
+            score=f"{miss.score:g}",
+            threshold=f"{threshold:g}",
+            limit=max_per_run,
+        )
+        lines.append(t(lang, "alerts_why_item", label=escape(miss.label), reason=reason))
+    return "\n".join(lines)

@@ -40,17 +40,23 @@ def test_digest_json_has_the_documented_shape(
     """A story two channels carried: period from/to, headline, summary, numbered sources."""
     first = _export(tmp_path / "a", 1555000111, "Экономика", [STORY[0], OTHER[0]])
     second = _export(tmp_path / "b", 1555000222, "Финансы", [STORY[1], OTHER[1]])
-    imported = run_cli(monkeypatch, capsys, tmp_path, "import", str(first), str(second), "--chat", "42", "--json")
+    imported = run_cli(
+        monkeypatch, capsys, tmp_path, "import", str(first), str(second), "--chat", "42", "--json"
+    )
     assert imported.code == 0, imported.err
 
     since = "2024-11-30T00:00:00+00:00"
-    result = run_cli(monkeypatch, capsys, tmp_path, "digest", "--chat", "42", "--since", since, "--json")
+    result = run_cli(
+        monkeypatch, capsys, tmp_path, "digest", "--chat", "42", "--since", since, "--json"
+    )
     assert result.code == 0, result.err
     value = result.json()
     assert value["period"]["from"] == since and value["period"]["to"] > since
     [story] = value["stories"]
     assert "ключевую ставку" in story["headline"] and story["summary"].endswith("[2]")
-    assert {tuple(sorted(source)) for source in story["sources"]} == {("channel", "message_id", "url")}
+    assert {tuple(sorted(source)) for source in story["sources"]} == {
+        ("channel", "message_id", "url")
+    }
     urls = sorted(source["url"] for source in story["sources"])
     assert urls == ["https://t.me/c/1555000111/1", "https://t.me/c/1555000222/1"]
     assert all(source["message_id"] == 1 for source in story["sources"])

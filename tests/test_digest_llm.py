@@ -59,10 +59,14 @@ async def test_over_budget_or_failing_model_falls_back_to_extractive_lines(
         async with harness.container.uow_factory() as uow:
             tenant = await uow.tenants.by_chat_id(USER)
             assert tenant is not None
-            await harness.container.budget_gate.set_override(tenant.id, QuotaOverride(daily_tokens=0))
+            await harness.container.budget_gate.set_override(
+                tenant.id, QuotaOverride(daily_tokens=0)
+            )
         fake_llm.always_fail(500)
         failing = await _digest_stories(harness)
         assert fake_llm.chat_requests  # it was asked, and failed
     for summaries in (over_budget, failing):
-        rugby = next(summary for headline, summary in summaries.items() if "Кубок Европы" in headline)
+        rugby = next(
+            summary for headline, summary in summaries.items() if "Кубок Европы" in headline
+        )
         assert rugby.startswith(MOST_READ[0][:40]) and rugby.endswith("[2]")

@@ -11,14 +11,37 @@ from bot.filters import command_args, may_manage_chat
 from bot.formatting import escape
 from bot.replies import answer_long
 from bot.texts import t
-from bot.trend_views import AlertsOffCallback, TrendMuteCallback, trends_list
+from bot.topics import HERE, choose_topic
+from bot.trend_views import AlertsOffCallback, TrendMuteCallback, near_miss_view, trends_list
 from core.models import Tenant
 from core.ports import UnitOfWork
-from core.trends.service import TrendService
+from core.trends.service import TrendService, utcnow
 
 router = Router(name=__name__)
 
 _SWITCH = {"on": True, "off": False, "вкл": True, "выкл": False}
+_WHY = frozenset({"why", "почему"})
+
+
+async def _why(
+    uow: UnitOfWork, tenant: Tenant, lang: str, trend_service: TrendService, settings: Settings
+) -> str:
+    """The /alerts why view of the chat's latest trend check."""
+    report = await trend_service.near_misses(uow, tenant)
+    params = trend_service.detector.params
+    if report is None:
+        minutes = f"{settings.trends_interval_minutes:g}"
+        return t(lang, "alerts_why_never", minutes=minutes, channels=params.min_channels)
+    policy = trend_service.policy
+    return near_miss_view(
+        lang,
+        report,
+        alerts_on=tenant.alerts_enabled,
+        now=utcnow(),
+        threshold=policy.min_score,
+        min_channels=params.min_channels,
+        max_per_run=policy.max_per_run,
+    )
 
 
 @router.message(Command("trends"))
@@ -47,13 +70,21 @@ async def switch_alerts(
     tenant: Tenant,
     lang: str,
     trend_service: TrendService,
+    settings: Settings,
 ) -> None:
-    """Show, or turn on or off, this chat's trend alerts."""
+    """Show, or turn on or off, this chat's trend alerts; `why` explains the latest check,
+    `here` (in a forum topic) sends alerts to that topic."""
     argument = command_args(message).lower()
     if not argument:
         await message.answer(
             t(lang, "alerts_state_on" if tenant.alerts_enabled else "alerts_state_off")
         )
+        return
+    if argument in _WHY:
+        await message.answer(await _why(uow, tenant, lang, trend_service, settings))
+        return
+    if argument in HERE:
+        await choose_topic(message, bot, uow, tenant, lang, "alerts")
         return
     if argument not in _SWITCH:
         await message.answer(t(lang, "alerts_usage"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from core.delivery.models import OutboxStatus
 
@@ -119,6 +120,50 @@ class AlertToSend:
     def parts_sent(self) -> int:
         """An alert is one message: nothing sent yet while it is claimed."""
         return 0
+
+
+class MissReason(StrEnum):
+    """Why a story that came close was not sent as an alert."""
+
+    FEW_CHANNELS = "few_channels"  # the detector: not enough distinct channels yet
+    BELOW_THRESHOLD = "below_threshold"  # not significant (or not scored) enough
+    MUTED = "muted"
+    ALREADY_SENT = "already_sent"
+    INTERESTS = "interests"  # the chat's interests lowered it below the threshold
+    OVER_LIMIT = "over_limit"  # better ones took this run's alerts; it waits for the next
+    ALERTS_OFF = "alerts_off"
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """A story of a trend check that came close to an alert, and why it was not sent."""
+
+    label: str
+    reason: MissReason
+    channels: int
+    mentions: int
+    score: float
+    trend_key: str | None = None
+
+    @classmethod
+    def of(cls, trend: Trend, reason: MissReason, score: float | None = None) -> NearMiss:
+        """A detected trend the alert policy passed over."""
+        return cls(
+            label=trend.label,
+            reason=reason,
+            channels=len(trend.channel_ids),
+            mentions=trend.mentions,
+            score=round(trend.score if score is None else score, 2),
+            trend_key=trend.trend_key,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NearMissReport:
+    """What a chat's latest trend check left out."""
+
+    checked_at: datetime
+    misses: list[NearMiss]
 
 
 @dataclass(slots=True)

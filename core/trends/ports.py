@@ -9,7 +9,15 @@ from typing import Protocol
 
 from core.delivery.ports import OutboxRepository
 from core.models import Tenant
-from core.trends.models import AlertToSend, PreviousTrend, StoredTrend, Trend, TrendPost
+from core.trends.models import (
+    AlertToSend,
+    NearMiss,
+    NearMissReport,
+    PreviousTrend,
+    StoredTrend,
+    Trend,
+    TrendPost,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,14 @@ class TrendRepository(Protocol):
     ) -> bool: ...
 
     async def mutes(self, tenant_id: int, since: datetime) -> list[Mute]: ...
+
+    async def save_near_misses(
+        self, tenant_id: int, checked_at: datetime, misses: Sequence[NearMiss]
+    ) -> None:
+        """Replace the chat's record of its latest check's near misses."""
+        ...
+
+    async def near_misses(self, tenant_id: int) -> NearMissReport | None: ...
 
 
 class TrendAlertRepository(OutboxRepository[AlertToSend], Protocol):

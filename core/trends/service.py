@@ -14,10 +14,19 @@ from core.models import Tenant
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
 from core.trends.interests import NeutralInterestScorer
-from core.trends.models import RefreshReport, StoredTrend, Trend
+from core.trends.models import (
+    MissReason,
+    NearMiss,
+    NearMissReport,
+    RefreshReport,
+    StoredTrend,
+    Trend,
+)
 from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert
 
 log = structlog.get_logger(__name__)
+
+NEAR_MISSES_KEPT = 10  # per chat, from the latest check
 
 
 class UnknownChat(CoreError):
@@ -74,8 +83,8 @@ class TrendService:
         report = RefreshReport()
         async with self._uow_factory() as uow:
             targets = await uow.trends.targets(self.detector.params.min_channels)
-        # Tenants following the same channels share one detection.
-        detected: dict[frozenset[int], list[Trend]] = {}
+        # Tenants following the same channels share one detection (and its near misses).
+        detected: dict[frozenset[int], tuple[list[Trend], list[NearMiss]]] = {}
         for target in targets:
             try:
                 await self._refresh_target(target, now, detected, report)
@@ -88,21 +97,22 @@ class TrendService:
         self,
         target: DetectionTarget,
         now: datetime,
-        detected: dict[frozenset[int], list[Trend]],
+        detected: dict[frozenset[int], tuple[list[Trend], list[NearMiss]]],
         report: RefreshReport,
     ) -> None:
         tenant = target.tenant
         async with self._uow_factory() as uow:
             if target.channel_ids not in detected:
                 posts = await uow.trends.posts_between(tenant.id, self._lookback(now), now)
-                detected[target.channel_ids] = await asyncio.to_thread(
-                    self.detector.detect, posts, now
-                )
+                misses: list[NearMiss] = []
+                found = await asyncio.to_thread(self.detector.detect, posts, now, (), misses)
+                detected[target.channel_ids] = (found, misses)
+            found, misses = detected[target.channel_ids]
             previous = await uow.trends.previous(tenant.id, now - self._identity_memory)
             known = {item.trend_key for item in previous}
-            trends = carry_identity(detected[target.channel_ids], previous)
+            trends = carry_identity(found, previous)
             stored = await uow.trends.save_run(tenant.id, now, trends)
-            queued = await self._queue_alerts(uow, tenant, stored, now)
+            queued = await self._queue_alerts(uow, tenant, stored, now, list(misses))
             await uow.commit()
         report.tenants += 1
         report.trends += len(trends)
@@ -111,30 +121,60 @@ class TrendService:
         log.info("trends_refreshed", tenant_id=tenant.id, trends=len(trends), alerts=queued)
 
     async def _queue_alerts(
-        self, uow: UnitOfWork, tenant: Tenant, stored: list[StoredTrend], now: datetime
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        stored: list[StoredTrend],
+        now: datetime,
+        misses: list[NearMiss],
     ) -> int:
-        """Pending alerts for the chat's best trends it has not been alerted about."""
-        if not tenant.alerts_enabled or not stored:
-            return 0
+        """Pending alerts for the chat's best trends it has not been alerted about; what was
+        left out, and why, is kept for /alerts why."""
         policy = self.policy
-        mutes = await uow.trends.mutes(tenant.id, now - policy.mute_memory)
-        alerted = await uow.trend_alerts.known_keys(
-            tenant.chat_id, [item.trend.trend_key for item in stored]
-        )
         chosen: list[tuple[float, StoredTrend]] = []
-        for item in stored:
-            if item.trend.trend_key in alerted or is_muted(item.trend, mutes):
-                continue
-            affinity = await self.interests.affinity(tenant, item.trend)
-            adjusted = item.trend.score * (1 + policy.interest_weight * affinity)
-            if adjusted >= policy.min_score:
-                chosen.append((adjusted, item))
-        chosen.sort(key=lambda pair: -pair[0])
+        if not tenant.alerts_enabled:
+            misses[:0] = [NearMiss.of(item.trend, MissReason.ALERTS_OFF) for item in stored]
+        elif stored:
+            mutes = await uow.trends.mutes(tenant.id, now - policy.mute_memory)
+            alerted = await uow.trend_alerts.known_keys(
+                tenant.chat_id, [item.trend.trend_key for item in stored]
+            )
+            passed_over = []
+            for item in stored:
+                trend = item.trend
+                if trend.trend_key in alerted:
+                    passed_over.append(NearMiss.of(trend, MissReason.ALREADY_SENT))
+                    continue
+                if is_muted(trend, mutes):
+                    passed_over.append(NearMiss.of(trend, MissReason.MUTED))
+                    continue
+                affinity = await self.interests.affinity(tenant, trend)
+                adjusted = trend.score * (1 + policy.interest_weight * affinity)
+                if adjusted >= policy.min_score:
+                    chosen.append((adjusted, item))
+                else:
+                    reason = (
+                        MissReason.INTERESTS
+                        if trend.score >= policy.min_score
+                        else MissReason.BELOW_THRESHOLD
+                    )
+                    passed_over.append(NearMiss.of(trend, reason, adjusted))
+            chosen.sort(key=lambda pair: -pair[0])
+            passed_over += [
+                NearMiss.of(item.trend, MissReason.OVER_LIMIT, score)
+                for score, item in chosen[policy.max_per_run :]
+            ]
+            misses[:0] = passed_over
+        await uow.trends.save_near_misses(tenant.id, now, misses[:NEAR_MISSES_KEPT])
         alerts = [
             NewAlert(tenant.id, tenant.chat_id, item.trend.trend_key, item.id, round(score, 2))
             for score, item in chosen[: policy.max_per_run]
         ]
         return await uow.trend_alerts.enqueue(alerts, now) if alerts else 0
+
+    async def near_misses(self, uow: UnitOfWork, tenant: Tenant) -> NearMissReport | None:
+        """The chat's latest trend check and what it left out (None: never checked)."""
+        return await uow.trends.near_misses(tenant.id)
 
     async def detect_for_chat(self, chat_id: int, as_of: datetime | None = None) -> list[Trend]:
         """Detection as of a moment over the chat's posts before it; stores nothing."""
