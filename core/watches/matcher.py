@@ -9,11 +9,11 @@ watches whose anchor stem it contains; not the number of watches.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.rag.text import stem, words
-from core.watches.models import Phrase, Watch
+from core.watches.models import Phrase, Watch, WatchHit, WatchPost, WatchTenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +73,36 @@ class WatchIndex:
     def match(self, post: PostStems, tenant_ids: Collection[int]) -> list[Watch]:
         """The watches of these tenants that the post matches."""
         found = []
+        by_stem = self._by_stem
         for stem_ in post.present:
-            for watch in self._by_stem.get(stem_, ()):
-                if watch.tenant_id in tenant_ids and matches(watch, post):
+            for watch in by_stem.get(stem_, ()):
+                if watch.tenant_id in tenant_ids and (watch.query.simple or matches(watch, post)):
                     found.append(watch)
         return found
+
+
+def match_posts(
+    index: WatchIndex, posts: Sequence[WatchPost], followers: Mapping[int, list[WatchTenant]]
+) -> dict[WatchTenant, list[WatchHit]]:
+    """Per chat following a post's channel, its hits among the posts (in post order)."""
+    hits: defaultdict[WatchTenant, list[WatchHit]] = defaultdict(list)
+    by_channel: dict[int, dict[int, WatchTenant]] = {}
+    for post in posts:
+        tenants = by_channel.get(post.channel_id)
+        if tenants is None:
+            tenants = {t.tenant_id: t for t in followers.get(post.channel_id, [])}
+            by_channel[post.channel_id] = tenants
+        if not tenants:
+            continue
+        by_tenant: defaultdict[int, list[Watch]] = defaultdict(list)
+        for watch in index.match(PostStems.of(post.text), tenants):
+            by_tenant[watch.tenant_id].append(watch)
+        for tenant_id, watches in by_tenant.items():
+            hits[tenants[tenant_id]].append(
+                WatchHit(
+                    post,
+                    [watch.expression for watch in watches],
+                    frozenset().union(*(watch.query.stems for watch in watches)),
+                )
+            )
+    return dict(hits)

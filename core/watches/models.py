@@ -20,11 +20,14 @@ class WatchQuery:
 
     include: tuple[Phrase, ...]
     exclude: tuple[Phrase, ...] = ()
+    stems: frozenset[str] = field(init=False)  # of the included phrases: what gets highlighted
+    simple: bool = field(init=False)  # one single word, no exclusion: its anchor is the match
 
-    @property
-    def stems(self) -> frozenset[str]:
-        """Every stem of the included phrases (what gets highlighted)."""
-        return frozenset(stem for phrase in self.include for stem in phrase.stems)
+    def __post_init__(self) -> None:
+        stems = frozenset(stem for phrase in self.include for stem in phrase.stems)
+        object.__setattr__(self, "stems", stems)
+        simple = len(self.include) == 1 and len(self.include[0].stems) == 1 and not self.exclude
+        object.__setattr__(self, "simple", simple)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ message (several posts arriving together are grouped), at most `max_messages_per
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,8 +21,8 @@ from core.errors import CoreError
 from core.models import Tenant
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.watches.expression import parse_watch
-from core.watches.matcher import PostStems, WatchIndex
-from core.watches.models import ScanReport, Watch, WatchHit, WatchPost, WatchTenant
+from core.watches.matcher import WatchIndex, match_posts
+from core.watches.models import ScanReport, Watch
 from core.watches.ports import WatchHitRenderer
 
 log = structlog.get_logger(__name__)
@@ -156,7 +155,9 @@ class WatchService:
         if not posts:
             return True
         await self._refresh_index(uow)
-        hits = self.match(posts, await uow.watches.followers(sorted({p.channel_id for p in posts})))
+        hits = match_posts(
+            self._index, posts, await uow.watches.followers(sorted({p.channel_id for p in posts}))
+        )
         messages = []
         now = self._clock()
         for tenant, chat_hits in hits.items():
@@ -187,30 +188,3 @@ class WatchService:
             return True
         await uow.commit()
         return len(posts) < self._batch_size
-
-    def match(
-        self, posts: list[WatchPost], followers: dict[int, list[WatchTenant]]
-    ) -> dict[WatchTenant, list[WatchHit]]:
-        """Per chat, its hits among the posts (in post order)."""
-        hits: defaultdict[WatchTenant, list[WatchHit]] = defaultdict(list)
-        for post in posts:
-            tenants = {tenant.tenant_id: tenant for tenant in followers.get(post.channel_id, [])}
-            if not tenants:
-                continue
-            stems = PostStems.of(post.text)
-            by_tenant: defaultdict[int, list[Watch]] = defaultdict(list)
-            for watch in self._index.match(stems, tenants):
-                by_tenant[watch.tenant_id].append(watch)
-            for tenant_id, watches in by_tenant.items():
-                hits[tenants[tenant_id]].append(
-                    WatchHit(
-                        post,
-                        [watch.expression for watch in watches],
-                        frozenset().union(*(watch.query.stems for watch in watches)),
-                    )
-                )
-        return hits
-
-    def use_index(self, index: WatchIndex) -> None:
-        """Match against this index (benchmarks build one without a database)."""
-        self._index = index
