@@ -20,8 +20,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "/channels — what this chat follows\n"
             "/ask [@channel] [7d] question — ask (in private chats just write the question)\n"
             "/trends — stories several channels cover right now\n"
-            "/alerts on|off — trend alerts in this chat\n"
+            "/alerts on|off — trend alerts in this chat; /alerts why — what came close and why\n"
             "/interests — your interests (add/remove)\n"
+            "/digest — scheduled digest: /digest daily 09:00 Europe/Moscow, weekly, off, now, topics\n"
+            "/watch \"words\" -exclusion — new posts with these words at once; /unwatch N\n"
+            "/alerts here, /digest here, /watch here — in a forum topic: send those there\n"
         ),
         "subscribe_usage": "Send it like this: <code>/subscribe @channel</code> or <code>/subscribe https://t.me/channel</code>",
         "invalid_name": "⚠️ That does not look like a channel: {reason}.",
@@ -227,8 +230,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "/channels — на что подписан этот чат\n"
             "/ask [@канал] [7d] вопрос — задать вопрос (в личном чате просто напишите его)\n"
             "/trends — о чём сейчас пишут сразу несколько каналов\n"
-            "/alerts on|off — оповещения о трендах в этом чате\n"
+            "/alerts on|off — оповещения о трендах в этом чате; /alerts why — что было близко и почему\n"
             "/interests — ваши интересы (добавить/убрать)\n"
+            "/digest — дайджест по расписанию: /digest daily 09:00 Europe/Moscow, weekly, off, now, topics\n"
+            "/watch \"слова\" -исключение — новые посты с этими словами сразу; /unwatch N\n"
+            "/alerts here, /digest here, /watch here — в теме форума: присылать туда\n"
         ),
         "subscribe_usage": "Отправьте так: <code>/subscribe @channel</code> или <code>/subscribe https://t.me/channel</code>",
         "invalid_name": "⚠️ Это не похоже на канал: {reason}.",
