@@ -48,7 +48,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.trend_views import alert_keyboard, alert_text
 from core.delivery.models import OutboxMessage
-from core.delivery.outbox import Outbox
+from core.delivery.outbox import Deliverable, Outbox
 from core.metrics import NULL_METRICS, Metrics
 from core.trends.models import AlertToSend
 from core.trends.outbox import AlertOutbox
@@ -83,17 +83,8 @@ class Outgoing:
     reply_markup: InlineKeyboardMarkup | None = None
 
 
-class Sendable(Protocol):
-    """What the broadcaster needs of a claimed row."""
-
-    @property
-    def item_id(self) -> int: ...
-
-    @property
-    def tenant_id(self) -> int: ...
-
-    @property
-    def chat_id(self) -> int: ...
+class Sendable(Deliverable, Protocol):
+    """What the broadcaster needs of a claimed row, besides what the outbox needs."""
 
     @property
     def chat_kind(self) -> str: ...

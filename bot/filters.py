@@ -27,6 +27,15 @@ async def may_manage_chat(bot: Bot, chat_id: int, chat_type: str, user_id: int |
     return member.status in {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR}
 
 
+async def sender_may_manage(bot: Bot, event: Message | CallbackQuery) -> bool:
+    """Whether whoever sent the message (or pressed the button) may change this chat's settings."""
+    message = event.message if isinstance(event, CallbackQuery) else event
+    if not isinstance(message, Message):
+        return False
+    user_id = event.from_user.id if event.from_user else None
+    return await may_manage_chat(bot, message.chat.id, message.chat.type, user_id)
+
+
 async def is_channel_member(bot: Bot, user_id: int | None, channel_id: int) -> bool:
     """Whether Telegram says the user belongs to the channel (False when it cannot tell)."""
     if user_id is None:

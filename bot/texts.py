@@ -23,7 +23,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/alerts on|off — trend alerts in this chat; /alerts why — what came close and why\n"
             "/interests — your interests (add/remove)\n"
             "/digest — scheduled digest: /digest daily 09:00 Europe/Moscow, weekly, off, now, topics\n"
-            "/watch \"words\" -exclusion — new posts with these words at once; /unwatch N\n"
+            '/watch "words" -exclusion — new posts with these words at once; /unwatch N\n'
             "/alerts here, /digest here, /watch here — in a forum topic: send those there\n"
         ),
         "subscribe_usage": "Send it like this: <code>/subscribe @channel</code> or <code>/subscribe https://t.me/channel</code>",
@@ -233,7 +233,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/alerts on|off — оповещения о трендах в этом чате; /alerts why — что было близко и почему\n"
             "/interests — ваши интересы (добавить/убрать)\n"
             "/digest — дайджест по расписанию: /digest daily 09:00 Europe/Moscow, weekly, off, now, topics\n"
-            "/watch \"слова\" -исключение — новые посты с этими словами сразу; /unwatch N\n"
+            '/watch "слова" -исключение — новые посты с этими словами сразу; /unwatch N\n'
             "/alerts here, /digest here, /watch here — в теме форума: присылать туда\n"
         ),
         "subscribe_usage": "Отправьте так: <code>/subscribe @channel</code> или <code>/subscribe https://t.me/channel</code>",

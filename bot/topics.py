@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import Message
 
-from bot.filters import may_manage_chat
+from bot.filters import sender_may_manage
 from bot.texts import t
 from core.models import Tenant
 from core.ports import UnitOfWork
@@ -17,8 +17,7 @@ async def choose_topic(
     message: Message, bot: Bot, uow: UnitOfWork, tenant: Tenant, lang: str, feature: str
 ) -> None:
     """Send `feature`'s messages to the topic the command was typed in (admins only)."""
-    user_id = message.from_user.id if message.from_user else None
-    if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
+    if not await sender_may_manage(bot, message):
         await message.answer(t(lang, "admins_only_settings"))
         return
     if not message.is_topic_message or message.message_thread_id is None:

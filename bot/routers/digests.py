@@ -15,7 +15,7 @@ from bot.digest_views import (
     render_digest,
     settings_view,
 )
-from bot.filters import command_args, may_manage_chat
+from bot.filters import command_args, sender_may_manage
 from bot.formatting import echo, escape, html_to_text
 from bot.replies import edit_in_place
 from bot.texts import t
@@ -84,8 +84,7 @@ async def digest(
     if action in HERE:
         await choose_topic(message, bot, uow, tenant, lang, MessageKind.DIGEST.value)
         return
-    user_id = message.from_user.id if message.from_user else None
-    if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
+    if not await sender_may_manage(bot, message):
         await message.answer(t(lang, "digest_admins_only"))
         return
     if action in _OFF:
@@ -137,7 +136,7 @@ async def digest_button(
         await query.answer()
         await _send_now(message, uow, tenant, lang, digest_service)
         return
-    if not await may_manage_chat(bot, message.chat.id, message.chat.type, query.from_user.id):
+    if not await sender_may_manage(bot, query):
         await query.answer(t(lang, "digest_admins_only"), show_alert=True)
         return
     frequency = {"daily": Frequency.DAILY, "weekly": Frequency.WEEKLY}.get(

@@ -6,7 +6,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.filters import command_args, may_manage_chat
+from bot.filters import command_args, sender_may_manage
 from bot.formatting import echo, html_to_text
 from bot.replies import edit_in_place
 from bot.texts import t
@@ -19,10 +19,6 @@ from core.watches.expression import InvalidWatch
 from core.watches.service import WatchLimitReached, WatchService
 
 router = Router(name=__name__)
-
-
-async def _may_change(bot: Bot, message: Message, user_id: int | None) -> bool:
-    return await may_manage_chat(bot, message.chat.id, message.chat.type, user_id)
 
 
 @router.message(Command("watch"))
@@ -45,10 +41,10 @@ async def watch(
     if argument.lower() in HERE:
         await choose_topic(message, bot, uow, tenant, lang, MessageKind.WATCH.value)
         return
-    user_id = message.from_user.id if message.from_user else None
-    if not await _may_change(bot, message, user_id):
+    if not await sender_may_manage(bot, message):
         await message.answer(t(lang, "watch_admins_only"))
         return
+    user_id = message.from_user.id if message.from_user else None
     try:
         added = await watch_service.add(uow, tenant, argument, user_id)
     except InvalidWatch as refused:
@@ -78,8 +74,7 @@ async def unwatch(
     if not argument.isdigit():
         await message.answer(t(lang, "unwatch_usage"))
         return
-    user_id = message.from_user.id if message.from_user else None
-    if not await _may_change(bot, message, user_id):
+    if not await sender_may_manage(bot, message):
         await message.answer(t(lang, "watch_admins_only"))
         return
     removed = await watch_service.remove(uow, tenant, number=int(argument))
@@ -101,7 +96,7 @@ async def unwatch_button(
 ) -> None:
     """Remove a watch from the list's button and show the list again."""
     message = query.message
-    if not isinstance(message, Message) or not await _may_change(bot, message, query.from_user.id):
+    if not isinstance(message, Message) or not await sender_may_manage(bot, query):
         await query.answer(t(lang, "watch_admins_only"), show_alert=True)
         return
     removed = await watch_service.remove(uow, tenant, watch_id=callback_data.watch_id)

@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigId, utcnow
+from storage.models.base import Base, BigId, OutboxStateColumns, utcnow
 
 
-class OutboxMessageRow(Base):
+class OutboxMessageRow(OutboxStateColumns, Base):
     """A prepared message (digest or watch hit) written before sending, marked after.
 
     One row per chat, kind and dedupe key, so a period's digest or a post's hit exists once;
@@ -41,15 +41,6 @@ class OutboxMessageRow(Base):
     dedupe_key: Mapped[str] = mapped_column(String(64))
     parts: Mapped[list[str]] = mapped_column(JSON, default=list)
     parts_sent: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claim_token: Mapped[str | None] = mapped_column(String(36))
-    claimed_until: Mapped[datetime | None]
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]
 
 
 class DigestSettingsRow(Base):

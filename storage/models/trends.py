@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigId, utcnow
+from storage.models.base import Base, BigId, OutboxStateColumns, utcnow
 
 
 class TrendRow(Base):
@@ -65,7 +65,7 @@ class TrendPostRow(Base):
     snippet: Mapped[str] = mapped_column(String(255), default="")
 
 
-class TrendAlertRow(Base):
+class TrendAlertRow(OutboxStateColumns, Base):
     """The outbox: one row per chat and trend, written before sending, marked after."""
 
     __tablename__ = "trend_alerts"
@@ -81,15 +81,6 @@ class TrendAlertRow(Base):
     # The trend may be pruned later; the row stays, so the alert is never sent twice.
     trend_id: Mapped[int | None] = mapped_column(ForeignKey("trends.id", ondelete="SET NULL"))
     score: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claim_token: Mapped[str | None] = mapped_column(String(36))
-    claimed_until: Mapped[datetime | None]
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]
 
 
 class TrendMuteRow(Base):

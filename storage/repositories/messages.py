@@ -12,10 +12,10 @@ from core.delivery.models import MessageKind, NewMessage, OutboxMessage, OutboxS
 from storage.models import TenantRow
 from storage.models.digests import ChatThreadRow, OutboxMessageRow
 from storage.repositories._upsert import upsert
-from storage.repositories.outbox_state import OutboxState, move_tenant
+from storage.repositories.outbox_state import OutboxState, SqlOutboxRepository, move_tenant
 
 
-class SqlMessageOutboxRepository:
+class SqlMessageOutboxRepository(SqlOutboxRepository):
     """Prepared messages; one per chat, kind and dedupe key."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -74,26 +74,6 @@ class SqlMessageOutboxRepository:
             for row, kind in rows
         ]
 
-    async def release(self, token: str, item_ids: Sequence[int]) -> None:
-        """Give claimed messages back unsent."""
-        await self._state.release(token, item_ids)
-
-    async def mark_sent(
-        self, item_id: int, token: str, message_id: int | None, now: datetime
-    ) -> bool:
-        """Record delivery; False when the claim was lost."""
-        return await self._state.mark_sent(item_id, token, message_id, now)
-
-    async def mark_failed(self, item_id: int, token: str, error: str) -> None:
-        """Give up on a message."""
-        await self._state.mark_failed(item_id, token, error)
-
-    async def retry_later(
-        self, item_id: int, token: str, error: str, at: datetime, max_attempts: int
-    ) -> None:
-        """Back to pending until `at`, or failed after `max_attempts`."""
-        await self._state.retry_later(item_id, token, error, at, max_attempts)
-
     async def progress(self, item_id: int, token: str, parts_sent: int) -> None:
         """Record how many parts reached the chat, while the claim holds the row."""
         await self._session.execute(self._state.owned(item_id, token).values(parts_sent=parts_sent))
@@ -119,10 +99,6 @@ class SqlMessageOutboxRepository:
         ]
         await self._state.move_rows(movable, new_chat_id)
         return set(movable)
-
-    async def counts(self) -> dict[str, int]:
-        """Messages per state."""
-        return await self._state.counts()
 
     async def created_since(self, chat_id: int, kind: MessageKind, since: datetime) -> int:
         """Messages of this kind the chat got or has queued since a moment."""

@@ -135,6 +135,36 @@ class OutboxState:
         return {status: int(count) for status, count in rows}
 
 
+class SqlOutboxRepository:
+    """What every SQL outbox repository does the same way, through its `OutboxState`."""
+
+    _state: OutboxState
+
+    async def release(self, token: str, item_ids: Sequence[int]) -> None:
+        """Give claimed rows back unsent (a clean shutdown), for anyone to send now."""
+        await self._state.release(token, item_ids)
+
+    async def mark_sent(
+        self, item_id: int, token: str, message_id: int | None, now: datetime
+    ) -> bool:
+        """Record delivery; False when the claim was lost (the lease ran out)."""
+        return await self._state.mark_sent(item_id, token, message_id, now)
+
+    async def mark_failed(self, item_id: int, token: str, error: str) -> None:
+        """Give up on a row (blocked, chat gone, message refused)."""
+        await self._state.mark_failed(item_id, token, error)
+
+    async def retry_later(
+        self, item_id: int, token: str, error: str, at: datetime, max_attempts: int
+    ) -> None:
+        """Back to pending until `at`, or failed once it has used up its attempts."""
+        await self._state.retry_later(item_id, token, error, at, max_attempts)
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows are in each state."""
+        return await self._state.counts()
+
+
 async def move_tenant(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
     """A group became a supergroup: its tenant follows the new chat id (unless one exists)."""
     taken = await session.scalar(select(TenantRow.id).where(TenantRow.chat_id == new_chat_id))

@@ -14,11 +14,16 @@ from core.trends.ports import NewAlert
 from storage.models import TenantRow
 from storage.models.trends import TrendAlertRow
 from storage.repositories._upsert import upsert
-from storage.repositories.outbox_state import OutboxState, move_tenant, thread_ids
+from storage.repositories.outbox_state import (
+    OutboxState,
+    SqlOutboxRepository,
+    move_tenant,
+    thread_ids,
+)
 from storage.repositories.trends import SqlTrendRepository
 
 
-class SqlTrendAlertRepository:
+class SqlTrendAlertRepository(SqlOutboxRepository):
     """Trend alerts in SQL; every change of state names the claim it belongs to."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -85,26 +90,6 @@ class SqlTrendAlertRepository:
             )
         return claimed
 
-    async def release(self, token: str, alert_ids: Sequence[int]) -> None:
-        """Give claimed alerts back unsent (a clean shutdown), for anyone to send now."""
-        await self._state.release(token, alert_ids)
-
-    async def mark_sent(
-        self, alert_id: int, token: str, message_id: int | None, now: datetime
-    ) -> bool:
-        """Record delivery; False when the claim was lost (the lease ran out)."""
-        return await self._state.mark_sent(alert_id, token, message_id, now)
-
-    async def mark_failed(self, alert_id: int, token: str, error: str) -> None:
-        """Give up on an alert (blocked, chat gone, message refused)."""
-        await self._state.mark_failed(alert_id, token, error)
-
-    async def retry_later(
-        self, alert_id: int, token: str, error: str, at: datetime, max_attempts: int
-    ) -> None:
-        """Back to pending until `at`, or failed once it has used up its attempts."""
-        await self._state.retry_later(alert_id, token, error, at, max_attempts)
-
     async def progress(self, alert_id: int, token: str, parts_sent: int) -> None:
         """Alerts are one message: nothing to record between parts."""
 
@@ -150,7 +135,3 @@ class SqlTrendAlertRepository:
         if status is not None:
             query = query.where(TrendAlertRow.status == status.value)
         return set(await self._session.scalars(query))
-
-    async def counts(self) -> dict[str, int]:
-        """How many alerts are in each state."""
-        return await self._state.counts()
