@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.delivery.models import MessageKind, NewMessage, OutboxMessage, OutboxStatus
 from storage.models import TenantRow
 from storage.models.digests import ChatThreadRow, OutboxMessageRow
-from storage.repositories._upsert import upsert
 from storage.repositories.outbox_state import OutboxState, SqlOutboxRepository, move_tenant
 
 
@@ -24,29 +23,20 @@ class SqlMessageOutboxRepository(SqlOutboxRepository):
 
     async def enqueue(self, messages: Sequence[NewMessage], now: datetime) -> int:
         """Write pending messages; a key the chat already has is left alone."""
-        written = 0
-        for message in messages:
-            statement = upsert(
-                self._session,
-                OutboxMessageRow.__table__,
-                keys=["chat_id", "kind", "dedupe_key"],
-                update=[],
-            ).values(
-                tenant_id=message.tenant_id,
-                chat_id=message.chat_id,
-                thread_id=message.thread_id,
-                kind=message.kind.value,
-                dedupe_key=message.dedupe_key[:64],
-                parts=list(message.parts),
-                parts_sent=0,
-                status=OutboxStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=message.due_at,
-                created_at=now,
-            )
-            result = await self._session.execute(statement)
-            written += int(result.rowcount or 0)  # type: ignore[attr-defined]
-        return written
+        rows = [
+            {
+                "tenant_id": message.tenant_id,
+                "chat_id": message.chat_id,
+                "thread_id": message.thread_id,
+                "kind": message.kind.value,
+                "dedupe_key": message.dedupe_key[:64],
+                "parts": list(message.parts),
+                "parts_sent": 0,
+                "next_attempt_at": message.due_at,
+            }
+            for message in messages
+        ]
+        return await self._state.add_new(["chat_id", "kind", "dedupe_key"], rows, now)
 
     async def claim(
         self, token: str, now: datetime, until: datetime, limit: int

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.delivery.models import OutboxStatus
 from storage.models import TenantRow
 from storage.models.digests import ChatThreadRow
+from storage.repositories._upsert import upsert
 
 _ERROR_LENGTH = 500
 
@@ -27,6 +28,23 @@ class OutboxState:
     def __init__(self, session: AsyncSession, row: Any) -> None:
         self._session = session
         self._row = row
+
+    async def add_new(
+        self, keys: Sequence[str], rows: Sequence[dict[str, Any]], now: datetime
+    ) -> int:
+        """Write rows as pending (due at `next_attempt_at`, or now); a row whose `keys` exist
+        already is left alone. Returns how many were written."""
+        written = 0
+        for values in rows:
+            statement = upsert(self._session, self._row.__table__, keys=keys, update=[]).values(
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                created_at=now,
+                **{"next_attempt_at": now, **values},
+            )
+            result = await self._session.execute(statement)
+            written += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return written
 
     def claimable(self, now: datetime) -> ColumnElement[bool]:
         """Pending and due, or claimed by a broadcaster whose lease ran out (it crashed)."""

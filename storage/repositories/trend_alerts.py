@@ -13,7 +13,6 @@ from core.trends.models import AlertToSend
 from core.trends.ports import NewAlert
 from storage.models import TenantRow
 from storage.models.trends import TrendAlertRow
-from storage.repositories._upsert import upsert
 from storage.repositories.outbox_state import (
     OutboxState,
     SqlOutboxRepository,
@@ -32,27 +31,17 @@ class SqlTrendAlertRepository(SqlOutboxRepository):
 
     async def enqueue(self, alerts: Sequence[NewAlert], now: datetime) -> int:
         """Write pending alerts; a (chat, trend) that already has one is left alone."""
-        written = 0
-        for alert in alerts:
-            statement = upsert(
-                self._session,
-                TrendAlertRow.__table__,
-                keys=["chat_id", "trend_key"],
-                update=[],
-            ).values(
-                tenant_id=alert.tenant_id,
-                chat_id=alert.chat_id,
-                trend_key=alert.trend_key,
-                trend_id=alert.trend_id,
-                score=alert.score,
-                status=OutboxStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            result = await self._session.execute(statement)
-            written += int(result.rowcount or 0)  # type: ignore[attr-defined]
-        return written
+        rows = [
+            {
+                "tenant_id": alert.tenant_id,
+                "chat_id": alert.chat_id,
+                "trend_key": alert.trend_key,
+                "trend_id": alert.trend_id,
+                "score": alert.score,
+            }
+            for alert in alerts
+        ]
+        return await self._state.add_new(["chat_id", "trend_key"], rows, now)
 
     async def claim(
         self, token: str, now: datetime, until: datetime, limit: int
