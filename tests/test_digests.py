@@ -11,8 +11,9 @@ import pytest
 
 from app.settings import Settings
 from core.delivery.models import MessageKind, NewMessage
-from core.digests.models import DigestSchedule, Frequency
+from core.digests.models import Digest, DigestSchedule, Frequency
 from core.digests.schedule import latest_slot
+from core.models import PostDraft
 from tests.digest_support import MOST_READ, news_week, set_schedule
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import BotHarness, make_settings
@@ -125,8 +126,9 @@ async def test_digest_now_ranks_stories_cites_sources_and_marks_alerts(
     await harness.container.trends.broadcaster(harness.bot).deliver_pending()
     [again] = await harness.send("/digest now", chat_id=USER, user_id=USER)
     assert "🔔" in again and "already sent as an alert" in again
-    quake = again.split("\n\n")[1]
+    [quake] = [block for block in again.split("\n\n") if "Тбилиси" in block]
     assert "already sent" in quake and "[1]" in quake  # links kept, summary not repeated
+    assert len(quake.splitlines()) == 2  # headline and links: no summary line
 
 
 async def test_scheduled_digest_is_sent_exactly_once_across_a_restart(
@@ -245,3 +247,52 @@ async def test_blocked_chat_is_dropped_from_digests_and_watches(harness: BotHarn
         assert tenant is not None
         assert (await harness.container.digests.schedule(uow, tenant)).frequency is Frequency.OFF
         assert await uow.watches.for_tenant(tenant.id) == []
+
+
+async def test_stories_are_ranked_by_the_chats_interests(harness: BotHarness) -> None:
+    """Two stories read about as much: the one the chat's people care about comes first."""
+    uow_factory = harness.container.uow_factory
+    stored = await news_week(uow_factory)
+    await make_chats(uow_factory, stored, [(USER, "private")])
+    mortgage = [
+        "Ставки по ипотеке снизились до минимума за год, сообщили крупные банки страны",
+        "Крупные банки страны снизили ставки по ипотеке до минимума за год",
+    ]
+    async with uow_factory() as uow:
+        for channel, text in zip((3, 4), mortgage, strict=True):
+            draft = PostDraft(message_id=91_000 + channel, date=stored.now, text=text, views=60_000)
+            await uow.posts.upsert_many(stored.channel_ids[channel], [draft])
+        await uow.commit()
+
+    def order(digest: Digest) -> list[str]:
+        return [
+            s.headline[:20]
+            for s in digest.stories
+            if "ипотек" in s.headline or "Кубок" in s.headline
+        ]
+
+    before = order(await harness.container.digests.for_chat(USER))
+    assert before[0].startswith("Ставки по ипотеке")
+    await harness.send("/interests add регби", chat_id=USER, user_id=USER)
+    after = order(await harness.container.digests.for_chat(USER))
+    assert after[0].startswith("Сборная по регби")
+
+
+async def test_digest_here_sends_digests_to_the_forum_topic(harness: BotHarness) -> None:
+    """/digest here in a topic: the scheduled digest carries that message_thread_id."""
+    group = -1001888000002
+    harness.api.add_chat(group, "supergroup")
+    harness.api.set_chat_admins(group, [5001])
+    uow_factory = harness.container.uow_factory
+    stored = await news_week(uow_factory)
+    await make_chats(uow_factory, stored, [(group, "supergroup")])
+    topic = {"message_thread_id": 9, "is_topic_message": True, "chat_type": "supergroup"}
+    [chosen] = await harness.send("/digest here", chat_id=group, user_id=5001, **topic)
+    assert "Digests of this chat will come to this topic" in chosen
+    slot = latest_slot(DigestSchedule(frequency=Frequency.DAILY), stored.now)
+    assert slot is not None
+    await set_schedule(uow_factory, group, slot - timedelta(days=1))
+    await harness.container.digests.run_due(stored.now)
+    await harness.container.messages.broadcaster(harness.bot).deliver_pending()
+    [digest] = [m for m in harness.api.sent_messages(group) if "📰 <b>Digest</b>" in m["text"]]
+    assert digest["message_thread_id"] == 9

@@ -220,7 +220,7 @@ class DigestService:
                     summary="",
                     sources=_sources(story_posts),
                     kind=f"trend:{trend.trend_key}",
-                    score=10.0 + trend.score,  # a trend outranks a busy post of the same period
+                    score=trend.score,
                     stems=frozenset(trend.stems),
                     posts=story_posts,
                 )
@@ -252,6 +252,7 @@ class DigestService:
                     summary="",
                     sources=_sources(chosen),
                     kind="posts",
+                    # ~5 for 50,000 reads: on the scale of a trend's score (alerts from 5)
                     score=math.log1p(sum(post.views for post in members)) / 2,
                     stems=frozenset(stems),
                     posts=chosen,
