@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -27,7 +27,6 @@ class WatchServices:
     delivery: MessageDelivery
     _task: asyncio.Task[None] | None = None
     _again: bool = False
-    _bots: list[Any] = field(default_factory=list)
 
     async def run(self, bot: Bot | None) -> dict[str, int]:
         """Match the posts stored since the last pass, then send what is due (with a bot)."""

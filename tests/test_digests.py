@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings
+from bot.digest_views import render_digest
 from core.delivery.models import MessageKind, NewMessage
-from core.digests.models import Digest, DigestSchedule, Frequency
+from core.digests.models import Digest, DigestSchedule, DigestSource, DigestStory, Frequency
 from core.digests.schedule import latest_slot
 from core.models import PostDraft
 from tests.digest_support import MOST_READ, news_week, set_schedule
@@ -296,3 +297,28 @@ async def test_digest_here_sends_digests_to_the_forum_topic(harness: BotHarness)
     await harness.container.messages.broadcaster(harness.bot).deliver_pending()
     [digest] = [m for m in harness.api.sent_messages(group) if "📰 <b>Digest</b>" in m["text"]]
     assert digest["message_thread_id"] == 9
+
+
+def test_long_digest_splits_between_stories_within_telegrams_limit() -> None:
+    """Forty long stories: every part is valid HTML within 4096 characters, no story is cut."""
+    now = datetime(2024, 12, 1, 9, 0, tzinfo=UTC)
+    stories = [
+        DigestStory(
+            headline=f"История {number} <важная> & длинная",
+            summary="Очень длинное изложение событий дня. " * 6 + f"[{1}]",
+            sources=[DigestSource("@channel", number, f"https://t.me/channel/{number}")],
+            kind="posts",
+        )
+        for number in range(1, 41)
+    ]
+    parts = render_digest("ru", Digest(now - timedelta(days=1), now, stories), "Europe/Moscow")
+    assert len(parts) > 1
+    for part in parts:
+        check_markup(part)
+        assert len(part) <= 4096
+    joined = "\n\n".join(parts)
+    for number in range(1, 41):
+        assert joined.count(f"{number}. <b>История {number} &lt;важная&gt; &amp; длинная</b>") == 1
+        block = next(p for p in parts if f"История {number} &lt;" in p)
+        assert f"https://t.me/channel/{number}" in block  # the story's links stay with it
+    assert parts[0].startswith("📰 <b>Дайджест</b> · 2024-11-30 12:00 — 2024-12-01 12:00")
