@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from core.models import PostDraft
+from core.trends.service import utcnow
 from core.watches.expression import InvalidWatch, parse_watch
 from core.watches.matcher import PostStems, matches
 from core.watches.models import Watch
@@ -136,14 +139,15 @@ async def test_matching_post_is_sent_at_once_with_highlights(harness: BotHarness
     assert len(hits(harness.api, USER)) == 1  # the excluded and the unrelated post: nothing
 
 
-async def test_posts_arriving_together_are_grouped_and_hourly_limit_holds(
+async def test_hits_within_a_minute_are_grouped_and_hourly_limit_holds(
     harness: BotHarness,
 ) -> None:
-    """Posts matched in one pass become one message; past the hourly limit hits are dropped."""
+    """Posts matched together make one message; hits less than a minute after the chat's last
+    one wait out the minute and go as one message; past the hourly limit hits are dropped."""
     await harness.send("/watch нефть", chat_id=USER, user_id=USER)
     channel_id = await follow_channel(harness, [(USER, "private")])
-    from core.models import PostDraft
-    from core.trends.service import utcnow
+    watches = harness.container.watches
+    outbox = harness.container.messages.outbox
 
     async def store(start: int, count: int) -> None:
         async with harness.container.uow_factory() as uow:
@@ -155,15 +159,27 @@ async def test_posts_arriving_together_are_grouped_and_hourly_limit_holds(
             await uow.commit()
 
     await store(100, 3)
-    first = await harness.container.watches.run(harness.bot)
-    assert first["hits"] == 3 and first["messages"] == 1 and first["sent"] == 1
+    first = await watches.run(harness.bot)
+    assert first == {"posts": 3, "hits": 3, "messages": 1, "sent": 1}
     [grouped] = hits(harness.api, USER)
     assert "New posts matching this chat's watches: 3" in grouped["text"]
     assert grouped["text"].count("<b>Нефть</b>") == 3
+
     await store(200, 1)
-    await harness.container.watches.run(harness.bot)
+    held = await watches.run(harness.bot)
+    assert held["messages"] == 1 and held["sent"] == 0  # a minute after the last one
     await store(300, 1)
-    over = await harness.container.watches.run(harness.bot)
+    joined = await watches.run(harness.bot)
+    assert joined["hits"] == 1 and joined["messages"] == 0 and joined["sent"] == 0
+    outbox.clock = lambda: utcnow() + timedelta(seconds=61)
+    assert (await watches.delivery.broadcaster(harness.bot).deliver_pending()).sent == 1
+    second = hits(harness.api, USER)[1]["text"]
+    assert "New posts matching this chat's watches: 2" in second
+    assert "https://t.me/newsroom/200" in second and "https://t.me/newsroom/300" in second
+
+    watches.service.clock = lambda: utcnow() + timedelta(minutes=5)
+    await store(400, 1)
+    over = await watches.run(harness.bot)
     assert over["hits"] == 0 and len(hits(harness.api, USER)) == 2  # limit: 2 messages an hour
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class OutboxStatus(StrEnum):
@@ -34,6 +35,16 @@ class NewMessage:
     dedupe_key: str  # one message per chat, kind and key: a digest period, a watch hit's post
     parts: list[str]  # HTML, each within Telegram's limit, sent in order
     due_at: datetime
+    payload: list[dict[str, Any]] | None = None  # what the parts came from, if more may join
+
+
+@dataclass(frozen=True, slots=True)
+class HeldMessage:
+    """A queued message not due yet, that later content of the same kind may join."""
+
+    item_id: int
+    due_at: datetime
+    payload: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)

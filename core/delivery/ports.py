@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from core.delivery.models import MessageKind, NewMessage, OutboxMessage
+from core.delivery.models import HeldMessage, MessageKind, NewMessage, OutboxMessage
 
 Item = TypeVar("Item")
 
@@ -46,6 +46,20 @@ class MessageOutboxRepository(OutboxRepository[OutboxMessage], Protocol):
 
     async def created_since(self, chat_id: int, kind: MessageKind, since: datetime) -> int:
         """How many messages of this kind the chat got (or has queued) since a moment."""
+        ...
+
+    async def last_due(self, chat_id: int, kind: MessageKind) -> datetime | None:
+        """When the chat's latest message of this kind was (or is) due to go out."""
+        ...
+
+    async def held(self, chat_id: int, kind: MessageKind, now: datetime) -> HeldMessage | None:
+        """The chat's queued message of this kind that is not due before `now`, if any."""
+        ...
+
+    async def regroup(
+        self, item_id: int, parts: list[str], payload: list[dict[str, Any]], now: datetime
+    ) -> bool:
+        """Replace a held message's content; False when it became due (or was claimed) meanwhile."""
         ...
 
     async def fail_pending(self, chat_id: int, error: str) -> int:

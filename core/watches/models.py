@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,33 @@ class WatchHit:
     post: WatchPost
     expressions: list[str]
     stems: frozenset[str]  # the stems to highlight
+
+    def to_payload(self) -> dict[str, Any]:
+        """As stored with a held message, so later hits can join it."""
+        post = self.post
+        return {
+            "post_id": post.post_id,
+            "channel_id": post.channel_id,
+            "channel_name": post.channel_name,
+            "url": post.url,
+            "date": post.date.isoformat(),
+            "text": post.text,
+            "expressions": self.expressions,
+            "stems": sorted(self.stems),
+        }
+
+    @classmethod
+    def from_payload(cls, item: dict[str, Any]) -> WatchHit:
+        """A hit as `to_payload` stored it."""
+        post = WatchPost(
+            post_id=int(item["post_id"]),
+            channel_id=int(item["channel_id"]),
+            channel_name=str(item["channel_name"]),
+            url=str(item["url"]),
+            date=datetime.fromisoformat(str(item["date"])),
+            text=str(item["text"]),
+        )
+        return cls(post, list(item["expressions"]), frozenset(item["stems"]))
 
 
 @dataclass(slots=True)

@@ -22,10 +22,12 @@ from core.models import Tenant
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.watches.expression import parse_watch
 from core.watches.matcher import WatchIndex, match_posts
-from core.watches.models import ScanReport, Watch
+from core.watches.models import ScanReport, Watch, WatchHit, WatchTenant
 from core.watches.ports import WatchHitRenderer
 
 log = structlog.get_logger(__name__)
+
+GROUP_WINDOW = timedelta(minutes=1)  # hits this close to the chat's last one come together
 
 
 def utcnow() -> datetime:
@@ -76,7 +78,7 @@ class WatchService:
         self._render = render
         self.limits = limits or WatchLimits()
         self._batch_size = batch_size
-        self._clock = clock
+        self.clock = clock
         self._index = WatchIndex()
         self._signature: tuple[int, int] | None = None
         self._lock = asyncio.Lock()  # one matching pass at a time per process
@@ -92,7 +94,7 @@ class WatchService:
         text = " ".join(expression.split())
         if await uow.watches.cursor() is None:  # matching starts with the posts stored from now
             await uow.watches.move_cursor(None, await uow.watches.newest_post_id())
-        watch_id = await uow.watches.add(tenant.id, text, user_id, self._clock())
+        watch_id = await uow.watches.add(tenant.id, text, user_id, self.clock())
         await uow.commit()
         return Watch(watch_id, tenant.id, text, query)
 
@@ -138,6 +140,21 @@ class WatchService:
             log.info("watch_scan", posts=report.posts, hits=report.hits, messages=report.messages)
         return report
 
+    async def _join_held(
+        self, uow: UnitOfWork, tenant: WatchTenant, hits: list[WatchHit], now: datetime
+    ) -> bool:
+        """Add hits to the chat's message still waiting out its minute; False when none waits."""
+        held = await uow.messages.held(tenant.chat_id, MessageKind.WATCH, now)
+        if held is None:
+            return False
+        combined = [WatchHit.from_payload(item) for item in held.payload] + hits
+        return await uow.messages.regroup(
+            held.item_id,
+            self._render(tenant.language, combined),
+            [hit.to_payload() for hit in combined],
+            now,
+        )
+
     async def _refresh_index(self, uow: UnitOfWork) -> None:
         signature = await uow.watches.signature()
         if signature == self._signature:
@@ -159,8 +176,12 @@ class WatchService:
             self._index, posts, await uow.watches.followers(sorted({p.channel_id for p in posts}))
         )
         messages = []
-        now = self._clock()
+        now = self.clock()
         for tenant, chat_hits in hits.items():
+            if await self._join_held(uow, tenant, chat_hits, now):
+                report.hits += len(chat_hits)
+                report.chats.add(tenant.chat_id)
+                continue
             sent = await uow.messages.created_since(
                 tenant.chat_id, MessageKind.WATCH, now - timedelta(hours=1)
             )
@@ -168,6 +189,10 @@ class WatchService:
                 report.dropped_over_limit += len(chat_hits)
                 log.info("watch_hits_over_limit", tenant_id=tenant.tenant_id, hits=len(chat_hits))
                 continue
+            # At once, unless the chat got one less than a minute ago: then the hits wait out
+            # the minute, and whatever else matches meanwhile joins them in one message.
+            last = await uow.messages.last_due(tenant.chat_id, MessageKind.WATCH)
+            due = max(now, last + GROUP_WINDOW) if last is not None else now
             messages.append(
                 NewMessage(
                     tenant_id=tenant.tenant_id,
@@ -176,7 +201,8 @@ class WatchService:
                     kind=MessageKind.WATCH,
                     dedupe_key=f"post:{chat_hits[0].post.post_id}",
                     parts=self._render(tenant.language, chat_hits),
-                    due_at=now,
+                    due_at=due,
+                    payload=[hit.to_payload() for hit in chat_hits],
                 )
             )
             report.hits += len(chat_hits)

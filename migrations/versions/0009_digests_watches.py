@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("dedupe_key", sa.String(length=64), nullable=False),
         sa.Column("parts", sa.JSON(), nullable=False),
         sa.Column("parts_sent", sa.Integer(), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("claim_token", sa.String(length=36), nullable=True),

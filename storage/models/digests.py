@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -41,6 +42,8 @@ class OutboxMessageRow(OutboxStateColumns, Base):
     dedupe_key: Mapped[str] = mapped_column(String(64))
     parts: Mapped[list[str]] = mapped_column(JSON, default=list)
     parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # What the parts were rendered from, when more may join them (watch hits held to group).
+    payload: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class DigestSettingsRow(Base):

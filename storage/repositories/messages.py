@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.delivery.models import MessageKind, NewMessage, OutboxMessage, OutboxStatus
+from core.delivery.models import HeldMessage, MessageKind, NewMessage, OutboxMessage, OutboxStatus
 from storage.models import TenantRow
 from storage.models.digests import ChatThreadRow, OutboxMessageRow
 from storage.repositories.outbox_state import OutboxState, SqlOutboxRepository, move_tenant
@@ -32,6 +33,7 @@ class SqlMessageOutboxRepository(SqlOutboxRepository):
                 "dedupe_key": message.dedupe_key[:64],
                 "parts": list(message.parts),
                 "parts_sent": 0,
+                "payload": message.payload,
                 "next_attempt_at": message.due_at,
             }
             for message in messages
@@ -103,6 +105,49 @@ class SqlMessageOutboxRepository(SqlOutboxRepository):
             )
             or 0
         )
+
+    async def last_due(self, chat_id: int, kind: MessageKind) -> datetime | None:
+        """When the chat's latest message of this kind was (or is) due to go out."""
+        return await self._session.scalar(
+            select(func.max(OutboxMessageRow.next_attempt_at)).where(
+                OutboxMessageRow.chat_id == chat_id, OutboxMessageRow.kind == kind.value
+            )
+        )
+
+    def _held(self, now: datetime) -> ColumnElement[bool]:
+        return and_(
+            OutboxMessageRow.status == OutboxStatus.PENDING.value,
+            OutboxMessageRow.next_attempt_at > now,
+            OutboxMessageRow.attempts == 0,
+            OutboxMessageRow.payload.is_not(None),
+        )
+
+    async def held(self, chat_id: int, kind: MessageKind, now: datetime) -> HeldMessage | None:
+        """The chat's queued message of this kind that is not due yet."""
+        row = await self._session.scalar(
+            select(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.chat_id == chat_id,
+                OutboxMessageRow.kind == kind.value,
+                self._held(now),
+            )
+            .order_by(OutboxMessageRow.id.desc())
+            .limit(1)
+        )
+        if row is None or row.payload is None:
+            return None
+        return HeldMessage(row.id, row.next_attempt_at, list(row.payload))
+
+    async def regroup(
+        self, item_id: int, parts: list[str], payload: list[dict[str, Any]], now: datetime
+    ) -> bool:
+        """Replace a held message's content while it is still held."""
+        result = await self._session.execute(
+            update(OutboxMessageRow)
+            .where(OutboxMessageRow.id == item_id, self._held(now))
+            .values(parts=parts, payload=payload)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def fail_pending(self, chat_id: int, error: str) -> int:
         """Give up every unsent message of a chat that blocked the bot."""
