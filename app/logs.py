@@ -47,7 +47,7 @@ class SecretRedactor:
         return event_dict
 
 
-class _StderrHandler(logging.StreamHandler):
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is at the time (test runners swap it)."""
 
     @property

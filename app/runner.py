@@ -11,12 +11,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from adapters.metrics import MetricsServer
 from app.container import Container, build_container
-from app.metrics import MetricsServer
-from app.settings import Settings
+from app.settings import Settings, reveal
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.middlewares.rate_limit_counter import RateLimitCounter
-from jobs.registry import JobContext
+from jobs.registry import build_jobs
 from jobs.scheduler import build_scheduler
 from storage.migrate import upgrade_async
 
@@ -41,7 +41,7 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
     container = await prepare(settings)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(container.close)
-        bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+        bot = create_bot(reveal(settings.bot_token) or "", settings.telegram_api_base)
         stack.push_async_callback(bot.session.close)
         container.background_indexer.start()
         container.background_indexer.kick(*await _tenants_with_pending(container))
@@ -51,7 +51,8 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
             await metrics_server.start()
             stack.push_async_callback(metrics_server.stop)
         if with_jobs:
-            scheduler = build_scheduler(JobContext(container, bot))
+            jobs = build_jobs(container).values()
+            scheduler = build_scheduler(jobs, container.job_locks, settings, bot)
             scheduler.start()
             stack.callback(scheduler.shutdown, wait=False)
             log.info("scheduler_started", jobs=[job.id for job in scheduler.get_jobs()])
@@ -95,7 +96,7 @@ async def _wait_for_signal() -> None:
 
 async def _run_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
     """Serve Telegram's webhook calls; several replicas may run behind a load balancer."""
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    secret = reveal(settings.webhook_secret)
     app = web.Application()
     SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
         app, path="/webhook"

@@ -158,12 +158,16 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         """Whether an OpenAI-compatible chat endpoint is configured."""
-        return bool(self.openai_api_key and self.openai_api_key.get_secret_value()) or bool(
-            self.openai_base_url
-        )
+        return bool(reveal(self.openai_api_key)) or bool(self.openai_base_url)
 
     def secrets(self) -> list[str]:
         """Every secret value, for log redaction."""
         values = [self.bot_token, self.openai_api_key, self.qdrant_api_key, self.webhook_secret]
         values += [self.s3_access_key_id, self.s3_secret_access_key]
-        return [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        return [secret for value in values if (secret := reveal(value))]
+
+
+def reveal(value: SecretStr | None) -> str | None:
+    """A secret setting's value, or None when it is unset or empty: the one way to unwrap one."""
+    secret = value.get_secret_value() if value is not None else ""
+    return secret or None

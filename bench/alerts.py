@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from adapters.ratelimit.local import LocalRateLimiter
 from bench.report import machine, write_section
 from bot.app import create_bot
 from bot.broadcast import AlertBroadcaster
@@ -33,7 +34,6 @@ from core.models import PostDraft, SourceKind
 from core.trends.models import Trend, TrendPostRef
 from core.trends.outbox import AlertOutbox
 from core.trends.ports import NewAlert
-from core.trends.ratelimit import LocalRateLimiter
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
 from storage.repositories import UnitOfWorkFactory

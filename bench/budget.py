@@ -23,8 +23,9 @@ import redis.asyncio as redis
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import machine, write_section
-from core.quota_ports import TenantLimits, TokenLedger
-from core.quotas import BudgetExhausted, BudgetGate
+from core.quotas.models import TenantLimits
+from core.quotas.ports import TokenLedger
+from core.quotas.service import BudgetExhausted, BudgetGate
 from storage.budget import RedisTokenLedger, SqlTokenLedger
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async

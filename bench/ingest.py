@@ -40,7 +40,7 @@ def sample_corpus(corpus: Path, posts: int, into: Path) -> Path:
 
 def model_rate(corpus: Path, texts: int = 200) -> float:
     """Passages/s of the local dense model alone on real post texts (what bounds that mode)."""
-    from core.exports import parse_export
+    from core.ingest.exports import parse_export
     from storage.index.embeddings import LocalE5Embedder
 
     chats = [chat for file in sorted(corpus.glob("channel_*.json")) for chat in parse_export(file)]

@@ -113,7 +113,7 @@ async def import_corpus(data_dir: Path, corpus: Path) -> None:
     """Store and index the corpus for CHAT_ID, unless `data_dir` already holds it."""
     from app.container import build_container
     from app.settings import Settings
-    from core.ingest import ExportImporter
+    from core.ingest.service import ExportImporter
     from storage.migrate import upgrade_async
 
     settings = Settings(_env_file=None, data_dir=data_dir, embeddings="none", log_level="WARNING")  # type: ignore[call-arg]
@@ -163,7 +163,7 @@ def evaluate_baseline(corpus: Path, questions: Sequence[Question]) -> Scores:
     """rank-bm25 (BM25Okapi) over lower-cased whitespace tokens of every post."""
     from rank_bm25 import BM25Okapi
 
-    from core.exports import parse_export
+    from core.ingest.exports import parse_export
 
     keys: list[PostKey] = []
     documents: list[list[str]] = []

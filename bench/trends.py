@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import machine, write_section
-from core.ingest import ExportImporter
+from core.ingest.service import ExportImporter
 from core.models import permalink
 from core.trends.detector import TrendDetector
 from core.trends.models import TrendPost

@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import machine, write_section
 from bench.trends import DEFAULT_CORPUS
-from core.ingest import ExportImporter
-from core.rag.text import STOP_WORDS, words
+from core.ingest.service import ExportImporter
+from core.text.stopwords import ANSWER_STOP_WORDS as STOP_WORDS
+from core.text.tokens import words
 from core.watches.expression import InvalidWatch, parse_watch
 from core.watches.matcher import WatchIndex, match_posts
 from core.watches.models import Watch, WatchPost, WatchTenant

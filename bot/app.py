@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -28,40 +28,25 @@ from bot.routers import (
     trends,
     watches,
 )
-from core.ports import UnitOfWorkFactory
+from bot.texts import commands
+from core.ports import TenantsUnitOfWork, UnitOfWorkFactory
 
-COMMANDS = {
-    "en": [
-        BotCommand(command="start", description="What this bot does"),
-        BotCommand(command="help", description="All commands"),
-        BotCommand(command="subscribe", description="Follow a channel: /subscribe @name"),
-        BotCommand(command="unsubscribe", description="Stop following a channel"),
-        BotCommand(command="channels", description="Channels this chat follows"),
-        BotCommand(command="ask", description="Ask about the channels' posts"),
-        BotCommand(command="trends", description="Stories several channels cover now"),
-        BotCommand(command="alerts", description="Trend alerts: /alerts on|off"),
-        BotCommand(command="interests", description="Your interests: add or remove topics"),
-        BotCommand(
-            command="digest", description="Scheduled digest: /digest daily 09:00 Europe/Moscow"
-        ),
-        BotCommand(command="watch", description='Keyword watch: /watch "interest rate" -forecast'),
-        BotCommand(command="unwatch", description="Remove a keyword watch: /unwatch N"),
-    ],
-    "ru": [
-        BotCommand(command="start", description="Что умеет бот"),
-        BotCommand(command="help", description="Все команды"),
-        BotCommand(command="subscribe", description="Подписаться: /subscribe @name"),
-        BotCommand(command="unsubscribe", description="Отписаться от канала"),
-        BotCommand(command="channels", description="Каналы этого чата"),
-        BotCommand(command="ask", description="Спросить по постам каналов"),
-        BotCommand(command="trends", description="О чём пишут сразу несколько каналов"),
-        BotCommand(command="alerts", description="Оповещения о трендах: /alerts on|off"),
-        BotCommand(command="interests", description="Ваши интересы: добавить или убрать темы"),
-        BotCommand(command="digest", description="Дайджест по расписанию: /digest daily 09:00"),
-        BotCommand(command="watch", description='Отслеживать слова: /watch "ключевая ставка"'),
-        BotCommand(command="unwatch", description="Убрать отслеживание: /unwatch N"),
-    ],
-}
+# Routers in the order updates try them. Last: plain text is a question only when no other
+# router wants it, then the buttons nobody else took.
+FEATURES = (
+    errors,
+    start,
+    subscriptions,
+    channel_posts,
+    quota,
+    trends,
+    interests,
+    digests,
+    watches,
+    dlq,
+    questions,
+    fallback,
+)
 
 
 def create_bot(token: str, api_base: str) -> Bot:
@@ -78,62 +63,32 @@ def create_bot(token: str, api_base: str) -> Bot:
     )
 
 
-def create_dispatcher(uow_factory: UnitOfWorkFactory, **services: Any) -> Dispatcher:
+def create_dispatcher(
+    uow_factory: UnitOfWorkFactory[TenantsUnitOfWork], **services: Any
+) -> Dispatcher:
     """A Dispatcher with every feature router; `services` become handler keyword arguments."""
     dispatcher = Dispatcher(uow_factory=uow_factory, **services)
     dispatcher.update.outer_middleware(UpdateScope())
     dispatcher.update.outer_middleware(LogContextMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(uow_factory))
     dispatcher.update.outer_middleware(TenantMiddleware())
-    feature_routers = [
-        errors.router,
-        start.router,
-        subscriptions.router,
-        channel_posts.router,
-        quota.router,
-        trends.router,
-        interests.router,
-        digests.router,
-        watches.router,
-        dlq.router,
-    ]
-    # Last: plain text is a question only when no other router wants it.
-    feature_routers.append(questions.router)
-    feature_routers.append(fallback.router)  # buttons nobody else took
-    for router in feature_routers:
-        _detach(router)
-    dispatcher.include_routers(*feature_routers)
+    dispatcher.include_routers(*(feature.make_router() for feature in FEATURES))
     return dispatcher
-
-
-def _detach(router: Router) -> None:
-    """Free a module-level router from a previous Dispatcher (tests build one per test)."""
-    parent = router.parent_router
-    if parent is not None:
-        parent.sub_routers.remove(router)
-        router._parent_router = None
-
-
-ADMIN_COMMANDS = {
-    "en": [
-        BotCommand(command="quota", description="Admins: every chat's usage and limits"),
-        BotCommand(command="dlq", description="Admins: dead-letter queue"),
-    ],
-    "ru": [
-        BotCommand(command="quota", description="Админам: расход и лимиты чатов"),
-        BotCommand(command="dlq", description="Админам: очередь DLQ"),
-    ],
-}
 
 
 async def set_commands(bot: Bot, admin_ids: Iterable[int] = ()) -> None:
     """Publish the command menu, in English by default and in Russian for Russian clients;
     admins' private chats also list the admin commands (nobody else sees them)."""
-    await bot.set_my_commands(COMMANDS["en"])
-    await bot.set_my_commands(COMMANDS["ru"], language_code="ru")
+    await bot.set_my_commands(_menu("en"))
+    await bot.set_my_commands(_menu("ru"), language_code="ru")
     for admin in sorted(admin_ids):
         scope = BotCommandScopeChat(chat_id=admin)
         for lang, language_code in (("en", None), ("ru", "ru")):
-            await bot.set_my_commands(
-                COMMANDS[lang] + ADMIN_COMMANDS[lang], scope=scope, language_code=language_code
-            )
+            menu = _menu(lang) + _menu(lang, admin=True)
+            await bot.set_my_commands(menu, scope=scope, language_code=language_code)
+
+
+def _menu(lang: str, *, admin: bool = False) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=text) for name, text in commands(lang, admin=admin)
+    ]

@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
 from aiogram import Bot
@@ -46,7 +46,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.trend_views import alert_keyboard, alert_text
+from bot.views.trends import alert_keyboard, alert_text
 from core.delivery.models import OutboxMessage
 from core.delivery.outbox import Deliverable, Outbox
 from core.metrics import NULL_METRICS, Metrics
@@ -105,7 +105,7 @@ class OutboxBroadcaster(Generic[Item]):
     def __init__(
         self,
         bot: Bot,
-        outbox: Outbox[Item],
+        outbox: Outbox[Item, Any],
         limiter: SendRateLimiter,
         render: Callable[[Item], list[Outgoing]],
         *,

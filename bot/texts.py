@@ -214,6 +214,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "here_set_alerts": "📌 Trend alerts of this chat will come to this topic.",
         "here_set_digest": "📌 Digests of this chat will come to this topic.",
         "here_set_watch": "📌 Keyword watch hits of this chat will come to this topic.",
+        # --- the command menu (set_my_commands) ---
+        "command_start": "What this bot does",
+        "command_help": "All commands",
+        "command_subscribe": "Follow a channel: /subscribe @name",
+        "command_unsubscribe": "Stop following a channel",
+        "command_channels": "Channels this chat follows",
+        "command_ask": "Ask about the channels' posts",
+        "command_trends": "Stories several channels cover now",
+        "command_alerts": "Trend alerts: /alerts on|off",
+        "command_interests": "Your interests: add or remove topics",
+        "command_quota": "Admins: every chat's usage and limits",
+        "command_dlq": "Admins: dead-letter queue",
+        "command_digest": "Scheduled digest: /digest daily 09:00 Europe/Moscow",
+        "command_watch": 'Keyword watch: /watch "interest rate" -forecast',
+        "command_unwatch": "Remove a keyword watch: /unwatch N",
     },
     "ru": {
         "start": (
@@ -424,6 +439,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "here_set_alerts": "📌 Оповещения о трендах этого чата будут приходить в эту тему.",
         "here_set_digest": "📌 Дайджесты этого чата будут приходить в эту тему.",
         "here_set_watch": "📌 Находки отслеживаний этого чата будут приходить в эту тему.",
+        # --- the command menu (set_my_commands) ---
+        "command_start": "Что умеет бот",
+        "command_help": "Все команды",
+        "command_subscribe": "Подписаться: /subscribe @name",
+        "command_unsubscribe": "Отписаться от канала",
+        "command_channels": "Каналы этого чата",
+        "command_ask": "Спросить по постам каналов",
+        "command_trends": "О чём пишут сразу несколько каналов",
+        "command_alerts": "Оповещения о трендах: /alerts on|off",
+        "command_interests": "Ваши интересы: добавить или убрать темы",
+        "command_quota": "Админам: расход и лимиты чатов",
+        "command_dlq": "Админам: очередь DLQ",
+        "command_digest": "Дайджест по расписанию: /digest daily 09:00",
+        "command_watch": 'Отслеживать слова: /watch "ключевая ставка"',
+        "command_unwatch": "Убрать отслеживание: /unwatch N",
     },
 }
 
@@ -440,3 +470,26 @@ def t(lang: str, key: str, **values: Any) -> str:
     table = TEXTS.get(lang, TEXTS["en"])
     template = table.get(key) or TEXTS["en"][key]
     return template.format(**values) if values else template
+
+
+# The command menu in the order clients show it; admin commands only in admins' private chats.
+MENU = (
+    "start",
+    "help",
+    "subscribe",
+    "unsubscribe",
+    "channels",
+    "ask",
+    "trends",
+    "alerts",
+    "interests",
+    "digest",
+    "watch",
+    "unwatch",
+)
+ADMIN_MENU = ("quota", "dlq")
+
+
+def commands(lang: str, *, admin: bool = False) -> list[tuple[str, str]]:
+    """(command, description) pairs of the menu, or of the admin commands."""
+    return [(name, t(lang, f"command_{name}")) for name in (ADMIN_MENU if admin else MENU)]

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
+from typing import Protocol
+
 from aiogram.types import Message
 
-from bot.filters import sender_may_manage
 from bot.texts import t
+from core.delivery.ports import ThreadRepository
 from core.models import Tenant
-from core.ports import UnitOfWork
+from core.ports import Transaction
 
 HERE = frozenset({"here", "тут", "здесь"})
 
 
+class TopicsUnitOfWork(Transaction, Protocol):
+    """Where each feature of a chat posts."""
+
+    @property
+    def threads(self) -> ThreadRepository: ...
+
+
 async def choose_topic(
-    message: Message, bot: Bot, uow: UnitOfWork, tenant: Tenant, lang: str, feature: str
+    message: Message, uow: TopicsUnitOfWork, tenant: Tenant, lang: str, feature: str
 ) -> None:
-    """Send `feature`'s messages to the topic the command was typed in (admins only)."""
-    if not await sender_may_manage(bot, message):
-        await message.answer(t(lang, "admins_only_settings"))
-        return
+    """Send `feature`'s messages to the topic the command was typed in (routers let only the
+    chat's managers get here)."""
     if not message.is_topic_message or message.message_thread_id is None:
         await message.answer(t(lang, "here_not_topic"))
         return

@@ -1,4 +1,4 @@
-"""The metrics port: what services record; app/metrics.py implements it with prometheus-client.
+"""The metrics port: what services record; adapters/metrics.py implements it with prometheus-client.
 
 Services receive a `Metrics` (the default `NULL_METRICS` records nothing), so the core stays free
 of the Prometheus library and tests can pass a recorder of their own.

@@ -6,23 +6,12 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from core.delivery.ports import MessageOutboxRepository, ThreadRepository
-from core.digests.ports import DigestRepository
-from core.interest_ports import InterestRepository
 from core.models import (
-    Channel,
-    ChannelPage,
     PostDraft,
-    SourceKind,
-    SubscribedChannel,
     Tenant,
 )
-from core.quota_ports import MediaRepository, QuotaRepository
-from core.rag.ports import QuestionRepository
-from core.trends.ports import TrendAlertRepository, TrendRepository
-from core.watches.ports import WatchRepository
 
 
 def collection_name(tenant_id: int) -> str:
@@ -111,18 +100,6 @@ class PostIndex(Protocol):
         ...
 
 
-class ChannelSource(Protocol):
-    """Reads a public channel's posts (the t.me/s web preview)."""
-
-    async def fetch_page(self, username: str, before: int | None = None) -> ChannelPage:
-        """Read one page of posts, newest page when `before` is None.
-
-        Raises ChannelNotReadable when the channel has no public preview and
-        ChannelSourceError for failures that may pass.
-        """
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class StoredPosts:
     """Outcome of storing a batch of drafts."""
@@ -156,46 +133,6 @@ class UserRepository(Protocol):
     async def touch(
         self, user_id: int, username: str | None, first_name: str | None, language: str | None
     ) -> None: ...
-
-
-class ChannelRepository(Protocol):
-    """Channels, their poll state and the chats subscribed to them."""
-
-    async def by_username(self, username: str) -> Channel | None: ...
-
-    async def by_telegram_id(self, telegram_id: int) -> Channel | None: ...
-
-    async def by_id(self, channel_id: int) -> Channel | None: ...
-
-    async def create(
-        self, *, username: str | None, title: str, source: SourceKind, telegram_id: int | None
-    ) -> Channel: ...
-
-    async def update_info(
-        self, channel_id: int, *, title: str | None = None, telegram_id: int | None = None
-    ) -> None: ...
-
-    async def record_poll(
-        self,
-        channel_id: int,
-        *,
-        polled_at: datetime,
-        next_poll_at: datetime,
-        last_message_id: int | None,
-        error: str | None,
-    ) -> None: ...
-
-    async def due_for_poll(self, now: datetime, limit: int) -> list[Channel]: ...
-
-    async def subscribe(self, tenant_id: int, channel_id: int, user_id: int | None) -> bool: ...
-
-    async def unsubscribe(self, tenant_id: int, channel_id: int) -> bool: ...
-
-    async def subscription_count(self, tenant_id: int) -> int: ...
-
-    async def subscribed(self, tenant_id: int) -> list[SubscribedChannel]: ...
-
-    async def subscriber_tenants(self, channel_id: int) -> list[int]: ...
 
 
 class PostRepository(Protocol):
@@ -234,8 +171,16 @@ class PendingPost:
     version: int
 
 
-class UnitOfWork(Protocol):
-    """Repositories sharing one database transaction (read-only, so adapters may narrow them)."""
+class Transaction(Protocol):
+    """What every unit of work has: one database transaction (see docs/ARCHITECTURE.md)."""
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class TenantsUnitOfWork(Transaction, Protocol):
+    """The tenants and users of a chat (what the bot records for every update)."""
 
     @property
     def tenants(self) -> TenantRepository: ...
@@ -243,45 +188,9 @@ class UnitOfWork(Protocol):
     @property
     def users(self) -> UserRepository: ...
 
-    @property
-    def channels(self) -> ChannelRepository: ...
 
-    @property
-    def posts(self) -> PostRepository: ...
-
-    @property
-    def quotas(self) -> QuotaRepository: ...
-
-    @property
-    def media(self) -> MediaRepository: ...
-
-    @property
-    def trends(self) -> TrendRepository: ...
-
-    @property
-    def trend_alerts(self) -> TrendAlertRepository: ...
-
-    @property
-    def questions(self) -> QuestionRepository: ...
-
-    @property
-    def interests(self) -> InterestRepository: ...
-
-    @property
-    def messages(self) -> MessageOutboxRepository: ...
-
-    @property
-    def threads(self) -> ThreadRepository: ...
-
-    @property
-    def watches(self) -> WatchRepository: ...
-
-    @property
-    def digests(self) -> DigestRepository: ...
-
-    async def commit(self) -> None: ...
-
-    async def rollback(self) -> None: ...
-
-
-UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+UnitOfWorkT = TypeVar("UnitOfWorkT", covariant=True)
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWorkT]]
+"""Opens a unit of work: `async with uow_factory() as uow`. Each service names the narrow unit
+of work it needs (`UnitOfWorkFactory[TrendsUnitOfWork]`); `storage/` builds the one composite
+that satisfies them all."""

@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from jobs.registry import Job, JobContext, register
+from core.interests.service import InterestSync
+from jobs.base import Job, JobResult, JobSpec
 
+if TYPE_CHECKING:
+    from aiogram import Bot
 
-async def sync_interests(ctx: JobContext) -> dict[str, Any]:
-    """Sync every user with questions since their last sync; failures go to the DLQ."""
-    return (await ctx.container.interests.sync.run()).as_dict()
-
-
-async def refresh_dlq_metrics(ctx: JobContext) -> dict[str, Any]:
-    """Set the DLQ length gauge of every stream (also refreshed on each /metrics scrape)."""
-    overview = await ctx.container.dlq.overview()
-    for info in overview:
-        ctx.container.metrics.dlq_length(info.stream, info.length)
-    return {info.stream: info.length for info in overview}
-
-
-register(
-    Job(
-        "interests-sync",
-        sync_interests,
-        lambda s: s.interests_sync_interval_minutes * 60.0,
-        "recompute the interest profiles of users with new questions (failures go to the DLQ)",
-    )
+SYNC = JobSpec(
+    "interests-sync",
+    lambda s: s.interests_sync_interval_minutes * 60.0,
+    "recompute the interest profiles of users with new questions (failures go to the DLQ)",
 )
-register(
-    Job(
-        "dlq-metrics",
-        refresh_dlq_metrics,
-        lambda s: 60.0,
-        "set the DLQ length gauges (tgassist_dlq_entries) from the dead-letter streams",
-    )
-)
+SPECS = (SYNC,)
+
+
+def jobs(sync: InterestSync) -> list[Job]:
+    """The feature's job bound to the sync service."""
+
+    async def sync_interests(bot: Bot | None = None) -> JobResult:
+        """Sync every user with questions since their last sync; failures go to the DLQ."""
+        return (await sync.run()).as_dict()
+
+    return [Job(SYNC, sync_interests)]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from jobs.registry import JOBS, Job, JobContext
+from core.locks import JobLocks
+from jobs.base import Job, JobResult
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from app.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -16,17 +23,18 @@ log = structlog.get_logger(__name__)
 MIN_LEASE_SECONDS = 120.0
 
 
-async def run_job(job: Job, ctx: JobContext) -> dict[str, Any]:
+async def run_job(
+    job: Job, locks: JobLocks, settings: Settings, bot: Bot | None = None
+) -> JobResult:
     """Run a job once unless another process is running it; failures are logged, never raised."""
-    settings = ctx.container.settings
-    lease = max(MIN_LEASE_SECONDS, job.interval_seconds(settings))
-    async with ctx.container.job_locks.hold(job.name, lease) as held:
+    lease = max(MIN_LEASE_SECONDS, job.spec.interval_seconds(settings))
+    async with locks.hold(job.name, lease) as held:
         if not held:
             log.info("job_skipped", job=job.name, reason="running in another process")
             return {"skipped": "running in another process"}
         log.info("job_started", job=job.name)
         try:
-            result = await job.func(ctx)
+            result = await job.run(bot)
         except Exception:
             log.exception("job_failed", job=job.name)
             return {"error": True}
@@ -34,22 +42,28 @@ async def run_job(job: Job, ctx: JobContext) -> dict[str, Any]:
     return result
 
 
-def build_scheduler(ctx: JobContext, names: list[str] | None = None) -> AsyncIOScheduler:
-    """A scheduler with every registered job (or the named ones) at its configured interval."""
+def build_scheduler(
+    jobs: Iterable[Job],
+    locks: JobLocks,
+    settings: Settings,
+    bot: Bot | None = None,
+    names: list[str] | None = None,
+) -> AsyncIOScheduler:
+    """A scheduler with the given jobs (or the named ones) at their configured intervals."""
     scheduler = AsyncIOScheduler(timezone="UTC")
-    for name, job in JOBS.items():
-        if names is not None and name not in names:
+    for job in jobs:
+        if names is not None and job.name not in names:
             continue
-        interval = job.interval_seconds(ctx.container.settings)
+        interval = job.spec.interval_seconds(settings)
         if interval <= 0:
-            log.info("job_disabled", job=name)
+            log.info("job_disabled", job=job.name)
             continue
         scheduler.add_job(
             run_job,
             "interval",
             seconds=interval,
-            args=[job, ctx],
-            id=name,
+            args=[job, locks, settings, bot],
+            id=job.name,
             max_instances=1,
             coalesce=True,
             misfire_grace_time=int(interval),

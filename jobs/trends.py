@@ -1,59 +1,73 @@
-"""Jobs of the trends feature: detection with alert queueing, and alert delivery."""
+"""Jobs of the trends feature: detection with alert queueing, alert delivery, pruning."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING
 
-import structlog
+from core.trends.outbox import AlertOutbox
+from core.trends.service import TREND_RETENTION, TrendService
+from jobs.base import Job, JobResult, JobSpec
 
-from jobs.registry import Job, JobContext, register
+if TYPE_CHECKING:
+    from aiogram import Bot
 
-log = structlog.get_logger(__name__)
+    from bot.broadcast import AlertBroadcaster
 
-
-async def _deliver(ctx: JobContext) -> dict[str, Any]:
-    if ctx.bot is None:  # e.g. a one-off run without a bot: alerts stay queued for the bot
-        counts = await ctx.container.trends.outbox.counts()
-        return {"delivery": "skipped (no bot)", "pending": counts.get("pending", 0)}
-    report = await ctx.container.trends.broadcaster(ctx.bot).deliver_pending()
-    summary = asdict(report)
-    summary.pop("errors")
-    return {f"alerts_{key}": value for key, value in summary.items()}
-
-
-async def detect_trends(ctx: JobContext) -> dict[str, Any]:
-    """Detect every tenant's trends, store them, queue alerts for new ones, send them."""
-    report = await ctx.container.trends.service.refresh()
-    result: dict[str, Any] = {
-        "tenants": report.tenants,
-        "trends": report.trends,
-        "new_trends": report.new_trends,
-        "alerts_queued": report.alerts_queued,
-        "errors": report.errors,
-    }
-    result.update(await _deliver(ctx))
-    return result
-
-
-async def deliver_alerts(ctx: JobContext) -> dict[str, Any]:
-    """Send queued trend alerts (and resume those a crashed process left behind)."""
-    return await _deliver(ctx)
-
-
-register(
-    Job(
-        "trends",
-        detect_trends,
-        lambda s: s.trends_interval_minutes * 60,
-        "detect stories several channels suddenly cover; queue and send one alert per chat",
-    )
+DETECT = JobSpec(
+    "trends",
+    lambda s: s.trends_interval_minutes * 60,
+    "detect stories several channels suddenly cover; queue and send one alert per chat",
 )
-register(
-    Job(
-        "trend-alerts",
-        deliver_alerts,
-        lambda s: s.alerts_delivery_interval_seconds,
-        "send queued trend alerts under Telegram's rate limits",
-    )
+DELIVER = JobSpec(
+    "trend-alerts",
+    lambda s: s.alerts_delivery_interval_seconds,
+    "send queued trend alerts under Telegram's rate limits",
 )
+PRUNE = JobSpec(
+    "trends-prune",
+    lambda s: 24 * 3600.0,
+    f"forget trends not seen for {TREND_RETENTION.days} days (their alerts keep the outbox's memory)",
+)
+SPECS = (DETECT, DELIVER, PRUNE)
+
+
+def jobs(
+    service: TrendService,
+    outbox: AlertOutbox,
+    broadcaster: Callable[[Bot], AlertBroadcaster],
+) -> list[Job]:
+    """The feature's jobs bound to the trend service, the outbox and the broadcaster."""
+
+    async def deliver(bot: Bot | None) -> JobResult:
+        if bot is None:  # e.g. a one-off run without a bot: alerts stay queued for the bot
+            counts = await outbox.counts()
+            return {"delivery": "skipped (no bot)", "pending": counts.get("pending", 0)}
+        report = await broadcaster(bot).deliver_pending()
+        summary = asdict(report)
+        summary.pop("errors")
+        return {f"alerts_{key}": value for key, value in summary.items()}
+
+    async def detect_trends(bot: Bot | None = None) -> JobResult:
+        """Detect every tenant's trends, store them, queue alerts for new ones, send them."""
+        report = await service.refresh()
+        result: JobResult = {
+            "tenants": report.tenants,
+            "trends": report.trends,
+            "new_trends": report.new_trends,
+            "alerts_queued": report.alerts_queued,
+            "errors": report.errors,
+        }
+        result.update(await deliver(bot))
+        return result
+
+    async def deliver_alerts(bot: Bot | None = None) -> JobResult:
+        """Send queued trend alerts (and resume those a crashed process left behind)."""
+        return await deliver(bot)
+
+    async def prune_trends(bot: Bot | None = None) -> JobResult:
+        """Forget trends nobody has seen for the retention period."""
+        return {"pruned": await service.prune()}
+
+    return [Job(DETECT, detect_trends), Job(DELIVER, deliver_alerts), Job(PRUNE, prune_trends)]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import utcnow
+from core.clock import utc_now
 from storage.models.quotas import TenantTokenUsageRow
 from storage.repositories._upsert import upsert
 
@@ -33,7 +33,7 @@ class SqlTokenLedger:
             statement = (
                 update(_TABLE)
                 .where(_TABLE.tenant_id == tenant_id, _TABLE.day == day)
-                .values(reserved_tokens=_TABLE.reserved_tokens + tokens, updated_at=utcnow())
+                .values(reserved_tokens=_TABLE.reserved_tokens + tokens, updated_at=utc_now())
             )
             if limit > 0:
                 statement = statement.where(
@@ -53,7 +53,7 @@ class SqlTokenLedger:
                 .values(
                     reserved_tokens=_TABLE.reserved_tokens - reserved,
                     used_tokens=_TABLE.used_tokens + actual,
-                    updated_at=utcnow(),
+                    updated_at=utc_now(),
                 )
                 .returning(_TABLE.used_tokens)
             )
@@ -75,7 +75,7 @@ class SqlTokenLedger:
     @staticmethod
     async def _ensure_row(session: AsyncSession, tenant_id: int, day: date) -> None:
         statement = upsert(session, _TABLE.__table__, keys=["tenant_id", "day"], update=[]).values(
-            tenant_id=tenant_id, day=day, used_tokens=0, reserved_tokens=0, updated_at=utcnow()
+            tenant_id=tenant_id, day=day, used_tokens=0, reserved_tokens=0, updated_at=utc_now()
         )
         await session.execute(statement)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from core.interests import InterestProfiler
+from core.interests.service import InterestProfiler
 from core.models import SourceKind
 from core.rag.ports import QuestionRecord
 from storage.repositories import UnitOfWorkFactory

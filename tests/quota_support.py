@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.models import PostDraft, SourceKind
-from core.quota_ports import TenantLimits
+from core.quotas.models import TenantLimits
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
 from storage.repositories import UnitOfWorkFactory

@@ -97,3 +97,14 @@ async def test_group_admins_are_not_bot_admins(harness: BotHarness, text: str) -
     assert private == REFUSAL
     sent = [m["text"] for m in harness.api.sent_messages(GROUP)[-1:]]
     assert all(str(GROUP) not in s and "Team" not in s for s in sent)
+
+
+async def test_usage_comes_before_the_managers_check(harness: BotHarness) -> None:
+    """A member who types a command without its argument learns the usage, not a refusal;
+    with the argument the router-level check refuses, and nothing changes."""
+    assert "/subscribe @" in await _in_group(harness, "/subscribe", MEMBER)
+    assert "/alerts on" in await _in_group(harness, "/alerts maybe", MEMBER)
+    assert "Only group administrators" in await _in_group(harness, "/subscribe @other", MEMBER)
+    assert "administrators" in await _in_group(harness, "/alerts on", MEMBER)
+    assert await _still_followed(harness)
+    check_calls(harness.api.calls())

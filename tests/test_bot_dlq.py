@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.interests import INTERESTS_DLQ_STREAM
+from core.interests.service import INTERESTS_DLQ_STREAM
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import TEST_TOKEN_SECRET, BotHarness, make_settings
 from tests.interest_support import FailingProfiler, ask

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.registry import JOBS, JobContext
+from jobs.registry import build_jobs
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import BotHarness, make_settings
 from tests.interest_support import ask
@@ -31,7 +31,7 @@ async def test_interests_from_questions_add_and_remove(harness: BotHarness) -> N
     """The sync job's profile is listed with weights; add and remove change it, per user."""
     [empty] = await harness.send("/interests")
     assert "no interests yet" in empty
-    result = await JOBS["interests-sync"].func(JobContext(harness.container))
+    result = await build_jobs(harness.container)["interests-sync"].run(None)
     assert result["synced"] == 1 and result["failed"] == 0
 
     [listing] = await harness.send("/interests")

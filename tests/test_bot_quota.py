@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.models import PostDraft
-from core.quota_ports import QuotaOverride
+from core.quotas.models import QuotaOverride
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import BotHarness, make_settings
 from tests.quota_support import make_channel_with_posts, make_tenants
@@ -34,7 +34,7 @@ async def harness(tmp_path: Path, bot_api: FakeBotAPI) -> AsyncIterator[BotHarne
         gate = running.container.budget_gate
         await gate.set_override(busy, QuotaOverride(daily_tokens=1000))
         await (await gate.reserve(busy, 1000)).commit(1000)
-        await running.container.quota.storage_usage.run()
+        await running.container.storage_usage.run()
         yield running
 
 

@@ -15,8 +15,10 @@ from typing import Any, cast
 import pytest
 import redis.asyncio as redis
 
-from core.quota_ports import QuotaKind, QuotaOverride, TokenLedger
-from core.quotas import BudgetExhausted, BudgetGate, QuotaExceeded, utc_day
+from core.clock import utc_day
+from core.quotas.models import QuotaKind, QuotaOverride
+from core.quotas.ports import TokenLedger
+from core.quotas.service import BudgetExhausted, BudgetGate, QuotaExceeded
 from storage.budget import RedisTokenLedger, SqlTokenLedger
 from storage.db import create_session_factory
 from storage.models import QuestionRow

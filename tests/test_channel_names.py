@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.channel_names import ChannelName, parse_channel_name
+from core.channels.names import ChannelName, parse_channel_name
 from core.errors import InvalidChannelName
 
 
@@ -51,3 +51,17 @@ def test_rejects_what_is_not_a_channel(text: str) -> None:
     """Wrong names, foreign hosts, invite links and oversized input are refused clearly."""
     with pytest.raises(InvalidChannelName):
         parse_channel_name(text)
+
+
+@pytest.mark.parametrize("name", ["abcd", "news", "a" * 32, "a1_b", "News_24"])
+def test_usernames_of_four_to_thirty_two_characters_pass(name: str) -> None:
+    """Ordinary names have 5–32 characters, collectible ones 4: both are followed."""
+    assert parse_channel_name(f"@{name}") == ChannelName(username=name.lower())
+
+
+@pytest.mark.parametrize("name", ["abc", "a" * 33, "name_", "1name", "_name"])
+def test_refusal_states_the_rule_that_refused(name: str) -> None:
+    """The message names the same bounds the pattern enforces (4–32, letter first, no "_" last)."""
+    with pytest.raises(InvalidChannelName, match="4–32") as refused:
+        parse_channel_name(f"@{name}")
+    assert "underscore" in str(refused.value)

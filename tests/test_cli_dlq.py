@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.interests import INTERESTS_DLQ_STREAM
-from core.vision import VISION_DLQ_STREAM
+from core.interests.service import INTERESTS_DLQ_STREAM
+from core.vision.service import VISION_DLQ_STREAM
 from storage.db import create_session_factory
 from storage.dlq import SqlDeadLetterQueue
 from tests.cli import cli_database_url, run_cli

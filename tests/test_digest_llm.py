@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.quota_ports import QuotaOverride
+from core.quotas.models import QuotaOverride
 from tests.digest_support import MOST_READ, news_week
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.llm_api import FakeOpenAI, last_user_text

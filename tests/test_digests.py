@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings
-from bot.digest_views import render_digest
+from bot.views.digests import render_digest
 from core.delivery.models import MessageKind, NewMessage
 from core.digests.models import Digest, DigestSchedule, DigestSource, DigestStory, Frequency
 from core.digests.schedule import latest_slot

@@ -11,9 +11,10 @@ import pytest
 
 from app.container import build_container
 from core import interests as interests_module
-from core.dlq import DEFAULT_MAX_ENTRIES, DeadLetterService, parse_stream, stream_name
-from core.interests import INTERESTS_DLQ_STREAM, InterestSync
-from core.vision import VISION_DLQ_STREAM
+from core.dlq.models import DEFAULT_MAX_ENTRIES, parse_stream, stream_name
+from core.dlq.service import DeadLetterService
+from core.interests.service import INTERESTS_DLQ_STREAM, InterestSync
+from core.vision.service import VISION_DLQ_STREAM
 from storage.db import create_session_factory
 from storage.dlq import FallbackDeadLetterQueue, RedisDeadLetterQueue, SqlDeadLetterQueue
 from storage.dlq import fallback as fallback_module
@@ -220,7 +221,7 @@ async def test_metrics_scrape_reports_dlq_lengths(tmp_path: Path) -> None:
     await upgrade_async(settings.resolved_database_url)
     container = build_container(settings)
     try:
-        sink = container.quota.vision._dead_letters  # what vision writes its failures to
+        sink = container.vision._dead_letters  # what vision writes its failures to
         assert sink is container.dlq
         await sink.add(VISION_DLQ_STREAM, {"tenant_id": 1, "post_id": 2, "error": "boom"})
         text = (await container.metrics.exposition()).decode()

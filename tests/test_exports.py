@@ -1,4 +1,4 @@
-"""Tests for core.exports: Telegram Desktop export parsing and export file discovery."""
+"""Tests for core.ingest.exports: Telegram Desktop export parsing and export file discovery."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ExportFormatError
-from core.exports import ExportedChat, iter_export_files, parse_export
+from core.ingest.exports import ExportedChat, iter_export_files, parse_export
 from core.models import MediaRef
 
 Corpus = tuple[list[dict[str, object]], list[ExportedChat]]  # manifest entries, parsed chats

@@ -19,10 +19,10 @@ from qdrant_client import AsyncQdrantClient
 from qdrant_client.http.exceptions import ResponseHandlingException
 from sqlalchemy import select
 
-import core.indexing
+import core.ingest.indexing
 from app.container import Container, build_container
 from core.errors import IndexUnavailable
-from jobs.registry import JOBS, JobContext
+from jobs.registry import build_jobs
 from storage.index.server import QdrantServerIndex
 from storage.index.sparse import SparseEncoder
 from storage.migrate import upgrade_async
@@ -120,7 +120,7 @@ async def test_posts_stay_pending_while_qdrant_is_down_and_are_indexed_once_late
     the error recorded; when Qdrant is back the index-pending job indexes the rest, once."""
     tenant_id, _ = await seed_channel(container.uow_factory, 1, POSTS)
     qdrant.upserts_left = 1
-    with captured_logs(core.indexing) as logs, pytest.raises(IndexUnavailable):
+    with captured_logs(core.ingest.indexing) as logs, pytest.raises(IndexUnavailable):
         await container.indexer.index_tenant(tenant_id)
     [failed] = events(logs, "index_batch_failed")
     assert failed["posts"] == 3 and "cannot be reached" in failed["error"]
@@ -131,16 +131,16 @@ async def test_posts_stay_pending_while_qdrant_is_down_and_are_indexed_once_late
 
     # The background indexer and the scheduled job meet the same outage: nothing is lost.
     container.background_indexer.kick(tenant_id)
-    with captured_logs(core.indexing) as logs:
+    with captured_logs(core.ingest.indexing) as logs:
         await container.background_indexer.drain()
     [warning] = events(logs, "tenant_indexing_failed")
     assert warning["tenant_id"] == tenant_id
     with pytest.raises(IndexUnavailable):
-        await JOBS["index-pending"].func(JobContext(container))
+        await build_jobs(container)["index-pending"].run(None)
     assert await _pending(container, tenant_id) == len(POSTS) - 3
 
     qdrant.down, qdrant.upserts_left = False, None
-    result = await JOBS["index-pending"].func(JobContext(container))
+    result = await build_jobs(container)["index-pending"].run(None)
     assert result == {"indexed": len(POSTS) - 3}
     assert await _pending(container, tenant_id) == 0
     assert await _index_errors(container, tenant_id) == [None] * len(POSTS)
@@ -148,7 +148,7 @@ async def test_posts_stay_pending_while_qdrant_is_down_and_are_indexed_once_late
     assert stats is not None and stats.points_count == len(POSTS)  # each post once
     hits = await container.index.search(tenant_id, "Шереметьево туман", limit=1)
     assert hits[0].document.text == POSTS[-1]
-    assert await JOBS["index-pending"].func(JobContext(container)) == {"indexed": 0}
+    assert await build_jobs(container)["index-pending"].run(None) == {"indexed": 0}
 
 
 async def test_new_posts_polled_during_the_outage_are_answered_after_it(
@@ -183,7 +183,7 @@ async def test_new_posts_polled_during_the_outage_are_answered_after_it(
         assert during.status.value == "error" and during.sources == []
 
         qdrant.down = False
-        await JOBS["index-pending"].func(JobContext(container))
+        await build_jobs(container)["index-pending"].run(None)
         after = await container.questions.ask(tenant.id, "Шереметьево туман")
         assert after.status.value == "ok"
         assert after.sources[0].post.url == "https://t.me/alpha/2"

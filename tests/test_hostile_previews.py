@@ -8,8 +8,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from adapters.web_preview import WebPreviewSource
 from core.errors import ChannelNotReadable, ChannelSourceError
-from storage.web_preview import WebPreviewSource
 
 
 @pytest.fixture

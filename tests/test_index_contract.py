@@ -23,7 +23,6 @@ from qdrant_client import AsyncQdrantClient
 
 from core.errors import IndexUnavailable
 from core.ports import IndexDocument, PostIndex, SearchFilter
-from storage.index import embeddings as embeddings_module
 from storage.index.edge import EdgePostIndex
 from storage.index.embeddings import Embedder, LocalE5Embedder, OpenAIEmbedder, build_embedder
 from storage.index.server import QdrantServerIndex
@@ -443,7 +442,7 @@ def test_build_embedder_choices(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(openai, OpenAIEmbedder)
     with pytest.raises(ValueError, match="unknown embeddings kind"):
         build_embedder("magic")
-    monkeypatch.setattr(embeddings_module.platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr("platform.machine", lambda: "aarch64")
     with structlog.testing.capture_logs() as logs:
         assert build_embedder("local") is None
         assert build_embedder("openai", model="m") is None

@@ -8,15 +8,13 @@ from pathlib import Path
 import pytest
 
 from app.container import build_container
-from core.dlq import DeadLetterService
-from core.interest_ports import Interest, InterestSource, TopicKind
-from core.interests import (
+from core.dlq.service import DeadLetterService
+from core.interests.models import Interest, InterestParams, InterestSource, InvalidTopic, TopicKind
+from core.interests.service import (
     INTERESTS_DLQ_STREAM,
-    InterestParams,
     InterestProfiler,
     InterestService,
     InterestSync,
-    InvalidTopic,
     combine_profiles,
 )
 from core.models import Tenant

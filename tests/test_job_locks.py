@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from adapters.locks import FileJobLocks, RedisJobLocks
 from app.container import build_container
 from core.locks import JobLocks
-from jobs.registry import Job, JobContext
+from jobs.base import Job, JobSpec
 from jobs.scheduler import run_job
-from storage.locks import FileJobLocks, RedisJobLocks
 from tests.harness import make_settings
 from tests.services import redis_url_or_skip
 
@@ -126,7 +126,7 @@ async def test_two_workers_run_a_job_once_at_a_time(backend: str, tmp_path: Path
     running = 0
     most_at_once = 0
 
-    async def slow(ctx: JobContext) -> dict[str, Any]:
+    async def slow(bot: object = None) -> dict[str, Any]:
         nonlocal running, most_at_once
         running += 1
         most_at_once = max(most_at_once, running)
@@ -134,11 +134,11 @@ async def test_two_workers_run_a_job_once_at_a_time(backend: str, tmp_path: Path
         running -= 1
         return {"done": 1}
 
-    job = Job("lock-test", slow, lambda s: 60.0, "sleeps")
+    job = Job(JobSpec("lock-test", lambda s: 60.0, "sleeps"), slow)
     workers = [build_container(settings), build_container(settings)]
     try:
-        results = await asyncio.gather(*(run_job(job, JobContext(w)) for w in workers))
-        again = await run_job(job, JobContext(workers[1]))
+        results = await asyncio.gather(*(run_job(job, w.job_locks, settings) for w in workers))
+        again = await run_job(job, workers[1].job_locks, settings)
     finally:
         for worker in workers:
             await worker.close()

@@ -13,9 +13,10 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app.container import Container, build_container
-from core.media import plan_media, sniff_image_type
+from core.media.models import MediaStatus, SkipReason
+from core.media.service import plan_media, sniff_image_type
 from core.models import MediaRef, PostDraft, SourceKind
-from core.quota_ports import MediaStatus, QuotaOverride, SkipReason
+from core.quotas.models import QuotaOverride
 from storage.migrate import upgrade_async
 from storage.models.quotas import MediaObjectRow
 from tests.fakes.bot_api import FakeBotAPI
@@ -107,7 +108,7 @@ def test_sniffing_trusts_bytes_not_names() -> None:
 
 def test_plan_skips_what_cannot_or_may_not_be_stored() -> None:
     """Known sizes and types are checked before any download; other media are recorded as skipped."""
-    from core.media import MediaLimits
+    from core.media.models import MediaLimits
 
     limits = MediaLimits(1000, {"image/jpeg"})
     plans = plan_media(
@@ -157,7 +158,7 @@ async def test_media_are_downloaded_once_and_skipped_with_reasons(
             _post(8, MediaRef("photo", url=f"{url}/flaky")),
         ],
     )
-    report = await container.quota.media.run()
+    report = await container.media.run()
     assert report.scanned_posts == 16  # eight posts for each of two tenants
     for reason in ("too_large", "unsupported_kind", "no_source", "unsupported_type"):
         skipped = container.metrics.registry.get_sample_value(
@@ -188,11 +189,11 @@ async def test_media_are_downloaded_once_and_skipped_with_reasons(
     assert len(bot_api.calls("getFile")) == 1
     stored = [row for row in rows if row.status == "stored"]
     assert all((row.storage_key or "").startswith(f"t{row.tenant_id}/media/") for row in stored)
-    assert await container.quota.store.get(stored[0].storage_key or "") == PNG
-    assert await container.quota.store.usage(f"t{first}/") == (len(PNG) + 2 * len(JPEG) + 5, 3)
+    assert await container.media_store.get(stored[0].storage_key or "") == PNG
+    assert await container.media_store.usage(f"t{first}/") == (len(PNG) + 2 * len(JPEG) + 5, 3)
 
-    await container.quota.media.run()
-    await container.quota.media.run()  # the third failure is final
+    await container.media.run()
+    await container.media.run()  # the third failure is final
     flaky = [
         row for row in await _objects(container) if row.source and row.source.endswith("/flaky")
     ]
@@ -214,7 +215,7 @@ async def test_storage_limit_skips_new_media(container: Container, images: Image
             _post(2, MediaRef("photo", url=f"{images.url}/b.jpg")),
         ],
     )
-    await container.quota.media.run()
+    await container.media.run()
     reasons = {
         (row.tenant_id, row.post_id): (row.status, row.skip_reason)
         for row in await _objects(container)
@@ -238,7 +239,7 @@ async def test_edited_album_records_only_new_media(
         [_post(1, MediaRef("photo", url=f"{images.url}/a.png"), grouped_id="g")],
         source=SourceKind.BOT_ADMIN,
     )
-    await container.quota.media.run()
+    await container.media.run()
     async with container.uow_factory() as uow:
         await uow.posts.upsert_many(
             channel,
@@ -252,7 +253,7 @@ async def test_edited_album_records_only_new_media(
             ],
         )
         await uow.commit()
-    report = await container.quota.media.run()
+    report = await container.media.run()
     assert report.stored == 1
     assert [row.status for row in await _objects(container)] == ["stored", "stored"]
     assert images.hits["/a.png"] == 1

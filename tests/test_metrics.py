@@ -6,7 +6,7 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 
-from app.metrics import PrometheusMetrics
+from adapters.metrics import PrometheusMetrics
 from bot.middlewares.rate_limit_counter import RateLimitCounter
 from tests.fakes.bot_api import FakeBotAPI
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.container import Container
-from core.polling import MAX_BACKOFF
+from core.channels.polling import MAX_BACKOFF
 from tests.fakes.tme import FakeTelegramWeb
 from tests.polling_support import hand_clock, polling_container
 

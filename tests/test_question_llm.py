@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
+from adapters.llm import OpenAIChatModel
 from app.container import Container, build_container
-from bot.answer_view import render_answer
-from core.quota_ports import QuotaKind, TenantLimits
-from core.quotas import BudgetGate
+from bot.views.answer import render_answer
+from core.quotas.models import QuotaKind, TenantLimits
+from core.quotas.service import BudgetGate
 from core.rag.generation import SYSTEM_PROMPT
 from core.rag.models import AnswerMode, AnswerStatus, Fallback
 from core.rag.ports import QuestionGate
 from core.rag.service import QuestionService
 from storage.budget import SqlTokenLedger
 from storage.db import create_session_factory
-from storage.llm import OpenAIChatModel
 from storage.migrate import upgrade_async
 from tests.fakes.llm_api import FakeOpenAI
 from tests.harness import make_settings

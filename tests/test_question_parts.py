@@ -6,14 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.answer_view import linkify_citations, render_answer
 from bot.formatting import escape, html_to_text
+from bot.views.answer import linkify_citations, render_answer
 from core.rag.extractive import SentencePicker
 from core.rag.generation import cited_numbers, drop_invalid_citations
 from core.rag.models import Answer, AnswerMode, AnswerStatus, Source, SourceRef
 from core.rag.query import ParsedQuestion, parse_question
-from core.rag.text import clip, sentences, terms
 from core.rag.throttle import UserRateLimiter
+from core.text.sentences import sentences
+from core.text.terms import terms
+from core.text.tokens import clip
 
 
 @pytest.mark.parametrize(

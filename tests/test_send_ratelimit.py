@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from core.trends.ratelimit import GLOBAL_PAUSE, LocalRateLimiter, SendLimits
-from storage.ratelimit import RedisRateLimiter
+from adapters.ratelimit.local import LocalRateLimiter
+from adapters.ratelimit.redis import RedisRateLimiter
+from core.trends.models import GLOBAL_PAUSE, SendLimits
 
 pytestmark = pytest.mark.redis
 

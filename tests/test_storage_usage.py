@@ -12,11 +12,12 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from adapters.metrics import MetricsServer
 from app.container import build_container
-from app.metrics import MetricsServer
+from core.media.ports import MediaStore
 from core.models import PostDraft
-from core.quota_ports import ContentType, MediaStore
-from jobs.registry import JOBS, JobContext
+from core.quotas.models import ContentType
+from jobs.registry import build_jobs
 from storage.media import DirectoryMediaStore, S3MediaStore
 from storage.migrate import upgrade_async
 from tests.harness import make_settings
@@ -128,12 +129,12 @@ async def test_storage_job_records_usage_and_metrics_expose_it(
         ]
         await make_channel_with_posts(container.uow_factory, [first], "newsroom", drafts)
         await container.indexer.index_tenant(first)
-        store = container.quota.store
+        store = container.media_store
         await store.put(f"t{first}/media/aa/one.jpg", b"1" * 1000, "image/jpeg")
         await store.put(f"t{first}/media/bb/two.png", b"2" * 500, "image/png")
         await store.put(f"t{second}/media/cc/three.gif", b"3" * 42, "image/gif")
 
-        result = await JOBS["storage-usage"].func(JobContext(container))
+        result = await build_jobs(container)["storage-usage"].run(None)
         assert result["tenants"] == 2
         assert result["failed"] == 0
 
@@ -153,9 +154,7 @@ async def test_storage_job_records_usage_and_metrics_expose_it(
         assert rows[second, ContentType.INDEX].objects == 0
 
         await store.put(f"t{second}/media/dd/four.jpg", b"4" * 8, "image/jpeg")
-        await JOBS["storage-usage"].func(
-            JobContext(container)
-        )  # a re-run updates, never duplicates
+        await build_jobs(container)["storage-usage"].run(None)  # a re-run updates, never duplicates
         async with container.uow_factory() as uow:
             again = await uow.quotas.storage_usage(second)
         assert len(again) == len({u.content_type for u in again})

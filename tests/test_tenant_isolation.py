@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from core.clock import utc_now
 from core.ports import collection_name
-from core.trends.service import utcnow
 from tests.cli import CliResult, run_cli
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import BotHarness, eventually, make_settings
@@ -58,7 +58,7 @@ async def two_chats(harness: BotHarness) -> dict[str, Any]:
     tenant_b = (await make_chats(uow_factory, stored, [(CHAT_B, "supergroup")]))[CHAT_B]
     for tenant_id in (tenant_a, tenant_b):
         await harness.container.indexer.index_tenant(tenant_id)
-    await harness.container.trends.service.refresh(utcnow())
+    await harness.container.trends.service.refresh(utc_now())
     return {"a": tenant_a, "b": tenant_b, "stored": stored}
 
 

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from bot.middlewares.rate_limit_counter import RateLimitCounter
-from core.trends.service import utcnow
+from core.clock import utc_now
+from core.trends.service import TREND_RETENTION
+from jobs.registry import build_jobs
 from tests.fakes.bot_api import BotAPIError, FakeBotAPI
 from tests.harness import BotHarness, eventually, make_settings
 from tests.trend_support import (
@@ -239,7 +241,7 @@ async def test_trends_command_lists_current_trends_with_links(
     [empty] = await harness.send("/trends", chat_id=7001, user_id=7001)
     assert "Nothing is trending" in empty
 
-    await harness.container.trends.service.refresh(utcnow())
+    await harness.container.trends.service.refresh(utc_now())
     [listing] = await harness.send("/trends", chat_id=7001, user_id=7001)
     assert "Тбилиси" in listing and "5 posts, 5 channels" in listing
     assert listing.count('<a href="https://t.me/channel') == 3  # best links, one per channel
@@ -317,7 +319,7 @@ async def test_crash_mid_broadcast_and_restart_neither_loses_nor_repeats(
     assert (await broadcaster.deliver_pending()).sent == 0
     # ... and once the lease has run out, resumes them; sent ones are never sent again.
     outbox = harness.container.trends.outbox
-    outbox.clock = lambda: utcnow() + outbox.lease + timedelta(seconds=1)
+    outbox.clock = lambda: utc_now() + outbox.lease + timedelta(seconds=1)
     assert (await broadcaster.deliver_pending()).sent == len(chats) - 5
     for chat_id in chats:
         assert len(_alerts(api, chat_id)) == 1
@@ -342,3 +344,29 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+async def _stored_trends(harness: BotHarness, chat_id: int) -> int:
+    async with harness.container.uow_factory() as uow:
+        tenant = await uow.tenants.by_chat_id(chat_id)
+        assert tenant is not None
+        return await uow.trends.count(tenant.id)
+
+
+async def test_prune_job_forgets_only_trends_unseen_for_the_retention(
+    harness: BotHarness, stored: StoredStream
+) -> None:
+    """`trends-prune` keeps current trends and forgets those unseen for TREND_RETENTION."""
+    await make_chats(harness.container.uow_factory, stored, [(7001, "private")])
+    await harness.container.trends.service.refresh(stored.now)
+    kept = await _stored_trends(harness, 7001)
+    assert kept >= 1
+
+    assert await build_jobs(harness.container)["trends-prune"].run(None) == {"pruned": 0}
+    assert await _stored_trends(harness, 7001) == kept
+
+    after_retention = stored.now + TREND_RETENTION + timedelta(days=1)
+    assert await harness.container.trends.service.prune(after_retention) >= kept
+    assert await _stored_trends(harness, 7001) == 0
+    [listing] = await harness.send("/trends", chat_id=7001, user_id=7001)
+    assert "Nothing is trending" in listing

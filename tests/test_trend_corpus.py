@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from core.ingest import ExportImporter
-from core.trends.text import TermExtractor
+from core.ingest.service import ExportImporter
+from core.text.terms import TermExtractor
 from tests.cli import cli_database_url, run_cli
 from tests.conftest import SHARED_DATA
 from tests.quota_support import migrated

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from core.text.terms import TermExtractor
 from core.trends.detector import TrendDetector
 from core.trends.models import PreviousTrend, TrendParams
-from core.trends.text import TermExtractor
 from tests.trend_streams import FOOTERS, NOW, QUAKE, Stream, every_quarter_hour
 
 

@@ -12,18 +12,18 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select, update
 
+from adapters.vision import OpenAIVisionModel
 from app.container import Container, build_container
 from core.models import MediaRef, PostDraft
-from core.quotas import BudgetGate
-from core.vision import VISION_DLQ_STREAM, VisionService
-from jobs.registry import JOBS, JobContext
+from core.quotas.service import BudgetGate
+from core.vision.service import VISION_DLQ_STREAM, VisionService
+from jobs.registry import build_jobs
 from jobs.scheduler import build_scheduler
 from storage.budget import SqlTokenLedger
 from storage.db import create_session_factory
 from storage.migrate import upgrade_async
 from storage.models import ChannelRow, PostRow
 from storage.models.quotas import MediaObjectRow, VisionResultRow
-from storage.vision import OpenAIVisionModel
 from tests.fakes.llm_api import FakeOpenAI, image_urls, last_user_text
 from tests.harness import make_settings
 from tests.quota_support import Clock, limits, make_channel_with_posts, make_tenants
@@ -114,7 +114,7 @@ def vision_service(
     )
     service = VisionService(
         container.uow_factory,
-        container.quota.store,
+        container.media_store,
         model,
         gate,
         dead_letters=dead_letters,
@@ -144,7 +144,7 @@ async def test_album_is_described_once_with_the_username_from_the_database(
         )
         await uow.commit()
 
-    result = await JOBS["vision"].func(JobContext(container))
+    result = await build_jobs(container)["vision"].run(None)
 
     assert result["enabled"] is True
     assert result["analysed"] == 1
@@ -179,10 +179,10 @@ async def test_rerun_and_other_tenants_reuse_the_result(
     await make_channel_with_posts(
         container.uow_factory, [first, second], "harbor", [album(image_url)]
     )
-    await container.quota.media.run()
-    report = await container.quota.vision.run()
+    await container.media.run()
+    report = await container.vision.run()
     assert (report.analysed, report.reused) == (1, 1)
-    again = await container.quota.vision.run()
+    again = await container.vision.run()
     assert (again.analysed, again.reused) == (0, 0)
     assert len(fake_llm.chat_requests) == 1
     assert len(await _rows(container, VisionResultRow)) == 1
@@ -197,7 +197,7 @@ async def test_exhausted_budget_skips_until_the_next_utc_day(
     service, gate = vision_service(container, fake_llm, clock=clock, daily_tokens=5000)
     [tenant] = await make_tenants(container.uow_factory, 721)
     await make_channel_with_posts(container.uow_factory, [tenant], "harbor", [album(image_url)])
-    await container.quota.media.run()
+    await container.media.run()
     await (await gate.reserve(tenant, 4990)).commit()  # questions used the day's budget
 
     report = await service.run()
@@ -226,7 +226,7 @@ async def test_estimate_larger_than_what_is_left_is_a_budget_skip(
     service, _gate = vision_service(container, fake_llm, clock=Clock(), daily_tokens=2000)
     [tenant] = await make_tenants(container.uow_factory, 731)
     await make_channel_with_posts(container.uow_factory, [tenant], "harbor", [album(image_url)])
-    await container.quota.media.run()
+    await container.media.run()
     assert (await service.run()).skipped_budget == 1
     assert fake_llm.chat_requests == []
 
@@ -239,7 +239,7 @@ async def test_failures_after_retries_go_to_the_dlq(
     service, gate = vision_service(container, fake_llm, clock=Clock(), dead_letters=dlq)
     [tenant] = await make_tenants(container.uow_factory, 741)
     await make_channel_with_posts(container.uow_factory, [tenant], "harbor", [album(image_url)])
-    await container.quota.media.run()
+    await container.media.run()
     fake_llm.always_fail(503)
 
     report = await service.run()
@@ -270,11 +270,11 @@ async def test_without_a_vision_model_the_job_is_off_and_says_so(tmp_path: Path)
     await upgrade_async(settings.resolved_database_url)
     container = build_container(settings)
     try:
-        assert not container.quota.vision.enabled
-        scheduler = build_scheduler(JobContext(container))
+        assert not container.vision.enabled
+        scheduler = build_scheduler(build_jobs(container).values(), container.job_locks, settings)
         assert "vision" not in {job.id for job in scheduler.get_jobs()}
         assert "storage-usage" in {job.id for job in scheduler.get_jobs()}
-        result = await JOBS["vision"].func(JobContext(container))
+        result = await build_jobs(container)["vision"].run(None)
         assert result["enabled"] is False
         assert "VISION_MODEL" in result["reason"]
     finally:
@@ -289,7 +289,7 @@ async def test_dlq_retry_analyses_a_failed_post(
     service, _gate = vision_service(container, fake_llm, clock=Clock(), dead_letters=dlq)
     [tenant] = await make_tenants(container.uow_factory, 751)
     await make_channel_with_posts(container.uow_factory, [tenant], "harbor", [album(image_url)])
-    await container.quota.media.run()
+    await container.media.run()
     fake_llm.always_fail(500)
     await service.run()
     fake_llm.clear_faults()
@@ -316,8 +316,8 @@ async def test_album_members_stored_as_separate_posts_make_one_result(
         for number, path in enumerate(IMAGES)
     ]
     await make_channel_with_posts(container.uow_factory, [tenant], "harbor", members)
-    await container.quota.media.run()
-    report = await container.quota.vision.run()
+    await container.media.run()
+    report = await container.vision.run()
     assert report.analysed == 1
     [request] = fake_llm.chat_requests
     assert len(image_urls(request)) == 3

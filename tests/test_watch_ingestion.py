@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.registry import JOBS, JobContext
+from jobs.registry import build_jobs
 from tests.cli import run_cli
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.tme import FakeTelegramWeb
@@ -55,7 +55,7 @@ async def test_polled_posts_are_matched_by_the_poll_job(
     clock = harness.container.poller._clock
     assert isinstance(clock, HandClock)
     clock.now += timedelta(minutes=11)
-    result = await JOBS["poll-channels"].func(JobContext(harness.container, harness.bot))
+    result = await build_jobs(harness.container)["poll-channels"].run(harness.bot)
     assert result["new_posts"] == 2
     [hit] = hits(harness.api, USER)
     assert "<b>ключевую</b> <b>ставку</b>" in hit["text"] and "https://t.me/alpha/3" in hit["text"]
@@ -82,7 +82,7 @@ async def test_imported_posts_are_matched_and_sent_by_the_bot(
         run_cli, monkeypatch, capsys, tmp_path, "import", str(export), "--chat", str(USER), "--json"
     )
     assert result.code == 0, result.err
-    sent = await JOBS["messages"].func(JobContext(harness.container, harness.bot))
+    sent = await build_jobs(harness.container)["messages"].run(harness.bot)
     assert sent["sent"] == 1
     [hit] = hits(harness.api, USER)
     assert "<b>Нефть</b> подорожала" in hit["text"] and "https://t.me/c/1555000333/1" in hit["text"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.clock import utc_now as utcnow
 from core.models import PostDraft
-from core.trends.service import utcnow
 from core.watches.expression import InvalidWatch, parse_watch
 from core.watches.matcher import PostStems, matches
 from core.watches.models import Watch

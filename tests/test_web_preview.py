@@ -12,10 +12,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from adapters.web_preview import WebPreviewSource, parse_preview, parse_views
+from core.channels.polling import read_channel
 from core.errors import ChannelNotReadable, ChannelSourceError, InvalidChannelName
 from core.models import ChannelInfo, ChannelPage, PostDraft
-from core.polling import read_channel
-from storage.web_preview import WebPreviewSource, parse_preview, parse_views
 from tests.services import free_port
 
 DATA = Path(__file__).parent / "data" / "tme"
@@ -400,7 +400,19 @@ async def test_connection_refused_raises_source_error() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["a", "bad-name", "../etc", "name?x=1", "", "abc", "1abcde", "x" * 33, "name/../x", "näme_x"],
+    [
+        "a",
+        "bad-name",
+        "../etc",
+        "name?x=1",
+        "",
+        "abc",
+        "1abcde",
+        "x" * 33,
+        "name/../x",
+        "näme_x",
+        "name_",
+    ],
 )
 async def test_invalid_usernames_never_reach_the_network(
     source: WebPreviewSource, tme: tuple[FakeTme, TestServer], name: str

@@ -6,7 +6,7 @@ import sys
 
 from app.container import Container
 from core.rag.models import AnswerStatus
-from core.rag.text import is_cyrillic
+from core.text.tokens import is_cyrillic
 
 EXIT_CODES = {
     AnswerStatus.OK: 0,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 
 from app.commands.answers import EXIT_CODES, language_for, report_error, tenant_id_of
-from app.commands.common import load_settings, opened_container, print_json, run_async
-from bot.answer_view import render_answer
+from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
 from bot.formatting import html_to_text
+from bot.views.answer import render_answer
 from core.rag.models import Answer, AnswerStatus
 from core.rag.query import parse_question
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add ask."""
     parser = subparsers.add_parser(
         "ask", help="answer a question from a chat's indexed posts, with sources"

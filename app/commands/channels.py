@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands.common import load_settings, opened_container, print_json, run_async
+from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
 from core.models import channel_url
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add channels."""
     parser = subparsers.add_parser("channels", help="list a chat's channels")
     parser.add_argument("--chat", type=int, required=True, help="chat id")

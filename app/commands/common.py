@@ -9,7 +9,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from app.container import Container, build_container
 from app.logs import configure_logging
@@ -18,6 +18,7 @@ from core.errors import CoreError
 from storage.migrate import upgrade_async
 
 T = TypeVar("T")
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def load_settings(*, quiet: bool = False) -> Settings:

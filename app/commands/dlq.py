@@ -6,18 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from app.commands.common import load_settings, opened_container, print_json, run_async
-from core.dlq import (
-    DeadLetter,
-    DeadLetterService,
-    EntryNotFound,
-    InvalidStream,
-    NoRetryHandler,
-    parse_stream,
-)
+from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
+from core.dlq.models import DeadLetter, EntryNotFound, InvalidStream, NoRetryHandler, parse_stream
+from core.dlq.service import DeadLetterService
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add dlq."""
     parser = subparsers.add_parser("dlq", help="the dead-letter queue: list, show, retry, purge")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")

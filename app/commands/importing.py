@@ -8,12 +8,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.common import load_settings, opened_container, print_json, run_async
+from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
 from core.errors import IndexUnavailable
-from core.ingest import ExportImporter
+from core.ingest.service import ExportImporter
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add import."""
     parser = subparsers.add_parser(
         "import", help="import Telegram Desktop exports (result.json) into a chat"

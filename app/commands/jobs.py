@@ -6,12 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from app.commands.common import load_settings, opened_container, print_json, run_async
-from jobs.registry import JOBS, JobContext
+from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
+from jobs.registry import SPECS, build_jobs
 from jobs.scheduler import run_job
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add jobs."""
     parser = subparsers.add_parser("jobs", help="list the scheduled jobs or run one now")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -29,11 +29,11 @@ def handle_list(args: argparse.Namespace) -> int:
     settings = load_settings(quiet=True)
     rows: list[dict[str, Any]] = [
         {
-            "name": job.name,
-            "interval_seconds": job.interval_seconds(settings),
-            "description": job.description,
+            "name": spec.name,
+            "interval_seconds": spec.interval_seconds(settings),
+            "description": spec.description,
         }
-        for job in JOBS.values()
+        for spec in SPECS.values()
     ]
     if args.json:
         print_json({"jobs": rows})
@@ -46,17 +46,18 @@ def handle_list(args: argparse.Namespace) -> int:
 
 def handle_run(args: argparse.Namespace) -> int:
     """Run one job now; exit 1 when it failed."""
-    job = JOBS.get(args.name)
-    if job is None:
-        print(f"error: no job named {args.name!r}; known: {', '.join(JOBS)}", file=sys.stderr)
+    name = args.name
+    if name not in SPECS:
+        print(f"error: no job named {name!r}; known: {', '.join(SPECS)}", file=sys.stderr)
         return 2
     settings = load_settings(quiet=True)
 
     async def work() -> int:
         async with opened_container(settings) as container:
-            result = await run_job(job, JobContext(container))
+            job = build_jobs(container)[name]
+            result = await run_job(job, container.job_locks, settings)
         if args.json:
-            print_json({"job": job.name, "result": result})
+            print_json({"job": name, "result": result})
         else:
             print(" ".join(f"{key}={value}" for key, value in result.items()) or "done")
         return 1 if result.get("error") else 0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands.common import load_settings
+from app.commands.common import Subparsers, load_settings
 from storage.migrate import downgrade, upgrade
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add migrate."""
     parser = subparsers.add_parser("migrate", help="apply database migrations")
     parser.add_argument("--revision", default="head", help="target revision (default: head)")

@@ -6,9 +6,9 @@ import argparse
 import sys
 from dataclasses import asdict, replace
 
-from app.commands.common import load_settings, opened_container, print_json, run_async
-from core.quota_ports import QuotaKind, QuotaOverride
-from core.quota_report import format_table, human_bytes
+from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
+from core.quotas.models import QuotaKind, QuotaOverride
+from core.quotas.report import format_table, human_bytes
 
 _DEFAULT = "default"
 
@@ -26,7 +26,7 @@ def _limit(value: str) -> int | str:
     return number
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add quota (and quota set)."""
     parser = subparsers.add_parser(
         "quota", help="each chat's usage against its limits; `quota set` changes a chat's limits"
@@ -55,7 +55,7 @@ def handle(args: argparse.Namespace) -> int:
 
     async def work() -> int:
         async with opened_container(settings) as container:
-            report = container.quota.report
+            report = container.quota_report
             if args.chat is not None:
                 one = await report.tenant_by_chat(args.chat)
                 if one is None:

@@ -11,13 +11,13 @@ import sys
 from typing import Any
 
 from app.commands.answers import EXIT_CODES, report_error, tenant_id_of
-from app.commands.common import load_settings, opened_container, print_json, run_async
+from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
 from app.container import Container
 from core.rag.models import AnswerStatus, SearchOutcome
 from core.rag.query import parse_question
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add search."""
     parser = subparsers.add_parser("search", help="rank a chat's posts for a query")
     parser.add_argument("query", help='the query, or "-" to read one query per line from stdin')

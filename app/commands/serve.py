@@ -7,10 +7,11 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from app.commands.common import load_settings
+from app.commands.common import Subparsers, load_settings
+from app.settings import reveal
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add run, bot and worker."""
     for name, help_text, with_bot, with_jobs in (
         ("run", "bot and scheduled jobs in one process (the default deployment)", True, True),
@@ -26,7 +27,7 @@ def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], 
         from app.runner import run  # the bot stack loads only for the long-running commands
 
         settings = load_settings()
-        if with_bot and not settings.bot_token.get_secret_value():
+        if with_bot and not reveal(settings.bot_token):
             print("error: BOT_TOKEN is not set (put it in .env)", file=sys.stderr)
             return 2
         return asyncio.run(run(settings, with_bot=with_bot, with_jobs=with_jobs))

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from app.commands.common import (
+    Subparsers,
     iso_moment,
     load_settings,
     opened_container,
@@ -15,7 +16,7 @@ from app.commands.common import (
 from core.trends.models import Trend
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def register(subparsers: Subparsers) -> None:
     """Add trends."""
     parser = subparsers.add_parser(
         "trends", help="detect a chat's trends now (or as of a moment); stores nothing"

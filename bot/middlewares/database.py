@@ -8,13 +8,13 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
-from core.ports import UnitOfWorkFactory
+from core.ports import TenantsUnitOfWork, UnitOfWorkFactory
 
 
 class DatabaseMiddleware(BaseMiddleware):
     """Outer update middleware: handlers get `uow`, closed when the update is done."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory[TenantsUnitOfWork]) -> None:
         self._uow_factory = uow_factory
 
     async def __call__(

@@ -9,7 +9,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 
 from bot.texts import language_of
-from core.ports import UnitOfWork
+from core.ports import TenantsUnitOfWork
 
 
 class TenantMiddleware(BaseMiddleware):
@@ -23,7 +23,7 @@ class TenantMiddleware(BaseMiddleware):
     ) -> Any:
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
-        uow: UnitOfWork = data["uow"]
+        uow: TenantsUnitOfWork = data["uow"]
         lang = language_of(user.language_code if user else None)
         data["lang"] = lang
         if chat is not None and chat.type != "channel":

@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING
 from aiogram import Bot, Router
 from aiogram.types import Message, MessageEntity
 
-from core.ingest import ChannelPostIngestor
+from core.ingest.service import ChannelPostIngestor
 from core.models import ChannelInfo, MediaRef, PostDraft
 
 if TYPE_CHECKING:
-    from app.watches import WatchServices
-
-router = Router(name=__name__)
+    from app.wiring.watches import WatchServices
 
 
 def _links(text: str, entities: list[MessageEntity] | None) -> list[str]:
@@ -85,8 +83,6 @@ def draft_from_message(message: Message) -> PostDraft:
     )
 
 
-@router.channel_post()
-@router.edited_channel_post()
 async def channel_post(
     message: Message, bot: Bot, ingestor: ChannelPostIngestor, watches: WatchServices
 ) -> None:
@@ -100,3 +96,11 @@ async def channel_post(
     stored = await ingestor.ingest(info, draft_from_message(message))
     if stored.inserted:
         watches.kick(bot)
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = Router(name=__name__)
+    router.channel_post.register(channel_post)
+    router.edited_channel_post.register(channel_post)
+    return router

@@ -4,30 +4,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aiogram import Bot, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.digest_views import (
+from bot.filters import FirstArgument, HasArgs, command_args, managed_router, managers_only
+from bot.formatting import echo, escape, html_to_text
+from bot.replies import edit_in_place
+from bot.texts import t
+from bot.topics import HERE, TopicsUnitOfWork, choose_topic
+from bot.views.digests import (
     DigestCallback,
     describe_schedule,
     next_digest,
     render_digest,
     settings_view,
 )
-from bot.filters import command_args, sender_may_manage
-from bot.formatting import echo, escape, html_to_text
-from bot.replies import edit_in_place
-from bot.texts import t
-from bot.topics import HERE, choose_topic
 from core.delivery.models import MessageKind
 from core.digests.models import DigestSchedule, Frequency
+from core.digests.ports import DigestsUnitOfWork
 from core.digests.schedule import InvalidSchedule, parse_schedule
 from core.digests.service import DigestService
 from core.models import Tenant
-from core.ports import UnitOfWork
-
-router = Router(name=__name__)
 
 MAX_TOPIC_WORDS = 10
 MAX_TOPICS_LENGTH = 200
@@ -36,17 +34,15 @@ _NOW = frozenset({"now", "сейчас"})
 
 
 async def _send_now(
-    message: Message, uow: UnitOfWork, tenant: Tenant, lang: str, digest_service: DigestService
+    message: Message, uow: DigestsUnitOfWork, tenant: Tenant, lang: str, service: DigestService
 ) -> None:
-    schedule = await digest_service.schedule(uow, tenant)
-    digest = await digest_service.now(uow, tenant)
+    schedule = await service.schedule(uow, tenant)
+    digest = await service.now(uow, tenant)
     for part in render_digest(lang, digest, schedule.timezone):
         await message.answer(part, disable_web_page_preview=True)
 
 
-async def _saved(
-    message: Message, lang: str, schedule: DigestSchedule, service: DigestService
-) -> None:
+async def _saved(message: Message, lang: str, schedule: DigestSchedule, now_text: str) -> None:
     if schedule.frequency is Frequency.OFF:
         await message.answer(t(lang, "digest_turned_off"))
         return
@@ -56,44 +52,54 @@ async def _saved(
             "digest_saved",
             schedule=describe_schedule(lang, schedule),
             zone=escape(schedule.timezone),
-            next=next_digest(lang, schedule, service.clock()),
+            next=now_text,
         )
     )
 
 
-@router.message(Command("digest"))
-async def digest(
+async def show_settings(
     message: Message,
-    bot: Bot,
-    uow: UnitOfWork,
+    uow: DigestsUnitOfWork,
     tenant: Tenant,
     lang: str,
     digest_service: DigestService,
 ) -> None:
-    """Show the digest settings, or change them, or send a digest now."""
-    words = command_args(message).split()
+    """`/digest` alone: the chat's settings with buttons."""
     current = await digest_service.schedule(uow, tenant)
-    if not words:
-        text, markup = settings_view(lang, current, digest_service.clock())
-        await message.answer(text, reply_markup=markup)
-        return
+    text, markup = settings_view(lang, current, digest_service.clock())
+    await message.answer(text, reply_markup=markup)
+
+
+async def digest_now(
+    message: Message,
+    uow: DigestsUnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    digest_service: DigestService,
+) -> None:
+    """`/digest now`: a digest since the last one (or the last 24 hours), at once."""
+    await _send_now(message, uow, tenant, lang, digest_service)
+
+
+async def digest_here(message: Message, uow: TopicsUnitOfWork, tenant: Tenant, lang: str) -> None:
+    """`/digest here` in a forum topic: digests go to that topic."""
+    await choose_topic(message, uow, tenant, lang, MessageKind.DIGEST.value)
+
+
+async def change_digest(
+    message: Message,
+    uow: DigestsUnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    digest_service: DigestService,
+) -> None:
+    """`/digest daily|weekly …`, `/digest off`, `/digest topics …`: change the settings."""
+    words = command_args(message).split()
     action = words[0].lower()
-    if action in _NOW:
-        await _send_now(message, uow, tenant, lang, digest_service)
-        return
-    if action in HERE:
-        await choose_topic(message, bot, uow, tenant, lang, MessageKind.DIGEST.value)
-        return
-    if not await sender_may_manage(bot, message):
-        await message.answer(t(lang, "digest_admins_only"))
-        return
+    current = await digest_service.schedule(uow, tenant)
     if action in _OFF:
-        await _saved(
-            message,
-            lang,
-            await digest_service.save(uow, tenant, replace(current, frequency=Frequency.OFF)),
-            digest_service,
-        )
+        saved = await digest_service.save(uow, tenant, replace(current, frequency=Frequency.OFF))
+        await _saved(message, lang, saved, "")
         return
     if action == "topics":
         topics = words[1:]
@@ -113,35 +119,39 @@ async def digest(
     except InvalidSchedule as refused:
         await message.answer(t(lang, refused.reason, value=echo(refused.value)))
         return
-    await _saved(message, lang, await digest_service.save(uow, tenant, schedule), digest_service)
+    saved = await digest_service.save(uow, tenant, schedule)
+    await _saved(message, lang, saved, next_digest(lang, saved, digest_service.clock()))
 
 
-@router.callback_query(DigestCallback.filter())
-async def digest_button(
+async def now_button(
     query: CallbackQuery,
-    callback_data: DigestCallback,
-    bot: Bot,
-    uow: UnitOfWork,
+    uow: DigestsUnitOfWork,
     tenant: Tenant,
     lang: str,
     digest_service: DigestService,
 ) -> None:
-    """The /digest buttons: daily or weekly at 09:00 in the chat's zone, off, or a digest now."""
+    """The settings' "now" button: a digest at once."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _send_now(query.message, uow, tenant, lang, digest_service)
+
+
+async def schedule_button(
+    query: CallbackQuery,
+    callback_data: DigestCallback,
+    uow: DigestsUnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    digest_service: DigestService,
+) -> None:
+    """The settings' buttons: daily or weekly at 09:00 in the chat's zone, or off."""
     message = query.message
     if not isinstance(message, Message):
         await query.answer(t(lang, "button_inactive"))
         return
     current = await digest_service.schedule(uow, tenant)
-    if callback_data.action == "now":
-        await query.answer()
-        await _send_now(message, uow, tenant, lang, digest_service)
-        return
-    if not await sender_may_manage(bot, query):
-        await query.answer(t(lang, "digest_admins_only"), show_alert=True)
-        return
-    frequency = {"daily": Frequency.DAILY, "weekly": Frequency.WEEKLY}.get(
-        callback_data.action, Frequency.OFF
-    )
+    frequencies = {"daily": Frequency.DAILY, "weekly": Frequency.WEEKLY}
+    frequency = frequencies.get(callback_data.action, Frequency.OFF)
     schedule = replace(
         current,
         frequency=frequency,
@@ -152,3 +162,16 @@ async def digest_button(
     text, markup = settings_view(lang, saved, digest_service.clock())
     await edit_in_place(message, text, markup)
     await query.answer(html_to_text(describe_schedule(lang, saved))[:200])
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = managed_router(__name__)
+    managers = managers_only("digest_admins_only")
+    router.message.register(digest_now, Command("digest"), FirstArgument(_NOW))
+    router.message.register(digest_here, Command("digest"), FirstArgument(HERE), flags=managers)
+    router.message.register(change_digest, Command("digest"), HasArgs(), flags=managers)
+    router.message.register(show_settings, Command("digest"))
+    router.callback_query.register(now_button, DigestCallback.filter(F.action == "now"))
+    router.callback_query.register(schedule_button, DigestCallback.filter(), flags=managers)
+    return router

@@ -6,167 +6,31 @@ pressed by non-admins do nothing but say so.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
-from bot.filters import IsAdmin, command_args
-from bot.formatting import echo, escape, html_to_text, short_date
+from bot.filters import admin_router, command_args
+from bot.formatting import echo, escape, html_to_text
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
-from core.dlq import (
-    DeadLetter,
-    DeadLetterService,
+from bot.views.dlq import (
+    PAGE_SIZE,
+    DlqActionCallback,
+    DlqPageCallback,
+    entry_view,
+    overview_view,
+    page_view,
+    purge_prompt,
+)
+from core.dlq.models import (
     EntryNotFound,
-    EntryPage,
     InvalidStream,
     NoRetryHandler,
-    job_of,
     parse_stream,
     stream_name,
 )
-
-router = Router(name=__name__)
-
-
-PAGE_SIZE = 5
-_SUBJECT_FIELDS = (("user_id", "user"), ("tenant_id", "tenant"), ("post_id", "post"))
-
-
-class DlqPageCallback(CallbackData, prefix="dlqp"):
-    """Show a page of a stream (by job name, to stay under 64 bytes)."""
-
-    job: str
-    offset: int = 0
-
-
-class DlqActionCallback(CallbackData, prefix="dlqa"):
-    """Retry all, ask to purge, confirm or cancel a purge."""
-
-    action: str  # retry_all / purge / purge_yes / purge_no
-    job: str
-
-
-def _when(moment: datetime | None) -> str:
-    return short_date(moment) if moment else "?"
-
-
-def _subject(entry: DeadLetter) -> str:
-    parts = [
-        f"{label} {escape(entry.fields[key])}"
-        for key, label in _SUBJECT_FIELDS
-        if key in entry.fields
-    ]
-    return ", ".join(parts) or "—"
-
-
-def _error_line(dlq_service: DeadLetterService, entry: DeadLetter) -> str:
-    kind = entry.fields.get("error_type")
-    text = dlq_service.error_text(entry, limit=160)
-    shown = f"{kind}: {text}" if kind else text
-    return f"<i>{escape(shown)}</i>" if shown else ""
-
-
-def page_view(
-    lang: str, dlq_service: DeadLetterService, page: EntryPage
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A page of entries and its buttons (newer/older, retry all, purge)."""
-    job = job_of(page.stream)
-    if not page.entries:
-        return t(lang, "dlq_page_empty", stream=escape(page.stream)), None
-    lines = [
-        t(
-            lang,
-            "dlq_page_header",
-            stream=escape(page.stream),
-            first=page.offset + 1,
-            last=page.offset + len(page.entries),
-            total=page.total,
-        )
-    ]
-    for entry in page.entries:
-        lines.append(
-            t(
-                lang,
-                "dlq_entry_line",
-                id=escape(entry.id),
-                when=_when(entry.created_at),
-                subject=_subject(entry),
-                attempts=entry.attempts,
-                error=_error_line(dlq_service, entry),
-            )
-        )
-    navigation = []
-    if page.has_newer:
-        offset = max(page.offset - page.limit, 0)
-        navigation.append(
-            InlineKeyboardButton(
-                text=t(lang, "dlq_newer"),
-                callback_data=DlqPageCallback(job=job, offset=offset).pack(),
-            )
-        )
-    if page.has_older:
-        navigation.append(
-            InlineKeyboardButton(
-                text=t(lang, "dlq_older"),
-                callback_data=DlqPageCallback(job=job, offset=page.offset + page.limit).pack(),
-            )
-        )
-    actions = []
-    if page.stream in dlq_service.retryable_streams:
-        actions.append(
-            InlineKeyboardButton(
-                text=t(lang, "dlq_retry_all_button"),
-                callback_data=DlqActionCallback(action="retry_all", job=job).pack(),
-            )
-        )
-    actions.append(
-        InlineKeyboardButton(
-            text=t(lang, "dlq_purge_button"),
-            callback_data=DlqActionCallback(action="purge", job=job).pack(),
-        )
-    )
-    rows = [row for row in (navigation, actions) if row]
-    return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def entry_view(lang: str, dlq_service: DeadLetterService, entry: DeadLetter) -> str:
-    """Every field of one entry, errors truncated and secrets masked."""
-    lines = [
-        t(
-            lang,
-            "dlq_entry_header",
-            id=escape(entry.id),
-            stream=escape(entry.stream),
-            when=_when(entry.created_at),
-        )
-    ]
-    for key, value in dlq_service.shown_fields(entry).items():
-        lines.append(f"<b>{escape(key)}</b>: {escape(value)}")
-    return "\n".join(lines)
-
-
-def purge_prompt(lang: str, stream: str, length: int) -> tuple[str, InlineKeyboardMarkup]:
-    """The confirmation question with its two buttons."""
-    job = job_of(stream)
-    keyboard = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=t(lang, "dlq_purge_yes"),
-                    callback_data=DlqActionCallback(action="purge_yes", job=job).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=t(lang, "dlq_purge_no"),
-                    callback_data=DlqActionCallback(action="purge_no", job=job).pack(),
-                ),
-            ]
-        ]
-    )
-    return t(lang, "dlq_purge_confirm", stream=escape(stream), length=length), keyboard
+from core.dlq.service import DeadLetterService
 
 
 async def _overview(message: Message, lang: str, dlq_service: DeadLetterService) -> None:
@@ -174,25 +38,8 @@ async def _overview(message: Message, lang: str, dlq_service: DeadLetterService)
     if not any(info.length for info in streams):
         await message.answer(t(lang, "dlq_overview_empty") + "\n\n" + t(lang, "dlq_usage"))
         return
-    lines = [t(lang, "dlq_overview_header")]
-    lines += [
-        t(lang, "dlq_overview_line", stream=escape(info.stream), length=info.length)
-        for info in streams
-    ]
-    lines += ["", t(lang, "dlq_usage")]
-    buttons = [
-        [
-            InlineKeyboardButton(
-                text=t(lang, "dlq_open_button", job=job_of(info.stream), length=info.length),
-                callback_data=DlqPageCallback(job=job_of(info.stream)).pack(),
-            )
-        ]
-        for info in streams
-        if info.length and len(job_of(info.stream)) <= 40
-    ]
-    await answer_long(
-        message, "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
-    )
+    text, keyboard = overview_view(lang, streams)
+    await answer_long(message, text, reply_markup=keyboard)
 
 
 async def _retry_one(
@@ -242,7 +89,6 @@ async def _retry_all(
     )
 
 
-@router.message(Command("dlq"), IsAdmin())
 async def dlq(message: Message, lang: str, dlq_service: DeadLetterService) -> None:
     """Admins: `/dlq`, `/dlq STREAM`, `/dlq show|retry ID`, `/dlq retry all STREAM`, `/dlq purge STREAM`."""
     words = command_args(message).split()
@@ -275,13 +121,11 @@ async def dlq(message: Message, lang: str, dlq_service: DeadLetterService) -> No
         await message.answer(t(lang, "dlq_bad_stream", stream=echo(error)))
 
 
-@router.message(Command("dlq"))
 async def dlq_refused(message: Message, lang: str) -> None:
     """Anyone else: a refusal that says nothing about streams, entries or who may use it."""
     await message.answer(t(lang, "dlq_refused"))
 
 
-@router.callback_query(DlqPageCallback.filter(), IsAdmin())
 async def page_button(
     query: CallbackQuery,
     callback_data: DlqPageCallback,
@@ -298,7 +142,6 @@ async def page_button(
         await edit_in_place(query.message, text, keyboard)
 
 
-@router.callback_query(DlqActionCallback.filter(), IsAdmin())
 async def action_button(
     query: CallbackQuery,
     callback_data: DlqActionCallback,
@@ -335,7 +178,20 @@ async def action_button(
     await query.answer()
 
 
-@router.callback_query(F.data.startswith("dlq"))
 async def button_refused(query: CallbackQuery, lang: str) -> None:
     """A non-admin pressed a DLQ button (e.g. in a forwarded message): nothing happens."""
     await query.answer(t(lang, "dlq_refused"), show_alert=True)
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    admin = admin_router(f"{__name__}.admin")
+    admin.message.register(dlq, Command("dlq"))
+    admin.callback_query.register(page_button, DlqPageCallback.filter())
+    admin.callback_query.register(action_button, DlqActionCallback.filter())
+    refusals = Router(name=f"{__name__}.refusals")  # what the admin filter let through
+    refusals.message.register(dlq_refused, Command("dlq"))
+    refusals.callback_query.register(button_refused, F.data.startswith("dlq"))
+    router = Router(name=__name__)
+    router.include_routers(admin, refusals)
+    return router

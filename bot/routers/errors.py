@@ -8,11 +8,9 @@ from aiogram.types import ErrorEvent
 
 from bot.texts import language_of, t
 
-router = Router(name=__name__)
 log = structlog.get_logger(__name__)
 
 
-@router.errors()
 async def on_error(event: ErrorEvent) -> bool:
     """Log any unhandled exception with its traceback and apologise to the user."""
     log.error("update_failed", error_type=type(event.exception).__name__, exc_info=event.exception)
@@ -30,3 +28,10 @@ async def on_error(event: ErrorEvent) -> bool:
     except Exception:  # the apology itself failed (e.g. Telegram is down): logging is enough
         log.warning("apology_failed", exc_info=True)
     return True
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = Router(name=__name__)
+    router.errors.register(on_error)
+    return router

@@ -13,11 +13,9 @@ from bot.filters import command_args
 from bot.formatting import echo, escape, html_to_text
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
-from core.interests import InterestService, InvalidTopic, WeightedInterest
-from core.ports import UnitOfWork
-
-router = Router(name=__name__)
-
+from core.interests.models import InvalidTopic, WeightedInterest
+from core.interests.ports import InterestsUnitOfWork
+from core.interests.service import InterestService
 
 _SHOWN = 30  # topics listed
 _BUTTONS = 10  # remove buttons under the list
@@ -68,9 +66,8 @@ def interests_view(
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=buttons)
 
 
-@router.message(Command("interests"))
 async def interests(
-    message: Message, uow: UnitOfWork, lang: str, interest_service: InterestService
+    message: Message, uow: InterestsUnitOfWork, lang: str, interest_service: InterestService
 ) -> None:
     """Show, add or remove the sender's interests."""
     if message.from_user is None:
@@ -102,11 +99,10 @@ async def interests(
     await message.answer(t(lang, "interests_usage"))
 
 
-@router.callback_query(InterestRemoveCallback.filter())
 async def remove_button(
     query: CallbackQuery,
     callback_data: InterestRemoveCallback,
-    uow: UnitOfWork,
+    uow: InterestsUnitOfWork,
     lang: str,
     interest_service: InterestService,
 ) -> None:
@@ -123,3 +119,11 @@ async def remove_button(
     if isinstance(query.message, Message):
         text, keyboard = interests_view(lang, await interest_service.profile(uow, user_id))
         await edit_in_place(query.message, text, keyboard)
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = Router(name=__name__)
+    router.message.register(interests, Command("interests"))
+    router.callback_query.register(remove_button, InterestRemoveCallback.filter())
+    return router

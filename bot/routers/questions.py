@@ -15,14 +15,13 @@ from aiogram.filters import BaseFilter, Command
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.chat_action import ChatActionSender
 
-from bot.answer_view import render_answer
 from bot.filters import command_args
 from bot.replies import answer_long
 from bot.texts import t
+from bot.views.answer import render_answer
 from core.models import Tenant
 from core.rag.service import QuestionService
 
-router = Router(name=__name__)
 log = structlog.get_logger(__name__)
 
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
@@ -48,9 +47,6 @@ class ThrottleQuestions(BaseMiddleware):
         if refusal.notify:
             await event.answer(t(data["lang"], "ask_throttled", seconds=refusal.wait_seconds))
         return None
-
-
-router.message.middleware(ThrottleQuestions())
 
 
 class AddressedToBot(BaseFilter):
@@ -94,7 +90,6 @@ def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return " ".join(encoded.decode("utf-16-le", errors="ignore").split())
 
 
-@router.message(Command("ask"))
 async def ask_command(
     message: Message, bot: Bot, tenant: Tenant, lang: str, question_service: QuestionService
 ) -> None:
@@ -102,7 +97,6 @@ async def ask_command(
     await _answer(message, bot, tenant, lang, question_service, command_args(message))
 
 
-@router.message(F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"))
 async def private_question(
     message: Message, bot: Bot, tenant: Tenant, lang: str, question_service: QuestionService
 ) -> None:
@@ -110,7 +104,6 @@ async def private_question(
     await _answer(message, bot, tenant, lang, question_service, message.text or "")
 
 
-@router.message(F.chat.type.in_(GROUPS), F.text, AddressedToBot())
 async def group_question(
     message: Message,
     bot: Bot,
@@ -130,3 +123,15 @@ async def _answer(
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         answer = await service.ask(tenant.id, text, user_id=user_id)
     await answer_long(message, render_answer(answer, lang))
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = Router(name=__name__)
+    router.message.middleware(ThrottleQuestions())
+    router.message.register(ask_command, Command("ask"))
+    router.message.register(
+        private_question, F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/")
+    )
+    router.message.register(group_question, F.chat.type.in_(GROUPS), F.text, AddressedToBot())
+    return router

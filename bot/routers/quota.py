@@ -6,72 +6,14 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.filters import IsAdmin, command_args
-from bot.formatting import escape, short_date
+from bot.filters import admin_router, command_args
+from bot.formatting import short_date
 from bot.replies import answer_long
 from bot.texts import t
-from core.quota_ports import ContentType
-from core.quota_report import (
-    QuotaReportService,
-    TenantQuotaReport,
-    format_table,
-    human_bytes,
-)
-
-router = Router(name=__name__)
-
-_STORAGE_TYPES = (ContentType.MEDIA, ContentType.VISION, ContentType.INDEX, ContentType.POSTS)
+from bot.views.quota import quota_detail, quota_table
+from core.quotas.report import QuotaReportService
 
 
-def quota_table(reports: list[TenantQuotaReport]) -> str:
-    """The usage table, monospace and escaped, inside <pre>."""
-    return "<pre>" + escape(format_table(reports)) + "</pre>"
-
-
-def quota_detail(lang: str, report: TenantQuotaReport) -> str:
-    """One tenant's usage, limit by limit."""
-    unlimited = t(lang, "quota_unlimited")
-
-    def against(used: str, limit: int, shown: str | None = None) -> str:
-        return f"{used} / {shown or f'{limit:,}'}" if limit > 0 else f"{used} / {unlimited}"
-
-    storage_lines = "\n".join(
-        f"  • {kind.value}: {human_bytes(report.storage[kind].bytes)} ({report.storage[kind].objects:,})"
-        for kind in _STORAGE_TYPES
-        if kind in report.storage
-    )
-    reached = (
-        t(lang, "quota_reached", limits=", ".join(report.at_limit))
-        if report.at_limit
-        else t(lang, "quota_ok")
-    )
-    return t(
-        lang,
-        "quota_detail",
-        chat=report.chat_id,
-        title=escape(report.title or ""),
-        channels=against(str(report.channels), report.channel_limit),
-        posts=f"{report.posts:,}",
-        vectors="?" if report.vectors is None else f"{report.vectors:,}",
-        storage=against(
-            human_bytes(report.storage_bytes),
-            report.storage_limit,
-            human_bytes(report.storage_limit),
-        ),
-        storage_lines=storage_lines,
-        tokens=against(
-            f"{report.tokens.used:,}"
-            + (f" (+{report.tokens.reserved:,})" if report.tokens.reserved else ""),
-            report.tokens.limit,
-        ),
-        questions=against(str(report.questions_today), report.question_limit),
-        resets=short_date(report.resets_at),
-        measured=short_date(report.measured_at) if report.measured_at else t(lang, "quota_never"),
-        reached=reached,
-    )
-
-
-@router.message(Command("quota"), IsAdmin())
 async def quota(message: Message, lang: str, quota_report: QuotaReportService) -> None:
     """Admins: the table of every chat, or `/quota CHAT_ID` for one chat in detail."""
     argument = command_args(message)
@@ -106,7 +48,17 @@ async def quota(message: Message, lang: str, quota_report: QuotaReportService) -
     await answer_long(message, "\n".join(parts))
 
 
-@router.message(Command("quota"))
 async def quota_refused(message: Message, lang: str) -> None:
     """Anyone else: a refusal that says nothing about chats, limits or who may use it."""
     await message.answer(t(lang, "quota_refused"))
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    admin = admin_router(f"{__name__}.admin")
+    admin.message.register(quota, Command("quota"))
+    refusals = Router(name=f"{__name__}.refusals")  # what the admin filter let through
+    refusals.message.register(quota_refused, Command("quota"))
+    router = Router(name=__name__)
+    router.include_routers(admin, refusals)
+    return router

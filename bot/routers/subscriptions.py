@@ -11,10 +11,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.filters import command_args, is_channel_member, may_manage_chat
+from bot.filters import HasArgs, command_args, is_channel_member, managed_router, managers_only
 from bot.formatting import echo, escape, link, short_date
 from bot.replies import answer_long
 from bot.texts import t
+from core.channels.ports import ChannelsUnitOfWork
+from core.channels.service import SubscriptionService
 from core.errors import (
     ChannelLimitReached,
     ChannelNotReadable,
@@ -22,10 +24,6 @@ from core.errors import (
     InvalidChannelName,
 )
 from core.models import Channel, SubscribedChannel, Tenant, channel_url
-from core.ports import UnitOfWork
-from core.subscriptions import SubscriptionService
-
-router = Router(name=__name__)
 
 
 class UnsubscribeCallback(CallbackData, prefix="unsub"):
@@ -38,24 +36,17 @@ def _channel_name(channel: Channel) -> str:
     return f"@{channel.username}" if channel.username else escape(channel.title)
 
 
-@router.message(Command("subscribe"))
 async def subscribe(
     message: Message,
     bot: Bot,
-    uow: UnitOfWork,
+    uow: ChannelsUnitOfWork,
     tenant: Tenant,
     lang: str,
     subscriptions: SubscriptionService,
 ) -> None:
     """Follow a channel: validate the name, backfill recent posts, index in the background."""
     name = command_args(message)
-    if not name:
-        await message.answer(t(lang, "subscribe_usage"))
-        return
     user_id = message.from_user.id if message.from_user else None
-    if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
-        await message.answer(t(lang, "admins_only"))
-        return
     shown = echo(name)
     try:
         async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
@@ -101,20 +92,14 @@ async def subscribe(
         )
 
 
-@router.message(Command("unsubscribe"))
 async def unsubscribe(
     message: Message,
-    bot: Bot,
-    uow: UnitOfWork,
+    uow: ChannelsUnitOfWork,
     tenant: Tenant,
     lang: str,
     subscriptions: SubscriptionService,
 ) -> None:
     """Stop following a channel named in the command, or offer a keyboard of the chat's channels."""
-    user_id = message.from_user.id if message.from_user else None
-    if not await may_manage_chat(bot, message.chat.id, message.chat.type, user_id):
-        await message.answer(t(lang, "admins_only"))
-        return
     name = command_args(message)
     if not name:
         channels = await subscriptions.list(uow, tenant)
@@ -145,22 +130,18 @@ def _keyboard(channels: list[SubscribedChannel]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.callback_query(UnsubscribeCallback.filter())
 async def unsubscribe_button(
     query: CallbackQuery,
     callback_data: UnsubscribeCallback,
     bot: Bot,
-    uow: UnitOfWork,
+    uow: ChannelsUnitOfWork,
     tenant: Tenant,
     lang: str,
     subscriptions: SubscriptionService,
 ) -> None:
     """Unsubscribe from the channel whose button was pressed."""
     message = query.message
-    if message is None or not await may_manage_chat(
-        bot, message.chat.id, message.chat.type, query.from_user.id
-    ):
-        await query.answer(t(lang, "admins_only"), show_alert=True)
+    if message is None:  # ChatManagersOnly refuses buttons without a message already
         return
     channel = await subscriptions.unsubscribe_channel(uow, tenant, callback_data.channel_id)
     if channel is None:
@@ -174,9 +155,12 @@ async def unsubscribe_button(
     )
 
 
-@router.message(Command("channels"))
 async def channels(
-    message: Message, uow: UnitOfWork, tenant: Tenant, lang: str, subscriptions: SubscriptionService
+    message: Message,
+    uow: ChannelsUnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    subscriptions: SubscriptionService,
 ) -> None:
     """List the chat's channels with post counts and last update."""
     items = await subscriptions.list(uow, tenant)
@@ -197,3 +181,22 @@ async def channels(
             )
         )
     await answer_long(message, "\n".join(lines))
+
+
+async def subscribe_usage(message: Message, lang: str) -> None:
+    """`/subscribe` without a channel: how to use it."""
+    await message.answer(t(lang, "subscribe_usage"))
+
+
+def make_router() -> Router:
+    """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
+    router = managed_router(__name__)
+    admins_only = managers_only("admins_only")
+    router.message.register(subscribe, Command("subscribe"), HasArgs(), flags=admins_only)
+    router.message.register(subscribe_usage, Command("subscribe"))
+    router.message.register(unsubscribe, Command("unsubscribe"), flags=admins_only)
+    router.callback_query.register(
+        unsubscribe_button, UnsubscribeCallback.filter(), flags=admins_only
+    )
+    router.message.register(channels, Command("channels"))
+    return router

@@ -10,20 +10,16 @@ never claimed again. Trend alerts and prepared messages (digests, watch hits) sh
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
 import structlog
 
+from core.clock import utc_now
 from core.delivery.ports import OutboxRepository
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import Transaction, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 class Deliverable(Protocol):
@@ -40,22 +36,22 @@ class Deliverable(Protocol):
 
 
 Item = TypeVar("Item", bound=Deliverable)
-BlockedHook = Callable[[UnitOfWork, Item], Awaitable[None]]
+U = TypeVar("U", bound=Transaction)
 
 
-class Outbox(Generic[Item]):
+class Outbox(Generic[Item, U]):
     """Claims and records one outbox's rows through short units of work."""
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
-        repository: Callable[[UnitOfWork], OutboxRepository[Item]],
+        uow_factory: UnitOfWorkFactory[U],
+        repository: Callable[[U], OutboxRepository[Item]],
         *,
-        on_blocked: BlockedHook[Item],
+        on_blocked: Callable[[U, Item], Awaitable[None]],
         name: str,
         lease: timedelta = timedelta(minutes=10),
         max_attempts: int = 5,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
         self._repository = repository

@@ -6,8 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from core.delivery.ports import MessageOutboxRepository
 from core.digests.models import Digest, DigestPost, DigestSchedule, DigestTarget
+from core.ports import TenantRepository, Transaction
 from core.trends.models import StoredTrend
+from core.trends.ports import TrendAlertRepository
 
 
 class DigestRepository(Protocol):
@@ -44,3 +47,19 @@ class DigestRepository(Protocol):
 
 # Turns a digest (language, digest, IANA zone) into message parts split on story boundaries.
 DigestRenderer = Callable[[str, Digest, str], list[str]]
+
+
+class DigestsUnitOfWork(Transaction, Protocol):
+    """What digests read and write."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def digests(self) -> DigestRepository: ...
+
+    @property
+    def messages(self) -> MessageOutboxRepository: ...
+
+    @property
+    def trend_alerts(self) -> TrendAlertRepository: ...

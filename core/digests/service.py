@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from core.clock import utc_now
 from core.delivery.models import MessageKind, NewMessage
 from core.digests.models import (
     Digest,
@@ -27,16 +28,16 @@ from core.digests.models import (
     DigestTarget,
     Frequency,
 )
-from core.digests.ports import DigestRenderer
+from core.digests.ports import DigestRenderer, DigestsUnitOfWork
 from core.digests.schedule import latest_slot, period_length
 from core.digests.summary import StorySummarizer
 from core.errors import CoreError
 from core.models import Tenant
-from core.ports import UnitOfWork, UnitOfWorkFactory
-from core.rag.text import clip, term_set
+from core.ports import UnitOfWorkFactory
+from core.text.terms import TermExtractor, term_set
+from core.text.tokens import clip
 from core.trends.interests import NeutralInterestScorer
 from core.trends.ports import InterestScorer
-from core.trends.text import TermExtractor
 
 log = structlog.get_logger(__name__)
 
@@ -48,11 +49,6 @@ SAME_STORY = 0.35  # Jaccard of two posts' stems from which they tell the same s
 INTEREST_WEIGHT = 0.5
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
-
-
 class UnknownDigestChat(CoreError):
     """The chat has never talked to the bot."""
 
@@ -62,13 +58,13 @@ class DigestService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[DigestsUnitOfWork],
         render: DigestRenderer,
         *,
         summarizer: StorySummarizer | None = None,
         interests: InterestScorer | None = None,
         max_stories: int = 10,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
         self._render = render
@@ -78,12 +74,12 @@ class DigestService:
         self._extractor = TermExtractor()
         self.clock = clock
 
-    async def schedule(self, uow: UnitOfWork, tenant: Tenant) -> DigestSchedule:
+    async def schedule(self, uow: DigestsUnitOfWork, tenant: Tenant) -> DigestSchedule:
         """The chat's settings (off until set)."""
         return await uow.digests.schedule(tenant.id) or DigestSchedule()
 
     async def save(
-        self, uow: UnitOfWork, tenant: Tenant, schedule: DigestSchedule
+        self, uow: DigestsUnitOfWork, tenant: Tenant, schedule: DigestSchedule
     ) -> DigestSchedule:
         """Store new settings; a new schedule starts with the next slot, not a past one."""
         current = await self.schedule(uow, tenant)
@@ -162,7 +158,7 @@ class DigestService:
 
     async def now(
         self,
-        uow: UnitOfWork,
+        uow: DigestsUnitOfWork,
         tenant: Tenant,
         since: datetime | None = None,
         until: datetime | None = None,
@@ -177,7 +173,7 @@ class DigestService:
 
     async def build(
         self,
-        uow: UnitOfWork,
+        uow: DigestsUnitOfWork,
         tenant: Tenant,
         since: datetime,
         until: datetime,
@@ -203,7 +199,7 @@ class DigestService:
         return Digest(since, until, stories, tuple(topics))
 
     async def _trend_stories(
-        self, uow: UnitOfWork, tenant: Tenant, since: datetime, until: datetime
+        self, uow: DigestsUnitOfWork, tenant: Tenant, since: datetime, until: datetime
     ) -> list[DigestStory]:
         stored = await uow.digests.trends_between(tenant.id, since, until)
         wanted = [ref.post_id for item in stored for ref in item.trend.posts]
@@ -261,7 +257,7 @@ class DigestService:
         return stories
 
     async def _mark_alerted(
-        self, uow: UnitOfWork, tenant: Tenant, stories: list[DigestStory]
+        self, uow: DigestsUnitOfWork, tenant: Tenant, stories: list[DigestStory]
     ) -> None:
         keys = [story.kind.split(":", 1)[1] for story in stories if story.kind.startswith("trend:")]
         alerted = await uow.trend_alerts.sent_keys(tenant.chat_id, keys) if keys else set()

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 import structlog
 
 from core.digests.models import DigestPost
-from core.quotas import QuotaExceeded
+from core.quotas.service import QuotaExceeded
 from core.rag.generation import complete_with_retries, drop_invalid_citations, estimate_tokens
 from core.rag.ports import ChatMessage, ChatModel, LLMError, QuestionGate
 from core.rag.service import QuestionService
-from core.rag.text import clip, sentences
+from core.text.sentences import sentences
+from core.text.tokens import clip
 
 log = structlog.get_logger(__name__)
 

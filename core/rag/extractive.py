@@ -6,7 +6,9 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from core.rag.text import clip, sentences, term_set
+from core.text.sentences import sentences
+from core.text.terms import term_set
+from core.text.tokens import clip
 
 SNIPPET_CHARS = 320
 

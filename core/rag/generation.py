@@ -11,7 +11,7 @@ import structlog
 
 from core.rag.ports import ChatMessage, ChatModel, ChatReply, LLMError
 from core.rag.retrieval import RankedPost
-from core.rag.text import clip
+from core.text.tokens import clip
 
 log = structlog.get_logger(__name__)
 

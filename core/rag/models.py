@@ -11,7 +11,7 @@ from core.ports import IndexDocument
 from core.rag.query import ParsedQuestion
 
 if TYPE_CHECKING:
-    from core.quotas import QuotaExceeded
+    from core.quotas.service import QuotaExceeded
 
 
 class AnswerStatus(StrEnum):

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from core.channels.ports import ChannelRepository
 from core.errors import CoreError
+from core.ports import PostRepository, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +100,16 @@ class QuestionGate(Protocol):
     async def check_question(self, tenant_id: int) -> None: ...
 
     async def reserve(self, tenant_id: int, estimated_tokens: int) -> TokenReservation: ...
+
+
+class QuestionsUnitOfWork(Transaction, Protocol):
+    """What answering reads and the question log writes."""
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+    @property
+    def questions(self) -> QuestionRepository: ...

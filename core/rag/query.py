@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from core.channels.names import USERNAME
+
 # A window is a number and a unit: h/ч hours, d/д days, w/н weeks (e.g. 24h, 7d, 2w, 3д).
 _WINDOW = re.compile(r"^([1-9]\d{0,3})\s*([hdwчдн])$", re.IGNORECASE)
 _UNITS = {"h": "hours", "ч": "hours", "d": "days", "д": "days", "w": "weeks", "н": "weeks"}
 _MAX_WINDOW = timedelta(days=3650)
-# @name, t.me/name or https://t.me/s/name; Telegram usernames are 5-32 characters.
-_CHANNEL = re.compile(
-    r"^(?:@|(?:https?://)?t\.me/(?:s/)?)([A-Za-z][A-Za-z0-9_]{3,31})/?[,;:]?$", re.IGNORECASE
-)
+# @name, t.me/name or https://t.me/s/name, with the one username rule of core.channels.names.
+_CHANNEL = re.compile(rf"^(?:@|(?:https?://)?t\.me/(?:s/)?)({USERNAME})/?[,;:]?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from core.ports import IndexDocument, PostIndex, SearchFilter, SearchHit
-from core.rag.text import term_set
+from core.text.terms import term_set
 
 # When two posts tell the same story, measured on their sets of content-word stems: copies in
 # other channels are rewritten (a headline cut, a sentence added), so most of the shorter post's

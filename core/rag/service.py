@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import structlog
 
+from core.clock import utc_now
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex, SearchFilter, UnitOfWorkFactory
-from core.quotas import QuotaExceeded
+from core.quotas.service import QuotaExceeded
 from core.rag.extractive import SentencePicker, extractive_text
 from core.rag.generation import (
     build_messages,
@@ -36,6 +37,7 @@ from core.rag.ports import (
     LLMError,
     QuestionGate,
     QuestionRecord,
+    QuestionsUnitOfWork,
     TokenReservation,
 )
 from core.rag.query import ParsedQuestion, parse_question
@@ -45,11 +47,6 @@ from core.rag.throttle import Refusal, UserRateLimiter
 log = structlog.get_logger(__name__)
 
 SMALL_INDEX = 10  # fewer indexed posts than this: answers are likely thin, say so in the log
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +66,7 @@ class QuestionService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[QuestionsUnitOfWork],
         index: PostIndex,
         *,
         chat_model: ChatModel | None = None,

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from core.text.terms import TermExtractor, surface_forms
 from core.trends.models import (
     MissReason,
     NearMiss,
@@ -37,7 +38,6 @@ from core.trends.models import (
     TrendPost,
     TrendPostRef,
 )
-from core.trends.text import TermExtractor, surface_forms
 
 _CACHE_LIMIT = 50_000  # posts whose terms are remembered between runs
 _EDGE_SIMILARITY = 0.1  # two posts this similar (idf cosine) tell the same story

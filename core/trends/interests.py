@@ -6,8 +6,8 @@ import math
 from collections.abc import Awaitable, Callable, Mapping
 
 from core.models import Tenant
+from core.text.terms import TermExtractor
 from core.trends.models import Trend
-from core.trends.text import TermExtractor
 
 
 class NeutralInterestScorer:

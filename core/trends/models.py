@@ -176,3 +176,30 @@ class RefreshReport:
     alerts_queued: int = 0
     errors: int = 0
     skipped_by_interest: list[str] = field(default_factory=list)
+
+
+# After a 429 the whole bot pauses this long (a flood of 429s keeps extending it); only the
+# chat it named waits the full retry_after, so one slow group does not stall a broadcast.
+GLOBAL_PAUSE = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class SendLimits:
+    """Telegram's broadcast limits, a little under the documented ones."""
+
+    overall_per_second: float = 29.0
+    per_chat_per_second: float = 1.0
+    group_per_minute: float = 20.0
+    # Added to the per-chat spacing: two sends 1.00 s apart may arrive 0.99 s apart.
+    chat_margin: float = 0.1
+
+    @property
+    def overall_interval(self) -> float:
+        """Seconds between any two sends."""
+        return 1.0 / self.overall_per_second
+
+    def chat_interval(self, is_group: bool) -> float:
+        """Seconds between two sends to the same chat."""
+        private = 1.0 / self.per_chat_per_second
+        spacing = max(private, 60.0 / self.group_per_minute) if is_group else private
+        return spacing + self.chat_margin

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from core.delivery.ports import OutboxRepository
 from core.models import Tenant
+from core.ports import TenantRepository, Transaction
 from core.trends.models import (
     AlertToSend,
     NearMiss,
@@ -80,6 +81,10 @@ class TrendRepository(Protocol):
 
     async def near_misses(self, tenant_id: int) -> NearMissReport | None: ...
 
+    async def prune(self, before: datetime) -> int:
+        """Forget trends not seen since `before`; returns how many."""
+        ...
+
 
 class TrendAlertRepository(OutboxRepository[AlertToSend], Protocol):
     """The alert outbox."""
@@ -115,3 +120,26 @@ class SendRateLimiter(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class TrendsUnitOfWork(Transaction, Protocol):
+    """What detection, /trends and mutes read and write."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def trends(self) -> TrendRepository: ...
+
+    @property
+    def trend_alerts(self) -> TrendAlertRepository: ...
+
+
+class OutboxUnitOfWork(Transaction, Protocol):
+    """What alert delivery reads and writes."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def trend_alerts(self) -> TrendAlertRepository: ...

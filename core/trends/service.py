@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
+from core.clock import utc_now
 from core.errors import CoreError
 from core.models import Tenant
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
 from core.trends.interests import NeutralInterestScorer
 from core.trends.models import (
@@ -22,7 +23,7 @@ from core.trends.models import (
     StoredTrend,
     Trend,
 )
-from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert
+from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert, TrendsUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -31,11 +32,6 @@ NEAR_MISSES_KEPT = 10  # per chat, from the latest check
 
 class UnknownChat(CoreError):
     """The chat has never talked to the bot (no tenant)."""
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,24 +44,31 @@ class AlertPolicy:
     mute_memory: timedelta = timedelta(days=7)
 
 
+# Trends unseen this long cannot matter: detection looks back a window plus a baseline (days),
+# identities carry over for a day, mutes last a week.
+TREND_RETENTION = timedelta(days=30)
+
+
 class TrendService:
     """Detects trends for every tenant, stores them and writes alerts into the outbox."""
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[TrendsUnitOfWork],
         detector: TrendDetector,
         *,
         policy: AlertPolicy | None = None,
         interests: InterestScorer | None = None,
         identity_memory: timedelta = timedelta(hours=24),
-        clock: Callable[[], datetime] = utcnow,
+        retention: timedelta = TREND_RETENTION,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
         self.detector = detector
         self.policy = policy or AlertPolicy()
         self.interests: InterestScorer = interests or NeutralInterestScorer()
         self._identity_memory = identity_memory
+        self.retention = retention
         self._clock = clock
 
     @property
@@ -122,7 +125,7 @@ class TrendService:
 
     async def _queue_alerts(
         self,
-        uow: UnitOfWork,
+        uow: TrendsUnitOfWork,
         tenant: Tenant,
         stored: list[StoredTrend],
         now: datetime,
@@ -172,7 +175,7 @@ class TrendService:
         ]
         return await uow.trend_alerts.enqueue(alerts, now) if alerts else 0
 
-    async def near_misses(self, uow: UnitOfWork, tenant: Tenant) -> NearMissReport | None:
+    async def near_misses(self, uow: TrendsUnitOfWork, tenant: Tenant) -> NearMissReport | None:
         """The chat's latest trend check and what it left out (None: never checked)."""
         return await uow.trends.near_misses(tenant.id)
 
@@ -191,7 +194,16 @@ class TrendService:
             ]
         return await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
 
-    async def current(self, uow: UnitOfWork, tenant: Tenant) -> list[Trend]:
+    async def prune(self, now: datetime | None = None) -> int:
+        """Forget trends not seen for `retention` (the table would otherwise grow forever)."""
+        before = (now or self._clock()) - self.retention
+        async with self._uow_factory() as uow:
+            removed = await uow.trends.prune(before)
+            await uow.commit()
+        log.info("trends_pruned", removed=removed, before=before.isoformat())
+        return removed
+
+    async def current(self, uow: TrendsUnitOfWork, tenant: Tenant) -> list[Trend]:
         """The chat's trends from the latest run (if recent), muted ones left out, best first."""
         now = self._clock()
         stored = await uow.trends.current(tenant.id, now - self.freshness)
@@ -199,7 +211,7 @@ class TrendService:
         return [item.trend for item in stored if not is_muted(item.trend, mutes)]
 
     async def mute(
-        self, uow: UnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None
+        self, uow: TrendsUnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None
     ) -> Trend | None:
         """Mute one of the chat's trends; None when there is no such trend."""
         stored = await uow.trends.by_key(tenant.id, trend_key)
@@ -209,7 +221,7 @@ class TrendService:
         await uow.commit()
         return stored.trend
 
-    async def set_alerts(self, uow: UnitOfWork, tenant: Tenant, enabled: bool) -> None:
+    async def set_alerts(self, uow: TrendsUnitOfWork, tenant: Tenant, enabled: bool) -> None:
         """Turn the chat's trend alerts on or off."""
         await uow.tenants.set_alerts(tenant.id, enabled)
         await uow.commit()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 from core.errors import CoreError
-from core.rag.text import STOP_WORDS, stem, words
+from core.text.stems import stem
+from core.text.stopwords import ANSWER_STOP_WORDS as STOP_WORDS
+from core.text.tokens import words
 from core.watches.models import Phrase, WatchQuery
 
 MAX_EXPRESSION_LENGTH = 200

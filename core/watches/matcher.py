@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from core.rag.text import stem, words
+from core.text.stems import stem
+from core.text.tokens import words
 from core.watches.models import Phrase, Watch, WatchHit, WatchPost, WatchTenant
 
 

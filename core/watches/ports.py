@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from core.delivery.ports import MessageOutboxRepository
+from core.ports import Transaction
 from core.watches.models import WatchHit, WatchPost, WatchTenant
 
 
@@ -53,3 +55,13 @@ class WatchRepository(Protocol):
 
 # Turns a chat's hits (in its language) into message parts, HTML within Telegram's limit.
 WatchHitRenderer = Callable[[str, Sequence[WatchHit]], list[str]]
+
+
+class WatchesUnitOfWork(Transaction, Protocol):
+    """What watches and their matching read and write."""
+
+    @property
+    def watches(self) -> WatchRepository: ...
+
+    @property
+    def messages(self) -> MessageOutboxRepository: ...

@@ -12,27 +12,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
+from core.clock import utc_now
 from core.delivery.models import MessageKind, NewMessage
 from core.errors import CoreError
 from core.models import Tenant
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import UnitOfWorkFactory
 from core.watches.expression import parse_watch
 from core.watches.matcher import WatchIndex, match_posts
 from core.watches.models import ScanReport, Watch, WatchHit, WatchTenant
-from core.watches.ports import WatchHitRenderer
+from core.watches.ports import WatchesUnitOfWork, WatchHitRenderer
 
 log = structlog.get_logger(__name__)
 
 GROUP_WINDOW = timedelta(minutes=1)  # hits this close to the chat's last one come together
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 class WatchLimitReached(CoreError):
@@ -67,12 +63,12 @@ class WatchService:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: UnitOfWorkFactory[WatchesUnitOfWork],
         render: WatchHitRenderer,
         *,
         limits: WatchLimits | None = None,
         batch_size: int = 500,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
         self._render = render
@@ -84,7 +80,7 @@ class WatchService:
         self._lock = asyncio.Lock()  # one matching pass at a time per process
 
     async def add(
-        self, uow: UnitOfWork, tenant: Tenant, expression: str, user_id: int | None
+        self, uow: WatchesUnitOfWork, tenant: Tenant, expression: str, user_id: int | None
     ) -> Watch:
         """Store a watch (InvalidWatch or WatchLimitReached when refused)."""
         query = parse_watch(expression)
@@ -98,7 +94,7 @@ class WatchService:
         await uow.commit()
         return Watch(watch_id, tenant.id, text, query)
 
-    async def watches(self, uow: UnitOfWork, tenant: Tenant) -> list[Watch]:
+    async def watches(self, uow: WatchesUnitOfWork, tenant: Tenant) -> list[Watch]:
         """The chat's watches, oldest first (numbered from 1 in /watch)."""
         found = []
         for watch_id, expression in await uow.watches.for_tenant(tenant.id):
@@ -109,7 +105,7 @@ class WatchService:
 
     async def remove(
         self,
-        uow: UnitOfWork,
+        uow: WatchesUnitOfWork,
         tenant: Tenant,
         *,
         number: int | None = None,
@@ -141,7 +137,7 @@ class WatchService:
         return report
 
     async def _join_held(
-        self, uow: UnitOfWork, tenant: WatchTenant, hits: list[WatchHit], now: datetime
+        self, uow: WatchesUnitOfWork, tenant: WatchTenant, hits: list[WatchHit], now: datetime
     ) -> bool:
         """Add hits to the chat's message still waiting out its minute; False when none waits."""
         held = await uow.messages.held(tenant.chat_id, MessageKind.WATCH, now)
@@ -155,7 +151,7 @@ class WatchService:
             now,
         )
 
-    async def _refresh_index(self, uow: UnitOfWork) -> None:
+    async def _refresh_index(self, uow: WatchesUnitOfWork) -> None:
         signature = await uow.watches.signature()
         if signature == self._signature:
             return
@@ -163,7 +159,7 @@ class WatchService:
         self._index = WatchIndex(watch for watch in loaded if watch is not None)
         self._signature = signature
 
-    async def _scan_batch(self, uow: UnitOfWork, report: ScanReport) -> bool:
+    async def _scan_batch(self, uow: WatchesUnitOfWork, report: ScanReport) -> bool:
         """One batch in one transaction; True when there was nothing more to match."""
         cursor = await uow.watches.cursor()
         if cursor is None:

@@ -8,7 +8,8 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 
-from core.dlq import DeadLetter, DeadLetterQueue
+from core.dlq.models import DeadLetter
+from core.dlq.ports import DeadLetterQueue
 
 log = structlog.get_logger(__name__)
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from core.dlq import DEFAULT_MAX_ENTRIES, DeadLetter
+from core.dlq.models import DEFAULT_MAX_ENTRIES, DeadLetter
 
 STREAMS_KEY = "dlq:streams"  # a set of every stream that ever had an entry
 _JSON_FIELDS = "_json"

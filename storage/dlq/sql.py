@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.dlq import DEFAULT_MAX_ENTRIES, DeadLetter
-from storage.models.base import utcnow
+from core.clock import utc_now
+from core.dlq.models import DEFAULT_MAX_ENTRIES, DeadLetter
 from storage.models.dlq import DeadLetterRow
 
 _ROW_ID = re.compile(r"^s(\d{1,18})$")
@@ -41,7 +41,7 @@ class SqlDeadLetterQueue:
 
     async def add(self, stream: str, entry: Mapping[str, Any]) -> str:
         """Insert, then drop the stream's entries beyond the newest `max_entries`."""
-        now = utcnow()
+        now = utc_now()
         async with self._sessions() as session:
             row = DeadLetterRow(stream=stream, payload=dict(entry), created_at=now, updated_at=now)
             session.add(row)
@@ -105,7 +105,7 @@ class SqlDeadLetterQueue:
             if row is None:
                 return
             row.payload = {**(row.payload or {}), **changes}
-            row.updated_at = utcnow()
+            row.updated_at = utc_now()
             await session.commit()
 
     async def remove(self, entry: DeadLetter) -> bool:

@@ -13,13 +13,14 @@ weigh each distinct term 1.0, which makes the dot product exactly BM25.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import Stemmer
 from qdrant_edge import Bm25, Bm25Config, Language, StopwordsSet
+
+from core.text.stems import stemmer
+from core.text.tokens import fold_yo
 
 # Telegram posts are short: ~54 words on average in a 22k-post Russian news sample, ~40
 # after stop words. BM25's length normalisation needs a realistic average (default is 256).
@@ -34,7 +35,6 @@ _BM25 = Bm25(
         stopwords=StopwordsSet(languages={Language.Russian, Language.English}),
     )
 )
-_stemmers = threading.local()  # PyStemmer objects must not be shared between threads
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +54,7 @@ def _stem_latin(word: str) -> str:
     lower = word.lower()
     if not _BM25.embed_query(lower).indices:
         return lower
-    stemmer = getattr(_stemmers, "english", None)
-    if stemmer is None:
-        stemmer = _stemmers.english = Stemmer.Stemmer("english")
-    return str(stemmer.stemWord(lower))
+    return str(stemmer("english").stemWord(lower))
 
 
 def _latin_stem_match(match: re.Match[str]) -> str:
@@ -94,6 +91,4 @@ class SparseEncoder:
 
 
 def _normalise(text: str) -> str:
-    # Russian Snowball treats "ё" and "е" as different letters, writers do not.
-    text = text.replace("ё", "е").replace("Ё", "Е")
-    return _LATIN_WORD.sub(_latin_stem_match, text)
+    return _LATIN_WORD.sub(_latin_stem_match, fold_yo(text))

@@ -1,7 +1,7 @@
 """SQLAlchemy 2.0 ORM models; the schema itself is owned by the Alembic migrations."""
 
 from storage.models import digests, dlq, interests, quotas, trends
-from storage.models.base import Base, BigId, UTCDateTime, utcnow
+from storage.models.base import Base, BigId, UTCDateTime
 from storage.models.core import (
     ChannelRow,
     PostIndexStateRow,
@@ -28,5 +28,4 @@ __all__ = [
     "interests",
     "quotas",
     "trends",
-    "utcnow",
 ]

@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigId, utcnow
+from core.clock import utc_now
+from storage.models.base import Base, BigId
 
 
 class TenantRow(Base):
@@ -30,7 +31,7 @@ class TenantRow(Base):
     title: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="en")
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class UserRow(Base):
@@ -40,8 +41,8 @@ class UserRow(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     first_name: Mapped[str | None] = mapped_column(String(255))
     language_code: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class ChannelRow(Base):
@@ -57,7 +58,7 @@ class ChannelRow(Base):
     next_poll_at: Mapped[datetime | None]
     poll_errors: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class SubscriptionRow(Base):
@@ -70,7 +71,7 @@ class SubscriptionRow(Base):
         ForeignKey("channels.id", ondelete="CASCADE"), index=True
     )
     created_by: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class PostRow(Base):
@@ -94,8 +95,8 @@ class PostRow(Base):
     edit_date: Mapped[datetime | None]
     forwarded_from: Mapped[str | None] = mapped_column(String(255))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class PostIndexStateRow(Base):
@@ -131,4 +132,4 @@ class QuestionRow(Base):
     source_channel_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

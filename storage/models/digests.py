@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigId, OutboxStateColumns, utcnow
+from core.clock import utc_now
+from storage.models.base import Base, BigId, OutboxStateColumns
 
 
 class OutboxMessageRow(OutboxStateColumns, Base):
@@ -60,7 +61,7 @@ class DigestSettingsRow(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     covered_until: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class WatchRow(Base):
@@ -73,7 +74,7 @@ class WatchRow(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     expression: Mapped[str] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class WatchCursorRow(Base):

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Float, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigId, utcnow
+from core.clock import utc_now
+from storage.models.base import Base, BigId
 
 
 class UserInterestRow(Base):
@@ -25,7 +26,7 @@ class UserInterestRow(Base):
     weight: Mapped[float] = mapped_column(Float, default=0.0)  # as of updated_at
     mentions: Mapped[int] = mapped_column(Integer, default=0)  # questions that touched it
     last_seen_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class UserInterestSyncRow(Base):
@@ -38,4 +39,4 @@ class UserInterestSyncRow(Base):
     # A failed sync waits for a DLQ retry or new questions instead of failing every run.
     failed_question_id: Mapped[int] = mapped_column(BigInteger, default=0)
     topics: Mapped[int] = mapped_column(Integer, default=0)
-    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    synced_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -16,7 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigId, utcnow
+from core.clock import utc_now
+from storage.models.base import Base, BigId
 
 
 class TenantStorageUsageRow(Base):
@@ -32,7 +33,7 @@ class TenantStorageUsageRow(Base):
     content_type: Mapped[str] = mapped_column(String(16))
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     object_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    computed_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class TenantTokenUsageRow(Base):
@@ -46,7 +47,7 @@ class TenantTokenUsageRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     used_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     reserved_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class TenantQuotaOverrideRow(Base):
@@ -61,7 +62,7 @@ class TenantQuotaOverrideRow(Base):
     storage_bytes: Mapped[int | None] = mapped_column(BigInteger)
     channels: Mapped[int | None] = mapped_column(Integer)
     daily_questions: Mapped[int | None] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class MediaObjectRow(Base):
@@ -91,8 +92,8 @@ class MediaObjectRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     vision_status: Mapped[str] = mapped_column(String(16), default="pending")
     vision_retry_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class VisionResultRow(Base):
@@ -115,5 +116,5 @@ class VisionResultRow(Base):
     tokens: Mapped[int] = mapped_column(Integer, default=0)
     model: Mapped[str | None] = mapped_column(String(128))
     retry_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)

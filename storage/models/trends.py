@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigId, OutboxStateColumns, utcnow
+from core.clock import utc_now
+from storage.models.base import Base, BigId, OutboxStateColumns
 
 
 class TrendRow(Base):
@@ -42,8 +43,8 @@ class TrendRow(Base):
     baseline: Mapped[float] = mapped_column(Float)
     channel_count: Mapped[int] = mapped_column(Integer)
     first_post_at: Mapped[datetime]  # the earliest post behind it
-    detected_at: Mapped[datetime] = mapped_column(default=utcnow)  # first run that found it
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)  # latest run that found it
+    detected_at: Mapped[datetime] = mapped_column(default=utc_now)  # first run that found it
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)  # latest run that found it
 
 
 class TrendPostRow(Base):
@@ -94,7 +95,7 @@ class TrendMuteRow(Base):
     trend_key: Mapped[str] = mapped_column(String(32))
     stems: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class TrendRunRow(Base):

@@ -28,8 +28,10 @@ def upsert(
     """INSERT that updates `update` columns when a row with the same `keys` exists."""
     statement = insert_for(session, table)
     if not update:
-        return statement.on_conflict_do_nothing(index_elements=list(keys))
-    return statement.on_conflict_do_update(
+        quiet: Insert = statement.on_conflict_do_nothing(index_elements=list(keys))
+        return quiet
+    updating: Insert = statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={column: getattr(statement.excluded, column) for column in update},
     )
+    return updating

@@ -8,8 +8,9 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utc_now
 from core.models import Channel, SourceKind, SubscribedChannel
-from storage.models import ChannelRow, PostRow, SubscriptionRow, utcnow
+from storage.models import ChannelRow, PostRow, SubscriptionRow
 
 
 def to_channel(row: ChannelRow) -> Channel:
@@ -62,7 +63,7 @@ class SqlChannelRepository:
             source=source.value,
             telegram_id=telegram_id,
             poll_errors=0,
-            created_at=utcnow(),
+            created_at=utc_now(),
         )
         try:
             async with self._session.begin_nested():
@@ -142,7 +143,7 @@ class SqlChannelRepository:
                         tenant_id=tenant_id,
                         channel_id=channel_id,
                         created_by=user_id,
-                        created_at=utcnow(),
+                        created_at=utc_now(),
                     )
                 )
         except IntegrityError:  # a concurrent subscribe won the race

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.interest_ports import Interest, InterestSource, UserActivity
+from core.interests.models import Interest, InterestSource, UserActivity
 from core.rag.ports import QuestionRecord
 from storage.models import ChannelRow, QuestionRow
 from storage.models.interests import UserInterestRow, UserInterestSyncRow

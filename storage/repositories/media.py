@@ -9,17 +9,11 @@ from sqlalchemy import Text, and_, cast, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.quota_ports import (
-    MediaObject,
-    MediaPlan,
-    MediaScanItem,
-    MediaStatus,
-    SkipReason,
-    VisionGroup,
-    VisionResult,
-)
-from core.vision import indexable_vision_text
-from storage.models import ChannelRow, PostRow, SubscriptionRow, utcnow
+from core.clock import utc_now
+from core.media.models import MediaObject, MediaPlan, MediaScanItem, MediaStatus, SkipReason
+from core.vision.models import VisionGroup, VisionResult
+from core.vision.service import indexable_vision_text
+from storage.models import ChannelRow, PostRow, SubscriptionRow
 from storage.models.quotas import MediaObjectRow, VisionResultRow
 
 _STORED = MediaStatus.STORED.value
@@ -101,7 +95,7 @@ class SqlMediaRepository:
                 )
             )
         }
-        now = utcnow()
+        now = utc_now()
         recorded = []
         for plan in plans:
             row = existing.pop(plan.position, None)
@@ -192,7 +186,7 @@ class SqlMediaRepository:
         await self._session.execute(
             update(MediaObjectRow)
             .where(MediaObjectRow.id == object_id)
-            .values(updated_at=utcnow(), **values)
+            .values(updated_at=utc_now(), **values)
         )
 
     async def tenant_media_bytes(self, tenant_id: int) -> int:
@@ -313,7 +307,7 @@ class SqlMediaRepository:
     ) -> VisionResult:
         """Insert or update the result of a post's image set; every save counts an attempt."""
         row = await self._result_row(post_id, image_hash)
-        now = utcnow()
+        now = utc_now()
         if row is None:
             row = VisionResultRow(
                 post_id=post_id, image_hash=image_hash, attempts=0, created_at=now
@@ -349,7 +343,7 @@ class SqlMediaRepository:
                 MediaObjectRow.post_id.in_(list(post_ids)),
                 MediaObjectRow.status == _STORED,
             )
-            .values(vision_status=status, vision_retry_at=retry_at, updated_at=utcnow())
+            .values(vision_status=status, vision_retry_at=retry_at, updated_at=utc_now())
         )
 
     async def vision_usage(self, tenant_id: int) -> tuple[int, int]:

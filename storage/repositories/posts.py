@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utc_now
 from core.models import MediaRef, PostDraft, permalink
 from core.ports import IndexDocument, PendingPost, StoredPosts
-from storage.models import ChannelRow, PostIndexStateRow, PostRow, SubscriptionRow, utcnow
+from storage.models import ChannelRow, PostIndexStateRow, PostRow, SubscriptionRow
 from storage.repositories._upsert import upsert
 from storage.repositories.media import SqlMediaRepository
 
@@ -55,7 +56,7 @@ class SqlPostRepository:
         """Insert new posts, update edited ones (new version), leave identical ones alone."""
         latest: dict[int, PostDraft] = {draft.message_id: draft for draft in drafts}
         inserted = updated = unchanged = 0
-        now = utcnow()
+        now = utc_now()
         for chunk in _chunks(list(latest)):
             existing = {
                 row.message_id: row
@@ -114,7 +115,7 @@ class SqlPostRepository:
         row.links = list(dict.fromkeys([*row.links, *draft.links]))
         row.edit_date = draft.edit_date or row.edit_date
         row.version += 1
-        row.updated_at = utcnow()
+        row.updated_at = utc_now()
         await self._session.flush()
         return StoredPosts(inserted=0, updated=1, unchanged=0)
 
@@ -168,7 +169,7 @@ class SqlPostRepository:
 
     async def mark_indexed(self, tenant_id: int, versions: dict[int, int]) -> None:
         """Record that these post versions are in the tenant's index."""
-        now = utcnow()
+        now = utc_now()
         rows = [
             {
                 "tenant_id": tenant_id,
@@ -232,7 +233,7 @@ class SqlPostRepository:
         await self._session.execute(
             update(PostRow)
             .where(PostRow.id == post_id)
-            .values(version=PostRow.version + 1, updated_at=utcnow())
+            .values(version=PostRow.version + 1, updated_at=utc_now())
         )
 
     async def count_for_tenant(self, tenant_id: int) -> int:

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utc_now
 from core.rag.ports import QuestionRecord
-from storage.models import QuestionRow, utcnow
+from storage.models import QuestionRow
 
 _STATUS_LENGTH = 16  # the width of questions.status and questions.mode
 
@@ -50,7 +51,7 @@ class SqlQuestionRepository:
             source_channel_ids=list(record.source_channel_ids),
             prompt_tokens=record.prompt_tokens,
             completion_tokens=record.completion_tokens,
-            created_at=record.created_at or utcnow(),
+            created_at=record.created_at or utc_now(),
         )
         self._session.add(row)
         await self._session.flush()

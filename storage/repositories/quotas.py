@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utc_now
 from core.models import SourceKind
-from core.quota_ports import QuotaOverride, StorageUsage
-from storage.models import ChannelRow, PostRow, QuestionRow, SubscriptionRow, utcnow
+from core.quotas.models import QuotaOverride, StorageUsage
+from storage.models import ChannelRow, PostRow, QuestionRow, SubscriptionRow
 from storage.models.quotas import TenantQuotaOverrideRow, TenantStorageUsageRow
 from storage.repositories._upsert import upsert
 
@@ -39,7 +40,7 @@ class SqlQuotaRepository:
             TenantQuotaOverrideRow.__table__,
             keys=["tenant_id"],
             update=[*_OVERRIDE_FIELDS, "updated_at"],
-        ).values(tenant_id=tenant_id, updated_at=utcnow(), **values)
+        ).values(tenant_id=tenant_id, updated_at=utc_now(), **values)
         await self._session.execute(statement)
 
     async def questions_since(self, since: datetime) -> dict[int, int]:
@@ -71,7 +72,7 @@ class SqlQuotaRepository:
 
     async def record_storage_usage(self, items: Sequence[StorageUsage]) -> None:
         """Upsert usage rows (one per tenant and content type)."""
-        now = utcnow()
+        now = utc_now()
         rows = [
             {
                 "tenant_id": item.tenant_id,

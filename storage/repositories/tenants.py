@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utc_now
 from core.models import Tenant
-from storage.models import TenantRow, UserRow, utcnow
+from storage.models import TenantRow, UserRow
 from storage.repositories._upsert import upsert
 
 
@@ -43,7 +44,7 @@ class SqlTenantRepository:
             title=title,
             language=language,
             alerts_enabled=True,
-            created_at=utcnow(),
+            created_at=utc_now(),
         )
         await self._session.execute(statement)
         row = await self._session.scalar(select(TenantRow).where(TenantRow.chat_id == chat_id))
@@ -88,7 +89,7 @@ class SqlUserRepository:
         self, user_id: int, username: str | None, first_name: str | None, language: str | None
     ) -> None:
         """Create or refresh a user on each contact."""
-        now = utcnow()
+        now = utc_now()
         statement = upsert(
             self._session,
             UserRow.__table__,

@@ -1,0 +1,29 @@
+"""Wiring of the search index: Qdrant Edge shards under DATA_DIR, or a Qdrant server."""
+
+from __future__ import annotations
+
+from app.settings import Settings, reveal
+from core.ports import PostIndex
+from storage.index.embeddings import build_embedder
+from storage.index.sparse import SparseEncoder
+
+
+def build_index(settings: Settings) -> PostIndex:
+    """Qdrant server when QDRANT_URL is set, else Qdrant Edge shards under DATA_DIR."""
+    embedder = build_embedder(
+        settings.embeddings,
+        model=settings.embedding_model,
+        base_url=settings.openai_base_url,
+        api_key=reveal(settings.openai_api_key),
+    )
+    sparse = SparseEncoder()
+    if settings.qdrant_url:
+        from qdrant_client import AsyncQdrantClient
+
+        from storage.index.server import QdrantServerIndex
+
+        client = AsyncQdrantClient(url=settings.qdrant_url, api_key=reveal(settings.qdrant_api_key))
+        return QdrantServerIndex(client, sparse, embedder)
+    from storage.index.edge import EdgePostIndex
+
+    return EdgePostIndex(settings.qdrant_path, sparse, embedder)

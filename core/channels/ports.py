@@ -1,0 +1,76 @@
+"""Ports of the channels feature: the channel repository and the public channel source."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from core.models import (
+    Channel,
+    ChannelPage,
+    SourceKind,
+    SubscribedChannel,
+)
+from core.ports import PostRepository, Transaction
+
+
+class ChannelSource(Protocol):
+    """Reads a public channel's posts (the t.me/s web preview)."""
+
+    async def fetch_page(self, username: str, before: int | None = None) -> ChannelPage:
+        """Read one page of posts, newest page when `before` is None.
+
+        Raises ChannelNotReadable when the channel has no public preview and
+        ChannelSourceError for failures that may pass.
+        """
+        ...
+
+
+class ChannelRepository(Protocol):
+    """Channels, their poll state and the chats subscribed to them."""
+
+    async def by_username(self, username: str) -> Channel | None: ...
+
+    async def by_telegram_id(self, telegram_id: int) -> Channel | None: ...
+
+    async def by_id(self, channel_id: int) -> Channel | None: ...
+
+    async def create(
+        self, *, username: str | None, title: str, source: SourceKind, telegram_id: int | None
+    ) -> Channel: ...
+
+    async def update_info(
+        self, channel_id: int, *, title: str | None = None, telegram_id: int | None = None
+    ) -> None: ...
+
+    async def record_poll(
+        self,
+        channel_id: int,
+        *,
+        polled_at: datetime,
+        next_poll_at: datetime,
+        last_message_id: int | None,
+        error: str | None,
+    ) -> None: ...
+
+    async def due_for_poll(self, now: datetime, limit: int) -> list[Channel]: ...
+
+    async def subscribe(self, tenant_id: int, channel_id: int, user_id: int | None) -> bool: ...
+
+    async def unsubscribe(self, tenant_id: int, channel_id: int) -> bool: ...
+
+    async def subscription_count(self, tenant_id: int) -> int: ...
+
+    async def subscribed(self, tenant_id: int) -> list[SubscribedChannel]: ...
+
+    async def subscriber_tenants(self, channel_id: int) -> list[int]: ...
+
+
+class ChannelsUnitOfWork(Transaction, Protocol):
+    """What subscriptions and polling read and write."""
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
