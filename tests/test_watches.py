@@ -7,12 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from core.clock import utc_now as utcnow
 from core.models import PostDraft
 from core.watches.expression import InvalidWatch, parse_watch
 from core.watches.matcher import PostStems, matches
 from core.watches.models import Watch
+from storage.models import PostRow
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import BotHarness, eventually, make_settings
 from tests.telegram_rules import check_markup
@@ -224,3 +226,38 @@ async def test_watch_here_sends_hits_to_the_forum_topic(harness: BotHarness) -> 
 async def _hits(harness: BotHarness, chat_id: int, count: int) -> list[dict[str, object]] | None:
     found = hits(harness.api, chat_id)
     return found if len(found) >= count else None
+
+
+async def test_a_post_committed_late_below_the_cursor_is_still_matched(
+    harness: BotHarness,
+) -> None:
+    """An id the cursor passed before its post was stored (a slower transaction took it first,
+    as PostgreSQL sequences allow) is matched once the post appears, and only once."""
+    await harness.send("/watch нефть", chat_id=USER, user_id=USER)
+    channel_id = await follow_channel(harness, [(USER, "private")])
+    watches = harness.container.watches
+    async with harness.container.uow_factory() as uow:
+        drafts = [
+            PostDraft(message_id=n, date=utcnow(), text=f"Погода, день {n}") for n in (1, 2, 3)
+        ]
+        await uow.posts.upsert_many(channel_id, drafts)
+        session = uow.session  # type: ignore[attr-defined]
+        ids = sorted(
+            await session.scalars(select(PostRow.id).where(PostRow.channel_id == channel_id))
+        )
+        late = await session.get(PostRow, ids[1])
+        await session.delete(late)  # its transaction has not committed yet
+        await uow.commit()
+    assert (await watches.run(harness.bot))["posts"] == 2
+    async with harness.container.uow_factory() as uow:
+        uow.session.add(  # type: ignore[attr-defined]
+            PostRow(
+                id=ids[1], channel_id=channel_id, message_id=2, date=utcnow(), text="Нефть дешевеет"
+            )
+        )
+        await uow.commit()
+    found = await watches.run(harness.bot)
+    assert found["hits"] == 1 and found["sent"] == 1
+    assert (await watches.run(harness.bot))["posts"] == 0
+    [hit] = hits(harness.api, USER)
+    assert "<b>Нефть</b> дешевеет" in hit["text"]

@@ -55,6 +55,15 @@ class WatchPost:
 
 
 @dataclass(frozen=True, slots=True)
+class WatchCursor:
+    """How far matching got: the last post id, and lower ids not stored yet when it passed
+    them (a transaction that took its id earlier may commit later), with when each was seen."""
+
+    last_post_id: int
+    gaps: dict[int, datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class WatchTenant:
     """A chat with watches: where its hits go and in which language."""
 

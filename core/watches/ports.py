@@ -8,7 +8,7 @@ from typing import Protocol
 
 from core.delivery.ports import MessageOutboxRepository
 from core.ports import Transaction
-from core.watches.models import WatchHit, WatchPost, WatchTenant
+from core.watches.models import WatchCursor, WatchHit, WatchPost, WatchTenant
 
 
 class WatchRepository(Protocol):
@@ -34,18 +34,23 @@ class WatchRepository(Protocol):
         """Changes whenever a watch is added or removed (count, highest id)."""
         ...
 
-    async def cursor(self) -> int | None:
-        """The id of the last post matched, None before the first watch."""
+    async def cursor(self) -> WatchCursor | None:
+        """How far matching got, None before the first watch."""
         ...
 
-    async def move_cursor(self, old: int | None, new: int) -> bool:
-        """Move the cursor from `old` to `new`; False when another process moved it first."""
+    async def move_cursor(
+        self, old: int | None, new: int, gaps: dict[int, datetime] | None = None
+    ) -> bool:
+        """Move the cursor from `old` to `new` with its gaps; False when another process
+        moved it first."""
         ...
 
     async def newest_post_id(self) -> int: ...
 
-    async def posts_after(self, post_id: int, limit: int) -> list[WatchPost]:
-        """Stored posts with a higher id, in id order."""
+    async def posts_after(
+        self, post_id: int, limit: int, also: Sequence[int] = ()
+    ) -> list[WatchPost]:
+        """Stored posts with a higher id, in id order, and those of the `also` ids stored now."""
         ...
 
     async def followers(self, channel_ids: Sequence[int]) -> dict[int, list[WatchTenant]]:

@@ -23,12 +23,14 @@ from core.models import Tenant
 from core.ports import UnitOfWorkFactory
 from core.watches.expression import parse_watch
 from core.watches.matcher import WatchIndex, match_posts
-from core.watches.models import ScanReport, Watch, WatchHit, WatchTenant
+from core.watches.models import ScanReport, Watch, WatchCursor, WatchHit, WatchPost, WatchTenant
 from core.watches.ports import WatchesUnitOfWork, WatchHitRenderer
 
 log = structlog.get_logger(__name__)
 
 GROUP_WINDOW = timedelta(minutes=1)  # hits this close to the chat's last one come together
+GAP_MEMORY = timedelta(minutes=10)  # how long an id skipped over may still be committed
+MAX_GAPS = 1000
 
 
 class WatchLimitReached(CoreError):
@@ -164,15 +166,20 @@ class WatchService:
         cursor = await uow.watches.cursor()
         if cursor is None:
             return True  # no watch was ever added
-        posts = await uow.watches.posts_after(cursor, self._batch_size)
+        now = self.clock()
+        posts = await uow.watches.posts_after(
+            cursor.last_post_id, self._batch_size, sorted(cursor.gaps)
+        )
         if not posts:
+            if cursor.gaps and all(now - seen > GAP_MEMORY for seen in cursor.gaps.values()):
+                await uow.watches.move_cursor(cursor.last_post_id, cursor.last_post_id, {})
+                await uow.commit()  # those ids were rolled back or deleted: forget them
             return True
         await self._refresh_index(uow)
         hits = match_posts(
             self._index, posts, await uow.watches.followers(sorted({p.channel_id for p in posts}))
         )
         messages = []
-        now = self.clock()
         for tenant, chat_hits in hits.items():
             if await self._join_held(uow, tenant, chat_hits, now):
                 report.hits += len(chat_hits)
@@ -205,8 +212,29 @@ class WatchService:
             report.chats.add(tenant.chat_id)
         report.messages += await uow.messages.enqueue(messages, now) if messages else 0
         report.posts += len(posts)
-        if not await uow.watches.move_cursor(cursor, posts[-1].post_id):
+        newer = [post.post_id for post in posts if post.post_id > cursor.last_post_id]
+        newest = max(newer, default=cursor.last_post_id)
+        if not await uow.watches.move_cursor(
+            cursor.last_post_id, newest, _gaps(cursor, posts, newest, now)
+        ):
             await uow.rollback()  # another process matched this batch first
             return True
         await uow.commit()
-        return len(posts) < self._batch_size
+        return len(newer) < self._batch_size
+
+
+def _gaps(
+    cursor: WatchCursor, posts: list[WatchPost], last: int, now: datetime
+) -> dict[int, datetime]:
+    """Ids the cursor passed that were not stored yet (a transaction may still commit them),
+    kept for GAP_MEMORY; the ones stored since are matched now and dropped."""
+    seen = {post.post_id for post in posts}
+    gaps = {
+        post_id: first
+        for post_id, first in cursor.gaps.items()
+        if post_id not in seen and now - first <= GAP_MEMORY
+    }
+    for post_id in range(cursor.last_post_id + 1, last):
+        if post_id not in seen and len(gaps) < MAX_GAPS:
+            gaps[post_id] = now
+    return gaps

@@ -83,6 +83,7 @@ def upgrade() -> None:
         "watch_cursor",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("last_post_id", sa.BigInteger(), nullable=False),
+        sa.Column("gaps", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(

@@ -84,6 +84,8 @@ class WatchCursorRow(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_post_id: Mapped[int] = mapped_column(BigInteger)
+    # [post id, first seen]: ids below the cursor not stored when it passed (late commits)
+    gaps: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
 
 
 class ChatThreadRow(Base):

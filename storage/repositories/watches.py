@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.delivery.models import MessageKind
 from core.models import permalink
-from core.watches.models import WatchPost, WatchTenant
+from core.watches.models import WatchCursor, WatchPost, WatchTenant
 from storage.models import ChannelRow, PostRow, SubscriptionRow, TenantRow
 from storage.models.digests import WatchCursorRow, WatchRow
 from storage.repositories.outbox_state import thread_ids
@@ -72,22 +72,27 @@ class SqlWatchRepository:
         ).one()
         return int(count or 0), int(highest or 0)
 
-    async def cursor(self) -> int | None:
-        """The id of the last post matched."""
-        return await self._session.scalar(
-            select(WatchCursorRow.last_post_id).where(WatchCursorRow.name == _CURSOR)
-        )
+    async def cursor(self) -> WatchCursor | None:
+        """How far matching got."""
+        row = await self._session.get(WatchCursorRow, _CURSOR)
+        if row is None:
+            return None
+        gaps = {int(post_id): datetime.fromisoformat(seen) for post_id, seen in row.gaps or []}
+        return WatchCursor(row.last_post_id, gaps)
 
-    async def move_cursor(self, old: int | None, new: int) -> bool:
+    async def move_cursor(
+        self, old: int | None, new: int, gaps: dict[int, datetime] | None = None
+    ) -> bool:
         """Compare-and-set, so two processes never both match one batch."""
+        stored = [[post_id, seen.isoformat()] for post_id, seen in sorted((gaps or {}).items())]
         if old is None:
-            self._session.add(WatchCursorRow(name=_CURSOR, last_post_id=new))
+            self._session.add(WatchCursorRow(name=_CURSOR, last_post_id=new, gaps=stored))
             await self._session.flush()
             return True
         result = await self._session.execute(
             update(WatchCursorRow)
             .where(WatchCursorRow.name == _CURSOR, WatchCursorRow.last_post_id == old)
-            .values(last_post_id=new)
+            .values(last_post_id=new, gaps=stored)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -95,15 +100,22 @@ class SqlWatchRepository:
         """The highest post id stored (0 with no posts)."""
         return int(await self._session.scalar(select(func.max(PostRow.id))) or 0)
 
-    async def posts_after(self, post_id: int, limit: int) -> list[WatchPost]:
-        """Stored posts with a higher id, in id order, with their channel's name and link."""
-        rows = await self._session.execute(
-            select(PostRow, ChannelRow.username, ChannelRow.title, ChannelRow.telegram_id)
-            .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
-            .where(PostRow.id > post_id)
-            .order_by(PostRow.id)
-            .limit(limit)
+    async def posts_after(
+        self, post_id: int, limit: int, also: Sequence[int] = ()
+    ) -> list[WatchPost]:
+        """Stored posts with a higher id, in id order, and those of the `also` ids stored now,
+        with their channel's name and link."""
+        columns = select(PostRow, ChannelRow.username, ChannelRow.title, ChannelRow.telegram_id)
+        columns = columns.join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+        rows = list(
+            await self._session.execute(
+                columns.where(PostRow.id > post_id).order_by(PostRow.id).limit(limit)
+            )
         )
+        if also:
+            rows[:0] = await self._session.execute(
+                columns.where(PostRow.id.in_(list(also))).order_by(PostRow.id)
+            )
         return [
             WatchPost(
                 post_id=post.id,
