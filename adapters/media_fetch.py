@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import fnmatch
 import io
+from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from core.media.models import FetchedMedia, MediaFetchError, MediaTooLarge, MediaUnavailable
 from core.media.service import TELEGRAM_FILE_PREFIX
 
 _CHUNK = 64 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class _LimitedBuffer(io.BytesIO):
@@ -88,12 +92,37 @@ class TelegramFiles:
             self._bot = None
 
 
-class HttpImageFetcher:
-    """Fetches `http(s)://` URLs with aiohttp and `tg-file:<id>` through the Bot API."""
+# Where t.me/s pages put post images and video thumbnails (cdn1..cdn5 of each).
+TELEGRAM_CDN_HOSTS = ("cdn*.telesco.pe", "cdn*.cdn-telegram.org", "cdn*.telegram-cdn.org")
+MAX_REDIRECTS = 3
 
-    def __init__(self, telegram: TelegramFiles | None = None, timeout: float = 30.0) -> None:
+
+def host_allowed(url: URL, patterns: Iterable[str]) -> bool:
+    """Whether `url` is http(s) on a host matching one of `patterns` (`*` wildcards)."""
+    host = (url.host or "").lower().rstrip(".")
+    if url.scheme not in ("http", "https") or not host:
+        return False
+    return any(fnmatch.fnmatchcase(host, pattern.lower()) for pattern in patterns)
+
+
+class HttpImageFetcher:
+    """Fetches `http(s)://` URLs with aiohttp and `tg-file:<id>` through the Bot API.
+
+    URLs come from scraped pages, so only `allowed_hosts` (Telegram's CDN) are fetched, and a
+    redirect is followed only to another allowed host: a post cannot make the worker fetch
+    internal addresses or arbitrary sites.
+    """
+
+    def __init__(
+        self,
+        telegram: TelegramFiles | None = None,
+        timeout: float = 30.0,
+        *,
+        allowed_hosts: Iterable[str] = TELEGRAM_CDN_HOSTS,
+    ) -> None:
         self._telegram = telegram
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._allowed_hosts = tuple(allowed_hosts)
         self._session: aiohttp.ClientSession | None = None
 
     async def fetch(self, source: str, max_bytes: int) -> FetchedMedia:
@@ -107,20 +136,39 @@ class HttpImageFetcher:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         try:
-            async with self._session.get(source) as response:
-                status = response.status
-                if status in (408, 429) or status >= 500:
-                    raise MediaFetchError(f"HTTP {status}")  # may pass: retried later
-                if status >= 400:
-                    raise MediaUnavailable(f"HTTP {status}")
-                if response.content_length is not None and response.content_length > max_bytes:
-                    raise MediaTooLarge(f"{response.content_length} bytes")
-                buffer = _LimitedBuffer(max_bytes)
-                async for chunk in response.content.iter_chunked(_CHUNK):
-                    buffer.write(chunk)
-                return FetchedMedia(buffer.getvalue(), response.headers.get("Content-Type"))
+            return await self._fetch_url(self._session, URL(source), max_bytes)
         except aiohttp.ClientError as error:
             raise MediaFetchError(type(error).__name__) from error
+        except ValueError as error:  # a URL yarl cannot parse
+            raise MediaUnavailable("not a valid URL") from error
+
+    async def _fetch_url(
+        self, session: aiohttp.ClientSession, url: URL, max_bytes: int
+    ) -> FetchedMedia:
+        for _ in range(MAX_REDIRECTS + 1):
+            if not host_allowed(url, self._allowed_hosts):
+                raise MediaUnavailable(f"host not allowed: {url.host}")
+            async with session.get(url, allow_redirects=False) as response:
+                if response.status in _REDIRECTS:
+                    location = response.headers.get("Location", "")
+                    url = url.join(URL(location))
+                    continue
+                return await self._read(response, max_bytes)
+        raise MediaUnavailable(f"more than {MAX_REDIRECTS} redirects")
+
+    @staticmethod
+    async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> FetchedMedia:
+        status = response.status
+        if status in (408, 429) or status >= 500:
+            raise MediaFetchError(f"HTTP {status}")  # may pass: retried later
+        if status >= 400:
+            raise MediaUnavailable(f"HTTP {status}")
+        if response.content_length is not None and response.content_length > max_bytes:
+            raise MediaTooLarge(f"{response.content_length} bytes")
+        buffer = _LimitedBuffer(max_bytes)
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            buffer.write(chunk)
+        return FetchedMedia(buffer.getvalue(), response.headers.get("Content-Type"))
 
     async def close(self) -> None:
         """Close HTTP sessions."""

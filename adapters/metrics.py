@@ -7,6 +7,7 @@ ingestion lag) are refreshed from the database on each scrape, so a fresh proces
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
@@ -155,18 +156,38 @@ class PrometheusMetrics:
                 log.warning("metrics_refresh_failed", error=f"{type(error).__name__}: {error}")
 
     async def exposition(self) -> bytes:
-        """The text format Prometheus scrapes."""
+        """The text format Prometheus scrapes, state-mirroring gauges refreshed first."""
         await self.refresh()
+        return self.render()
+
+    def render(self) -> bytes:
+        """The text format as the registry holds it now (no refresh)."""
         return generate_latest(self.registry)
 
 
 class MetricsServer:
-    """A tiny aiohttp server answering GET /metrics."""
+    """A tiny aiohttp server answering GET /metrics.
 
-    def __init__(self, metrics: PrometheusMetrics, host: str = "0.0.0.0", port: int = 9090) -> None:  # noqa: S104 - scraped from outside
+    It listens on 127.0.0.1 unless told otherwise (the figures are per chat and there is no
+    authentication), and refreshes the stored-state gauges (the per-tenant report, a database
+    read) at most once per `cache_seconds`, however often or concurrently it is scraped;
+    counters and histograms are always live.
+    """
+
+    def __init__(
+        self,
+        metrics: PrometheusMetrics,
+        host: str = "127.0.0.1",
+        port: int = 9090,
+        *,
+        cache_seconds: float = 15.0,
+    ) -> None:
         self._metrics = metrics
         self._host = host
         self._port = port
+        self._cache_seconds = cache_seconds
+        self._refreshed_at: float | None = None
+        self._refreshing = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -182,9 +203,17 @@ class MetricsServer:
         log.info("metrics_started", port=self.port)
         return self.port
 
+    async def _refresh_if_stale(self) -> None:
+        async with self._refreshing:  # concurrent scrapes wait for one refresh, not one each
+            now = time.monotonic()
+            if self._refreshed_at is None or now - self._refreshed_at >= self._cache_seconds:
+                await self._metrics.refresh()
+                self._refreshed_at = time.monotonic()
+
     async def _handle(self, _request: web.Request) -> web.Response:
         started = time.perf_counter()
-        body = await self._metrics.exposition()
+        await self._refresh_if_stale()
+        body = self._metrics.render()
         log.debug("metrics_scraped", seconds=round(time.perf_counter() - started, 4))
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from types import TracebackType
 from typing import Self
@@ -22,6 +22,7 @@ import structlog
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 from yarl import URL
 
+from core.bounds import bounded_message_id, parse_iso_date
 from core.channels.names import is_username
 from core.errors import ChannelNotReadable, ChannelSourceError, InvalidChannelName
 from core.models import ChannelInfo, ChannelPage, MediaRef, PostDraft
@@ -134,7 +135,12 @@ def _parse_message(node: LexborNode, username: str) -> PostDraft | None:
     message_id = _to_int((node.attributes.get("data-post") or "").rpartition("/")[2])
     date = _message_date(node)
     if message_id is None or date is None:
-        log.warning("web_preview.message_skipped", username=username, data_post=_data_post(node))
+        log.warning(
+            "web_preview.message_skipped",
+            username=username,
+            data_post=_data_post(node),
+            reason="bad or out-of-range id" if message_id is None else "bad or out-of-range date",
+        )
         return None
 
     _drop_replies(node)  # a quoted reply is another post; its text must not leak into ours
@@ -166,12 +172,9 @@ def _message_date(node: LexborNode) -> datetime | None:
     time = node.css_first("a.tgme_widget_message_date time[datetime]")
     if time is None:
         return None
-    try:
-        parsed = datetime.fromisoformat(time.attributes.get("datetime") or "")
-    except ValueError:
-        return None
-    # A naive timestamp never appears on t.me; treat one as UTC rather than local time.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    # Out of range (or overflowing when made UTC) is None: that post is skipped, not the page.
+    # A naive timestamp never appears on t.me; it is taken as UTC rather than local time.
+    return parse_iso_date(time.attributes.get("datetime") or "")
 
 
 def _drop_replies(node: LexborNode) -> None:
@@ -282,8 +285,7 @@ def _text_of(node: LexborNode | None) -> str:
 
 
 def _to_int(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    return bounded_message_id(raw)  # only message ids are read as numbers here
 
 
 # --------------------------------------------------------------------------- fetching

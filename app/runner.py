@@ -8,12 +8,11 @@ from contextlib import AsyncExitStack
 
 import structlog
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-from aiohttp import web
 
 from adapters.metrics import MetricsServer
 from app.container import Container, build_container
 from app.settings import Settings, reveal
+from app.webhook import webhook_server
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.middlewares.rate_limit_counter import RateLimitCounter
 from jobs.registry import build_jobs
@@ -47,7 +46,12 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
         container.background_indexer.kick(*await _tenants_with_pending(container))
         bot.session.middleware(RateLimitCounter(container.metrics))
         if settings.metrics_port is not None:
-            metrics_server = MetricsServer(container.metrics, port=settings.metrics_port)
+            metrics_server = MetricsServer(
+                container.metrics,
+                host=settings.metrics_host,
+                port=settings.metrics_port,
+                cache_seconds=settings.metrics_cache_seconds,
+            )
             await metrics_server.start()
             stack.push_async_callback(metrics_server.stop)
         if with_jobs:
@@ -96,22 +100,5 @@ async def _wait_for_signal() -> None:
 
 async def _run_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
     """Serve Telegram's webhook calls; several replicas may run behind a load balancer."""
-    secret = reveal(settings.webhook_secret)
-    app = web.Application()
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
-        app, path="/webhook"
-    )
-    setup_application(app, dispatcher, bot=bot)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    url = settings.webhook_url.rstrip("/") + "/webhook" if settings.webhook_url else ""
-    await bot.set_webhook(
-        url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
-    )
-    log.info("webhook_started", port=settings.webhook_port)
-    try:
+    async with webhook_server(bot, dispatcher, settings):
         await _wait_for_signal()
-    finally:
-        await runner.cleanup()

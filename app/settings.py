@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,7 +23,10 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     telegram_web_base: str = "https://t.me"
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = None  # required with WEBHOOK_URL: 32+ of A-Z a-z 0-9 _ -
+    webhook_path: str | None = (
+        None  # empty: /webhook/<hash of the secret>, the same on every replica
+    )
     webhook_host: str = "0.0.0.0"  # noqa: S104 - a webhook server listens on all interfaces
     webhook_port: int = 8080
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -61,6 +65,8 @@ class Settings(BaseSettings):
     quota_daily_tokens: int = Field(default=200_000, ge=0)
     quota_storage_bytes: int = Field(default=1024**3, ge=0)
     quota_daily_questions: int = Field(default=300, ge=0)
+    # A reservation left by a crashed LLM call stops counting after this (settled ones at once).
+    llm_reservation_ttl_seconds: float = Field(default=600.0, ge=10)
     storage_usage_interval_hours: float = Field(default=6.0, ge=0)
 
     # Media store and vision
@@ -72,6 +78,10 @@ class Settings(BaseSettings):
     media_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1)
     media_allowed_types: Annotated[frozenset[str], NoDecode] = frozenset(
         {"image/jpeg", "image/png", "image/webp", "image/gif"}
+    )
+    # Hosts post images are fetched from (`*` wildcards); redirects elsewhere are refused.
+    media_allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset(
+        {"cdn*.telesco.pe", "cdn*.cdn-telegram.org", "cdn*.telegram-cdn.org"}
     )
     media_fetch_interval_minutes: float = Field(default=10.0, ge=0)
     vision_interval_minutes: float = Field(default=15.0, ge=0)
@@ -112,6 +122,8 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"  # the metrics carry per-chat figures: not public by default
+    metrics_cache_seconds: float = Field(default=15.0, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -124,10 +136,10 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("media_allowed_types", mode="before")
+    @field_validator("media_allowed_types", "media_allowed_hosts", mode="before")
     @classmethod
     def _parse_media_types(cls, value: object) -> object:
-        """Accept `image/jpeg,image/png` as well as a list."""
+        """Accept `image/jpeg,image/png` (or `a.example,b.example`) as well as a list."""
         if isinstance(value, str):
             return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
         return value
@@ -160,11 +172,26 @@ class Settings(BaseSettings):
         """Whether an OpenAI-compatible chat endpoint is configured."""
         return bool(reveal(self.openai_api_key)) or bool(self.openai_base_url)
 
+    @property
+    def resolved_webhook_path(self) -> str:
+        """WEBHOOK_PATH, or `/webhook/<hash of the secret>`: unguessable, equal on every replica."""
+        if self.webhook_path:
+            return self.webhook_path
+        return f"/webhook/{self._webhook_path_token}"
+
+    @property
+    def _webhook_path_token(self) -> str:
+        secret = reveal(self.webhook_secret) or ""
+        return hashlib.sha256(b"tgassist webhook path\x00" + secret.encode()).hexdigest()[:32]
+
     def secrets(self) -> list[str]:
-        """Every secret value, for log redaction."""
+        """Every secret value, for log redaction (the derived webhook path's random part too)."""
         values = [self.bot_token, self.openai_api_key, self.qdrant_api_key, self.webhook_secret]
         values += [self.s3_access_key_id, self.s3_secret_access_key]
-        return [secret for value in values if (secret := reveal(value))]
+        found = [secret for value in values if (secret := reveal(value))]
+        if reveal(self.webhook_secret):
+            found.append(self._webhook_path_token)
+        return found
 
 
 def reveal(value: SecretStr | None) -> str | None:

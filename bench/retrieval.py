@@ -1,6 +1,7 @@
 """Retrieval quality and latency on the shared corpus: ours (lexical default) vs plain BM25.
 
-Run: .venv/bin/python bench/retrieval.py [--corpus PATH] [--data-dir DIR] [--rounds N]
+Run (the baseline needs the bench extra: .venv/bin/pip install -e '.[dev,bench]'):
+     .venv/bin/python bench/retrieval.py [--corpus PATH] [--data-dir DIR] [--rounds N]
 
 Imports the 22,099 posts into one tenant (EMBEDDINGS=none; a --data-dir that already holds the
 import is reused), asks the hand-written paraphrased questions of
@@ -161,7 +162,10 @@ async def evaluate_ours(
 
 def evaluate_baseline(corpus: Path, questions: Sequence[Question]) -> Scores:
     """rank-bm25 (BM25Okapi) over lower-cased whitespace tokens of every post."""
-    from rank_bm25 import BM25Okapi
+    try:
+        from rank_bm25 import BM25Okapi
+    except ImportError:
+        raise SystemExit("the BM25 baseline needs rank-bm25: pip install -e '.[bench]'") from None
 
     from core.ingest.exports import parse_export
 

@@ -21,7 +21,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/ask [@channel] [7d] question — ask (in private chats just write the question)\n"
             "/trends — stories several channels cover right now\n"
             "/alerts on|off — trend alerts in this chat; /alerts why — what came close and why\n"
-            "/interests — your interests (add/remove)\n"
+            "/interests — your interests (add/remove); shown only in our private chat. "
+            "In a group, alerts are ranked by what its members asked there and the topics they added\n"
             "/digest — scheduled digest: /digest daily 09:00 Europe/Moscow, weekly, off, now, topics\n"
             '/watch "words" -exclusion — new posts with these words at once; /unwatch N\n'
             "/alerts here, /digest here, /watch here — in a forum topic: send those there\n"
@@ -214,6 +215,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "here_set_alerts": "📌 Trend alerts of this chat will come to this topic.",
         "here_set_digest": "📌 Digests of this chat will come to this topic.",
         "here_set_watch": "📌 Keyword watch hits of this chat will come to this topic.",
+        # --- hardening: personal answers go to the private chat ---
+        "private_sent": "📬 I sent the answer to {command} to our private chat.",
+        "private_start_first": "🔒 I answer {command} only in our private chat, and you have not started one with me yet: open {link}, press Start, then send {command} there.",
+        "interests_private_button": "Your interests are shown only in our private chat.",
         # --- the command menu (set_my_commands) ---
         "command_start": "What this bot does",
         "command_help": "All commands",
@@ -246,7 +251,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/ask [@канал] [7d] вопрос — задать вопрос (в личном чате просто напишите его)\n"
             "/trends — о чём сейчас пишут сразу несколько каналов\n"
             "/alerts on|off — оповещения о трендах в этом чате; /alerts why — что было близко и почему\n"
-            "/interests — ваши интересы (добавить/убрать)\n"
+            "/interests — ваши интересы (добавить/убрать); показываю только в личном чате. "
+            "В группе оповещения ранжируются по вопросам её участников в этой группе и добавленным ими темам\n"
             "/digest — дайджест по расписанию: /digest daily 09:00 Europe/Moscow, weekly, off, now, topics\n"
             '/watch "слова" -исключение — новые посты с этими словами сразу; /unwatch N\n'
             "/alerts here, /digest here, /watch here — в теме форума: присылать туда\n"
@@ -439,6 +445,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "here_set_alerts": "📌 Оповещения о трендах этого чата будут приходить в эту тему.",
         "here_set_digest": "📌 Дайджесты этого чата будут приходить в эту тему.",
         "here_set_watch": "📌 Находки отслеживаний этого чата будут приходить в эту тему.",
+        # --- hardening: personal answers go to the private chat ---
+        "private_sent": "📬 Ответ на {command} — в нашем личном чате.",
+        "private_start_first": "🔒 На {command} я отвечаю только в личном чате, а вы его со мной ещё не начали: откройте {link}, нажмите «Запустить» и отправьте {command} там.",
+        "interests_private_button": "Ваши интересы видны только в нашем личном чате.",
         # --- the command menu (set_my_commands) ---
         "command_start": "Что умеет бот",
         "command_help": "Все команды",

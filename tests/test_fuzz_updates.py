@@ -5,15 +5,17 @@ every example of a test; hypothesis draws updates — odd unicode, texts over 40
 HTML-looking input, unknown and mangled commands, garbage callback data, every chat type,
 edited messages, channel posts, missing optional fields — and each example checks that the
 update was handled without reaching the error router and that every request the bot made is
-one Telegram accepts (tests/telegram_rules.py and the fake's own HTML parser).
+one Telegram accepts (tests/telegram_rules.py and the fake's own HTML parser). In webhook mode
+the same updates arrive as HTTP POSTs: with a forged secret they are refused and change nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ GROUPS = ((-100500, "supergroup"), (-1001777000111, "supergroup"), (-500, "group
 CHANNEL_ID = -1001234567890
 CHANNEL_USERNAME = "fuzzchannel"
 BOT_USERNAME = "tgassist_test_bot"
+WEBHOOK_SECRET = "fuzz-webhook-secret_0123456789abcdefghij"
 
 # Posts the seeded chats can retrieve: their text flows back into answers and must stay escaped.
 HOSTILE_POSTS = [
@@ -501,11 +504,21 @@ async def tme() -> AsyncIterator[FakeTelegramWeb]:
         yield web
 
 
-@pytest.fixture
-async def fuzz_bot(
-    tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb
+@asynccontextmanager
+async def _running_fuzz_bot(
+    tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb, *, webhook: bool
 ) -> AsyncIterator[FuzzBot]:
-    """One running bot for all examples; chats 1001 and the supergroup follow hostile posts."""
+    """One running bot (polling, or serving its webhook); chats 1001 and the supergroup follow hostile posts."""
+    webhook_settings: dict[str, Any] = (
+        {
+            "webhook_url": "http://127.0.0.1:1",
+            "webhook_secret": WEBHOOK_SECRET,
+            "webhook_host": "127.0.0.1",
+            "webhook_port": 0,
+        }
+        if webhook
+        else {}
+    )
     settings = make_settings(
         tmp_path,
         bot_api,
@@ -514,10 +527,11 @@ async def fuzz_bot(
         backfill_posts=10,
         max_channels_per_chat=3,
         question_rate_limit=1000,
+        **webhook_settings,
     )
     bot_api.add_chat(-100500, "supergroup", title="Team <&>")
     bot_api.set_chat_admins(-100500, [GROUP_ADMIN])
-    async with BotHarness(settings, bot_api) as harness:
+    async with BotHarness(settings, bot_api, webhook=webhook) as harness:
         for chat_id, kind in ((1001, "private"), (-100500, "supergroup")):
             tenant_id, _ = await seed_channel(
                 harness.container.uow_factory,
@@ -529,6 +543,7 @@ async def fuzz_bot(
             )
             await harness.container.indexer.index_tenant(tenant_id)
         tracker = UpdateTracker(harness)
+        update_ids = itertools.count(1)
 
         async def feed(spec: Spec) -> None:
             bot.logs.clear()  # each example is judged on its own
@@ -538,7 +553,11 @@ async def fuzz_bot(
             Update.model_validate(update | {"update_id": 0})  # Telegram-shaped, or a test bug
             before = len(bot_api.calls())
             kind = next(iter(update))
-            if kind in harness.dispatcher.resolve_used_update_types():
+            if webhook:
+                update_id = next(update_ids)
+                assert await harness.post_update(update | {"update_id": update_id}) == 200
+                await tracker.wait(update_id)
+            elif kind in harness.dispatcher.resolve_used_update_types():
                 await tracker.wait(bot_api.add_update(update))
             else:  # Telegram withholds types no handler asked for; feed them anyway
                 await harness.dispatcher.feed_raw_update(harness.bot, update | {"update_id": 0})
@@ -548,6 +567,24 @@ async def fuzz_bot(
         with captured_logs(errors_module) as logs, _error_records() as errors:
             bot = FuzzBot(harness, tracker, logs, errors, feed)
             yield bot
+
+
+@pytest.fixture
+async def fuzz_bot(
+    tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb
+) -> AsyncIterator[FuzzBot]:
+    """One long-polling bot for all examples of a test."""
+    async with _running_fuzz_bot(tmp_path, bot_api, tme, webhook=False) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def webhook_fuzz_bot(
+    tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb
+) -> AsyncIterator[FuzzBot]:
+    """One bot serving its webhook (real HTTP, the secret required) for all examples of a test."""
+    async with _running_fuzz_bot(tmp_path, bot_api, tme, webhook=True) as bot:
+        yield bot
 
 
 def _assert_clean(bot: FuzzBot) -> None:
@@ -626,6 +663,31 @@ async def test_sequences_of_updates_leave_the_bot_working(
     _assert_clean(fuzz_bot)
     [reply] = await fuzz_bot.harness.send("/help", user_id=1002)
     assert "/subscribe" in reply
+
+
+# Secrets a forger might send: none, wrong, almost right, non-ASCII, oversized, the right one padded.
+_FORGED_SECRETS = st.one_of(
+    st.sampled_from(
+        [None, "", "x", WEBHOOK_SECRET[:-1], WEBHOOK_SECRET + "x", "é" * 40, "a" * 5000]
+    ),
+    _text(80).filter(lambda text: text.isprintable()),  # what an HTTP header line can carry
+).filter(lambda secret: (secret or "").strip() != WEBHOOK_SECRET)  # HTTP trims header values
+
+
+@settings(FUZZ, max_examples=80)
+@given(spec=SPECS, forged=_FORGED_SECRETS)
+async def test_generated_updates_through_the_webhook_with_and_without_the_secret(
+    webhook_fuzz_bot: FuzzBot, spec: Spec, forged: str | None
+) -> None:
+    """Webhook mode: an update with a forged secret is refused and does nothing; with the right one it is handled cleanly."""
+    harness = webhook_fuzz_bot.harness
+    update = build_update(harness.api, spec)
+    before = len(harness.api.calls())
+    assert await harness.post_update(update, secret=forged) in (400, 401, 403)
+    await asyncio.sleep(0)
+    assert harness.api.calls()[before:] == []
+    await webhook_fuzz_bot.feed(spec)
+    _assert_clean(webhook_fuzz_bot)
 
 
 @pytest.mark.slow

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from sqlalchemy import select
+from yarl import URL
 
+from adapters.media_fetch import TELEGRAM_CDN_HOSTS, host_allowed
 from app.container import Container, build_container
 from core.media.models import MediaStatus, SkipReason
 from core.media.service import plan_media, sniff_image_type
@@ -35,6 +38,22 @@ class ImageServer:
     hits: Counter[str]
 
 
+@asynccontextmanager
+async def _serving(
+    handler: Callable[[web.Request], Awaitable[web.Response]], *, host_name: str = "127.0.0.1"
+) -> AsyncIterator[str]:
+    """Serve GET /{name} with `handler` on 127.0.0.1; yields the base URL under `host_name`."""
+    app = web.Application()
+    app.router.add_get("/{name}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://{host_name}:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
 @pytest.fixture
 async def images() -> AsyncIterator[ImageServer]:
     """Serves /a.png, /b.jpg, a too large /big.jpg, a text /page, a 404 and a failing /flaky."""
@@ -55,14 +74,8 @@ async def images() -> AsyncIterator[ImageServer]:
         body, kind = bodies[request.path]
         return web.Response(body=body, content_type=kind)
 
-    app = web.Application()
-    app.router.add_get("/{name}", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield ImageServer(f"http://127.0.0.1:{runner.addresses[0][1]}", hits)
-    await runner.cleanup()
+    async with _serving(serve) as url:
+        yield ImageServer(url, hits)
 
 
 @pytest.fixture
@@ -257,3 +270,80 @@ async def test_edited_album_records_only_new_media(
     assert report.stored == 1
     assert [row.status for row in await _objects(container)] == ["stored", "stored"]
     assert images.hits["/a.png"] == 1
+
+
+@pytest.fixture
+async def elsewhere() -> AsyncIterator[ImageServer]:
+    """Another image server, reached as `localhost` (a host the CDN list does not name)."""
+    hits: Counter[str] = Counter()
+
+    async def serve(request: web.Request) -> web.Response:
+        hits[request.path] += 1
+        return web.Response(body=PNG + b"internal", content_type="image/png")
+
+    async with _serving(serve, host_name="localhost") as url:
+        yield ImageServer(url, hits)
+
+
+async def test_media_fetch_follows_no_redirect_off_the_allowed_hosts(
+    tmp_path: Path, bot_api: FakeBotAPI, images: ImageServer, elsewhere: ImageServer
+) -> None:
+    """Media fetch followed redirects to any host: now only allowed hosts are fetched, redirects included."""
+    settings = make_settings(tmp_path, bot_api, media_max_bytes=4096)
+    await upgrade_async(settings.resolved_database_url)
+    container = build_container(settings)
+    redirects = {
+        "/hop.png": f"{elsewhere.url}/secret.png",  # off the allowed hosts
+        "/inside.png": f"{images.url}/a.png",  # to another allowed host (same address)
+        "/loop.png": "/loop.png",
+    }
+
+    async def redirect(request: web.Request) -> web.Response:
+        images.hits[request.path] += 1
+        raise web.HTTPFound(redirects[request.path])
+
+    try:
+        async with _serving(redirect) as hops:
+            [tenant] = await make_tenants(container.uow_factory, 603)
+            await make_channel_with_posts(
+                container.uow_factory,
+                [tenant],
+                "redirecting",
+                [
+                    _post(1, MediaRef("photo", url=f"{hops}/hop.png")),
+                    _post(2, MediaRef("photo", url=f"{hops}/inside.png")),
+                    _post(3, MediaRef("photo", url=f"{elsewhere.url}/direct.png")),
+                    _post(4, MediaRef("photo", url=f"{hops}/loop.png")),
+                ],
+            )
+            await container.media.run()
+            outcome = {
+                (row.source or "").rsplit("/", 1)[-1]: (row.status, row.skip_reason)
+                for row in await _objects(container)
+            }
+    finally:
+        await container.close()
+    assert sum(elsewhere.hits.values()) == 0, elsewhere.hits  # never reached
+    assert outcome["hop.png"] == ("skipped", "unavailable")
+    assert outcome["direct.png"] == ("skipped", "unavailable")
+    assert outcome["loop.png"] == ("skipped", "unavailable")
+    assert outcome["inside.png"] == ("stored", None)
+    assert images.hits["/loop.png"] == 4  # the first request and three redirects, no more
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://cdn4.telesco.pe/file/abc.jpg", True),
+        ("https://cdn1.cdn-telegram.org/file/abc.jpg", True),
+        ("https://CDN5.Telegram-CDN.org./file/abc.jpg", True),
+        ("https://cdn4.telesco.pe.evil.example/file/abc.jpg", False),
+        ("https://telesco.pe.example/abc.jpg", False),
+        ("https://169.254.169.254/latest/meta-data", False),
+        ("file:///etc/passwd", False),
+        ("ftp://cdn4.telesco.pe/abc.jpg", False),
+    ],
+)
+def test_media_hosts_are_telegrams_cdn_only(url: str, allowed: bool) -> None:
+    """The default host list lets Telegram's CDN hosts through and nothing that merely looks like them."""
+    assert host_allowed(URL(url), TELEGRAM_CDN_HOSTS) is allowed

@@ -25,7 +25,7 @@ async def _scrape(url: str, timeout: float = 60.0) -> str:
 
 
 async def test_run_serves_metrics(tmp_path: Path, bot_api: FakeBotAPI) -> None:
-    """The all-in-one process serves GET /metrics and says at start-up that vision is off."""
+    """The all-in-one process serves GET /metrics on 127.0.0.1 only and says at start-up that vision is off."""
     port = free_port()
     process = await start_cli_process(
         tmp_path,
@@ -39,6 +39,7 @@ async def test_run_serves_metrics(tmp_path: Path, bot_api: FakeBotAPI) -> None:
         bot_api.add_update(bot_api.message("/start", chat_id=909, user_id=909))
         await bot_api.wait_for("sendMessage", chat_id=909, timeout=30)
         text = await _scrape(f"http://127.0.0.1:{port}/metrics")
+        listening = _listening_addresses(port)
     finally:
         logs = await stop_cli_process(process)
     assert process.returncode == 0, logs[-3000:]
@@ -47,3 +48,23 @@ async def test_run_serves_metrics(tmp_path: Path, bot_api: FakeBotAPI) -> None:
     assert "# TYPE tgassist_question_duration_seconds histogram" in text
     assert "tgassist_quota_violations_total" in text
     assert 'tgassist_llm_budget_limit_tokens{tenant="1"} 200000.0' in text  # the /start chat
+    assert listening == ["127.0.0.1"], listening  # not 0.0.0.0: the figures are per chat
+
+
+def _listening_addresses(port: int) -> list[str]:
+    """Addresses a local TCP socket listens on `port` at (Linux /proc/net/tcp, IPv4 and IPv6)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            for line in list(lines)[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, _, hex_port = local.partition(":")
+                if state == "0A" and int(hex_port, 16) == port:  # 0A = LISTEN
+                    found.append(_address(address))
+    return found
+
+
+def _address(hex_address: str) -> str:
+    if len(hex_address) == 8:  # IPv4, little-endian
+        return ".".join(str(int(hex_address[i : i + 2], 16)) for i in (6, 4, 2, 0))
+    return "::" if set(hex_address) == {"0"} else hex_address

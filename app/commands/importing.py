@@ -12,6 +12,8 @@ from app.commands.common import Subparsers, load_settings, opened_container, pri
 from core.errors import IndexUnavailable
 from core.ingest.service import ExportImporter
 
+_REJECTED_SHOWN = 20  # reasons printed to stderr; --json lists them all
+
 
 def register(subparsers: Subparsers) -> None:
     """Add import."""
@@ -58,6 +60,7 @@ def handle(args: argparse.Namespace) -> int:
                 "updated": report.updated,
                 "unchanged": report.unchanged,
                 "skipped": report.skipped,
+                "rejected": report.rejected,
                 "indexed": indexed,
                 "index_error": index_error,
             }
@@ -67,8 +70,14 @@ def handle(args: argparse.Namespace) -> int:
                 print(
                     f"imported {report.files} file(s), {len(report.channels)} channel(s): "
                     f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged, "
-                    f"{report.skipped} skipped; indexed {indexed} for chat {args.chat}"
+                    f"{report.skipped} skipped, {len(report.rejected)} rejected; "
+                    f"indexed {indexed} for chat {args.chat}"
                 )
+            for reason in report.rejected[:_REJECTED_SHOWN]:
+                print(f"rejected: {reason}", file=sys.stderr)
+            if len(report.rejected) > _REJECTED_SHOWN:
+                more = len(report.rejected) - _REJECTED_SHOWN
+                print(f"rejected: ... and {more} more (all in --json)", file=sys.stderr)
             if index_error:
                 print(
                     f"warning: posts stored but not indexed yet: {index_error}; they are indexed "

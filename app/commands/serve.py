@@ -25,10 +25,14 @@ def register(subparsers: Subparsers) -> None:
 def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], int]:
     def handle(_args: argparse.Namespace) -> int:
         from app.runner import run  # the bot stack loads only for the long-running commands
+        from app.webhook import webhook_settings_error
 
         settings = load_settings()
         if with_bot and not reveal(settings.bot_token):
             print("error: BOT_TOKEN is not set (put it in .env)", file=sys.stderr)
+            return 2
+        if with_bot and (error := webhook_settings_error(settings)):
+            print(f"error: {error}", file=sys.stderr)
             return 2
         return asyncio.run(run(settings, with_bot=with_bot, with_jobs=with_jobs))
 

@@ -53,7 +53,10 @@ def build_media_services(
     """The store from settings (unless given), a fetcher using the bot's token for file ids."""
     store = store or build_media_store(settings)
     token = reveal(settings.bot_token) or ""
-    fetcher = HttpImageFetcher(TelegramFiles(token, settings.telegram_api_base) if token else None)
+    fetcher = HttpImageFetcher(
+        TelegramFiles(token, settings.telegram_api_base) if token else None,
+        allowed_hosts=settings.media_allowed_hosts,
+    )
     service = MediaService(
         uow_factory,
         store,

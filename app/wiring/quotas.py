@@ -72,10 +72,15 @@ def build_budget_gate(
         import redis.asyncio as redis
 
         client: Any = redis.from_url(settings.redis_url)
-        ledger: TokenLedger = RedisTokenLedger(client)
+        ttl = settings.llm_reservation_ttl_seconds
+        ledger: TokenLedger = RedisTokenLedger(client, reservation_ttl_seconds=ttl)
         close: Closer | None = client.aclose
     else:
-        ledger, close = SqlTokenLedger(create_session_factory(engine)), None
+        sessions = create_session_factory(engine)
+        ledger = SqlTokenLedger(
+            sessions, reservation_ttl_seconds=settings.llm_reservation_ttl_seconds
+        )
+        close = None
     return BudgetGate(uow_factory, ledger, default_limits(settings), metrics=metrics), close
 
 

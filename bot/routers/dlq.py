@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.filters import admin_router, command_args
 from bot.formatting import echo, escape, html_to_text
+from bot.middlewares.private_replies import RepliesInPrivate
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from bot.views.dlq import (
@@ -187,6 +188,7 @@ def make_router() -> Router:
     """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
     admin = admin_router(f"{__name__}.admin")
     admin.message.register(dlq, Command("dlq"))
+    admin.message.middleware(RepliesInPrivate())  # admin output never goes into a group
     admin.callback_query.register(page_button, DlqPageCallback.filter())
     admin.callback_query.register(action_button, DlqActionCallback.filter())
     refusals = Router(name=f"{__name__}.refusals")  # what the admin filter let through

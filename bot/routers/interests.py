@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 
 from aiogram import Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import command_args
 from bot.formatting import echo, escape, html_to_text
+from bot.middlewares.private_replies import RepliesInPrivate
 from bot.replies import answer_long, edit_in_place
 from bot.texts import t
 from core.interests.models import InvalidTopic, WeightedInterest
@@ -106,7 +108,10 @@ async def remove_button(
     lang: str,
     interest_service: InterestService,
 ) -> None:
-    """Remove one of the presser's own topics, then redraw the list."""
+    """Remove one of the presser's own topics, then redraw the list (in private chats only)."""
+    if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+        await query.answer(t(lang, "interests_private_button"), show_alert=True)
+        return
     user_id = query.from_user.id
     profile = await interest_service.profile(uow, user_id)
     found = next((item for item in profile if topic_hash(item.topic) == callback_data.key), None)
@@ -125,5 +130,6 @@ def make_router() -> Router:
     """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
     router = Router(name=__name__)
     router.message.register(interests, Command("interests"))
+    router.message.middleware(RepliesInPrivate())  # a profile is never shown in a group
     router.callback_query.register(remove_button, InterestRemoveCallback.filter())
     return router

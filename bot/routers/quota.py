@@ -8,6 +8,7 @@ from aiogram.types import Message
 
 from bot.filters import admin_router, command_args
 from bot.formatting import short_date
+from bot.middlewares.private_replies import RepliesInPrivate
 from bot.replies import answer_long
 from bot.texts import t
 from bot.views.quota import quota_detail, quota_table
@@ -57,6 +58,7 @@ def make_router() -> Router:
     """A fresh router with this feature's handlers (each Dispatcher builds its own)."""
     admin = admin_router(f"{__name__}.admin")
     admin.message.register(quota, Command("quota"))
+    admin.message.middleware(RepliesInPrivate())  # admin output never goes into a group
     refusals = Router(name=f"{__name__}.refusals")  # what the admin filter let through
     refusals.message.register(quota_refused, Command("quota"))
     router = Router(name=__name__)

@@ -10,6 +10,8 @@ Channels under ``left_chats`` are taken too: that section is only written when t
 Nothing here touches the network or any path named inside an export (photo and file paths are
 kept as descriptors only); each file is read once, bounded by ``max_bytes``, and parsed
 all-or-nothing: any malformed part raises ``ExportFormatError`` naming the file and the problem.
+The one exception is a message whose id or date is well-formed but out of range
+(``core/bounds.py``): that message alone is refused and listed in ``ExportedChat.rejected``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import json
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TypeGuard, TypeVar
 
+from core.bounds import MAX_DATE, MIN_DATE, as_utc, date_problem, from_unixtime, message_id_problem
 from core.errors import ExportFormatError
 from core.models import ChannelInfo, MediaRef, PostDraft
 
@@ -33,6 +36,7 @@ MANIFEST_NAME = "channels.json"  # a dataset's list of channels, not an export
 _LINK_ENTITY_TYPES = frozenset({"link", "url"})
 _MAX_UNIXTIME_DIGITS = 12  # far beyond any real date; keeps int() and fromtimestamp() cheap
 _MAX_ISO_LENGTH = 64
+_MAX_CHAT_ID = 2**62  # Bot API ids (-100<id>) must still fit in a BIGINT
 
 _T = TypeVar("_T")
 
@@ -44,10 +48,16 @@ class ExportedChat:
     info: ChannelInfo
     posts: list[PostDraft]
     skipped: int  # service messages and messages with neither text nor media
+    # Messages refused one by one (id or date out of range), each "message ID (#INDEX): why".
+    rejected: list[str] = field(default_factory=list)
 
 
 class _MalformedError(Exception):
     """A problem found inside a document; callers prefix where it was found."""
+
+
+class _OutOfRange(_MalformedError):
+    """A well-formed value no post can have (id or date out of range): only its message is refused."""
 
 
 def iter_export_files(paths: Sequence[Path]) -> list[Path]:
@@ -186,6 +196,8 @@ def _parse_chat(chat: dict[str, object], *, check_type: bool = True) -> Exported
     chat_id = chat.get("id")
     if not _is_int(chat_id):
         raise _MalformedError('chat has no integer "id"')
+    if not 0 < abs(chat_id) <= _MAX_CHAT_ID:
+        raise _MalformedError(f'chat "id" is out of range: {_show(chat_id)}')
     if check_type:
         kind = chat.get("type")
         if kind not in CHANNEL_TYPES:
@@ -198,13 +210,19 @@ def _parse_chat(chat: dict[str, object], *, check_type: bool = True) -> Exported
         raise _MalformedError('"messages" is not a list')
 
     posts: list[PostDraft] = []
+    rejected: list[str] = []
     for index, raw in enumerate(messages):
-        post = _parse_message(raw, index)
+        try:
+            post = _parse_message(raw, index)
+        except _OutOfRange as exc:
+            rejected.append(str(exc))
+            continue
         if post is not None:
             posts.append(post)
     # Exports give the bare channel id; a deleted channel may come without a name.
     info = ChannelInfo(username=None, title=name or f"channel {chat_id}", telegram_id=chat_id)
-    return ExportedChat(info=info, posts=posts, skipped=len(messages) - len(posts))
+    skipped = len(messages) - len(posts) - len(rejected)
+    return ExportedChat(info=info, posts=posts, skipped=skipped, rejected=rejected)
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -216,10 +234,12 @@ def _parse_message(raw: object, index: int) -> PostDraft | None:
     message_id = raw.get("id")
     if not _is_int(message_id):
         raise _MalformedError(f'message #{index} has no integer "id"')
+    if problem := message_id_problem(message_id):
+        raise _OutOfRange(f"message #{index}: {problem}")
     try:
         return _message_body(raw, message_id)
     except _MalformedError as exc:
-        raise _MalformedError(f"message {message_id} (#{index}): {exc}") from None
+        raise type(exc)(f"message {message_id} (#{index}): {exc}") from None
 
 
 def _message_body(raw: dict[str, object], message_id: int) -> PostDraft | None:
@@ -270,12 +290,14 @@ def _from_unixtime(value: object, key: str) -> datetime:
         and value.isdigit()
     ):
         seconds = int(value)
-    if seconds is not None:
-        try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
-    raise _MalformedError(f'"{key}" is not a Unix time: {_show(value)}')
+    if seconds is None:
+        raise _MalformedError(f'"{key}" is not a Unix time: {_show(value)}')
+    moment = from_unixtime(seconds)
+    if moment is None:
+        raise _OutOfRange(
+            f'"{key}" is out of range ({MIN_DATE.date()} to {MAX_DATE.date()}): {_show(value)}'
+        )
+    return moment
 
 
 def _from_iso(value: object, key: str) -> datetime:
@@ -285,9 +307,12 @@ def _from_iso(value: object, key: str) -> datetime:
         except ValueError:
             pass
         else:
-            if parsed.tzinfo is None:
-                return parsed.replace(tzinfo=UTC)
-            return parsed.astimezone(UTC)
+            moment = as_utc(parsed)
+            if moment is None or date_problem(moment):
+                raise _OutOfRange(
+                    f'"{key}" is out of range ({MIN_DATE.date()} to {MAX_DATE.date()}): {_show(value)}'
+                )
+            return moment
     raise _MalformedError(f'"{key}" is not an ISO date: {_show(value)}')
 
 

@@ -15,3 +15,4 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    rejected: list[str] = field(default_factory=list)  # "FILE: message ID (#INDEX): why"

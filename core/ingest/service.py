@@ -112,6 +112,7 @@ class ExportImporter:
                     report.updated += stored.updated
                     report.unchanged += stored.unchanged
                     report.skipped += chat.skipped
+                    report.rejected += [f"{path}: {reason}" for reason in chat.rejected]
                     if progress is not None:
                         progress(len(chat.posts))
                 await uow.commit()

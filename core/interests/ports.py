@@ -60,6 +60,12 @@ class InterestRepository(Protocol):
         """Users who asked questions in a chat."""
         ...
 
+    async def tenant_questions(
+        self, tenant_id: int, since: datetime, limit: int
+    ) -> list[QuestionRecord]:
+        """Questions asked in one chat since a moment (by anyone), newest first."""
+        ...
+
 
 class InterestsUnitOfWork(Transaction, Protocol):
     """What profiles and their sync read and write."""

@@ -276,14 +276,36 @@ class InterestService:
         return removed
 
     async def tenant_profile(self, tenant: Tenant) -> dict[str, float]:
-        """A chat's profile: the mean weight of each topic over its people (labels as topics)."""
+        """A chat's profile: the mean weight of each topic over its people (labels as topics).
+
+        In a private chat that is the user's whole profile. In a group each person counts with
+        the topics they chose (`/interests add`) and what they asked in this group only: what
+        someone asks in private (or in another group) never steers a group's alerts.
+        """
         async with self._uow_factory() as uow:
             repo = self._repo(uow)
-            users = set(await repo.tenant_users(tenant.id))
             if tenant.kind == "private":
-                users.add(tenant.chat_id)
-            profiles = await repo.profiles(sorted(users))
-        return combine_profiles([self.weighted(items) for items in profiles.values()])
+                profiles = await repo.profiles([tenant.chat_id])
+                return combine_profiles([self.weighted(items) for items in profiles.values()])
+            params = self.profiler.params
+            now = self._clock()
+            since = now - timedelta(days=params.horizon_days)
+            asked = await repo.tenant_questions(tenant.id, since, params.max_questions)
+            by_user: dict[int, list[QuestionRecord]] = defaultdict(list)
+            for question in asked:
+                if question.user_id is not None:
+                    by_user[question.user_id].append(question)
+            stored = await repo.profiles(sorted(by_user))
+        people = []
+        for user_id, questions in by_user.items():
+            chosen = [
+                item for item in stored.get(user_id, []) if item.source != InterestSource.IMPLICIT
+            ]
+            removed = [item.topic for item in chosen if item.source == InterestSource.REMOVED]
+            learned = self.profiler.build(questions, {}, now, excluded=removed)
+            explicit = {item.topic for item in chosen}
+            people.append(self.weighted(chosen + [i for i in learned if i.topic not in explicit]))
+        return combine_profiles(people)
 
 
 def combine_profiles(profiles: Sequence[Sequence[WeightedInterest]]) -> dict[str, float]:

@@ -15,18 +15,35 @@ if TYPE_CHECKING:  # media's ports use QuotaRepository from here
 
 
 class TokenLedger(Protocol):
-    """Per-tenant, per-UTC-day token counters with atomic reservations (SQL or Redis)."""
+    """Per-tenant, per-UTC-day token counters with atomic reservations (SQL or Redis).
 
-    async def try_reserve(self, tenant_id: int, day: date, tokens: int, limit: int) -> bool:
-        """Reserve `tokens` unless used + reserved + tokens would exceed `limit` (0 = no limit)."""
+    Each reservation is a record that expires: a process that dies between reserving and
+    settling holds its tokens only until then, not until the day ends.
+    """
+
+    async def try_reserve(
+        self, tenant_id: int, day: date, tokens: int, limit: int, *, now: datetime | None = None
+    ) -> str | None:
+        """Reserve `tokens` unless used + live reservations + tokens would exceed `limit`
+        (0 = no limit); the reservation's id, or None when refused."""
         ...
 
-    async def settle(self, tenant_id: int, day: date, reserved: int, actual: int) -> int:
-        """Give back a reservation and count `actual` tokens as used; returns the day's used."""
+    async def settle(
+        self,
+        tenant_id: int,
+        day: date,
+        reservation: str,
+        actual: int,
+        *,
+        now: datetime | None = None,
+    ) -> int:
+        """Drop a reservation (expired or not) and count `actual` tokens as used; returns the day's used."""
         ...
 
-    async def usage(self, tenant_ids: Sequence[int], day: date) -> dict[int, tuple[int, int]]:
-        """(used, reserved) per tenant on a day; tenants without usage are left out."""
+    async def usage(
+        self, tenant_ids: Sequence[int], day: date, *, now: datetime | None = None
+    ) -> dict[int, tuple[int, int]]:
+        """(used, reserved by unexpired reservations) per tenant on a day; tenants without usage are left out."""
         ...
 
 

@@ -46,10 +46,13 @@ class BudgetExhausted(QuotaExceeded):
 class Reservation:
     """Tokens held for one LLM call; commit the actual usage or release (also on exit)."""
 
-    def __init__(self, gate: BudgetGate, tenant_id: int, day: date, tokens: int) -> None:
+    def __init__(
+        self, gate: BudgetGate, tenant_id: int, day: date, tokens: int, reservation_id: str
+    ) -> None:
         self.tenant_id = tenant_id
         self.day = day
         self.tokens = tokens
+        self.id = reservation_id
         self._gate = gate
         self._settled = False
 
@@ -149,7 +152,7 @@ class BudgetGate:
     async def token_usage_many(self, tenant_ids: Sequence[int]) -> dict[int, TokenUsage]:
         """Today's token usage of several tenants at once."""
         today = utc_day(self._clock())
-        counters = await self._ledger.usage(list(tenant_ids), today)
+        counters = await self._ledger.usage(list(tenant_ids), today, now=self._clock())
         result = {}
         for tenant_id in tenant_ids:
             used, reserved = counters.get(tenant_id, (0, 0))
@@ -166,7 +169,10 @@ class BudgetGate:
         tokens = max(0, int(estimated_tokens))
         today = utc_day(self._clock())
         limit = (await self.limits(tenant_id)).daily_tokens
-        if not await self._ledger.try_reserve(tenant_id, today, tokens, limit):
+        reservation_id = await self._ledger.try_reserve(
+            tenant_id, today, tokens, limit, now=self._clock()
+        )
+        if reservation_id is None:
             usage = await self.token_usage(tenant_id)
             self._metrics.quota_violation(tenant_id, QuotaKind.DAILY_TOKENS.value)
             log.info(
@@ -180,11 +186,11 @@ class BudgetGate:
             raise BudgetExhausted(
                 QuotaKind.DAILY_TOKENS, limit, usage.used, next_utc_midnight(self._clock())
             )
-        return Reservation(self, tenant_id, today, tokens)
+        return Reservation(self, tenant_id, today, tokens, reservation_id)
 
     async def _settle(self, reservation: Reservation, actual: int) -> None:
         used = await self._ledger.settle(
-            reservation.tenant_id, reservation.day, reservation.tokens, actual
+            reservation.tenant_id, reservation.day, reservation.id, actual, now=self._clock()
         )
         limit = (await self.limits(reservation.tenant_id)).daily_tokens
         self._metrics.budget_tokens(reservation.tenant_id, used, limit)

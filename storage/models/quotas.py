@@ -50,6 +50,19 @@ class TenantTokenUsageRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class TokenReservationRow(Base):
+    """Tokens held for one LLM call in flight; a crash leaves it, and it stops counting at expiry."""
+
+    __tablename__ = "token_reservations"
+    __table_args__ = (Index("ix_token_reservations_tenant_day", "tenant_id", "day"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    tokens: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime]
+
+
 class TenantQuotaOverrideRow(Base):
     """Per-tenant limits that replace the settings' defaults (NULL keeps the default)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.interests.models import Interest, InterestSource, UserActivity
@@ -93,9 +93,20 @@ class SqlInterestRepository:
 
     async def questions(self, user_id: int, since: datetime, limit: int) -> list[QuestionRecord]:
         """The user's questions in every chat since a moment, newest first."""
+        return await self._questions_where(QuestionRow.user_id == user_id, since, limit)
+
+    async def tenant_questions(
+        self, tenant_id: int, since: datetime, limit: int
+    ) -> list[QuestionRecord]:
+        """Questions asked in one chat since a moment (by anyone), newest first."""
+        return await self._questions_where(QuestionRow.tenant_id == tenant_id, since, limit)
+
+    async def _questions_where(
+        self, condition: ColumnElement[bool], since: datetime, limit: int
+    ) -> list[QuestionRecord]:
         query = (
             select(QuestionRow)
-            .where(QuestionRow.user_id == user_id, QuestionRow.created_at >= since)
+            .where(condition, QuestionRow.created_at >= since)
             .order_by(QuestionRow.id.desc())
             .limit(limit)
         )
