@@ -207,7 +207,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     interests = build_interest_services(settings, uow_factory, dead_letters=dlq)
     register_dead_letter_handlers(dlq, vision, interests)
     trends = build_trend_services(
-        settings, uow_factory, interests=interests.trend_scorer(), metrics=metrics
+        settings, uow_factory, interests=interests.trend_scorer(), gate=gate, metrics=metrics
     )
     questions = build_question_service(settings, uow_factory, index, gate=gate, metrics=metrics)
     job_locks = build_job_locks(settings)

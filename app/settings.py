@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     trends_baseline_days: float = Field(default=7.0, gt=0)
     trends_min_channels: int = Field(default=3, ge=1)
     trends_min_z: float = Field(default=3.0, gt=0)
+    # trend stories: with an LLM, this many of a chat's best new stories per run get a summary
+    trends_summaries_per_run: int = Field(default=3, ge=0)
     alerts_min_score: float = Field(default=5.0, ge=0)
     alerts_interest_weight: float = Field(default=0.5, ge=0, le=1)
     alerts_max_per_run: int = Field(default=3, ge=1)

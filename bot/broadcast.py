@@ -294,7 +294,7 @@ class AlertBroadcaster(OutboxBroadcaster[AlertToSend]):
         metrics: Metrics = NULL_METRICS,
     ) -> None:
         def render(alert: AlertToSend) -> list[Outgoing]:
-            text = alert_text(alert.language, alert.trend, window_hours)
+            text = alert_text(alert.language, alert.trend, window_hours, alert.escalation)
             return [Outgoing(text, alert_keyboard(alert.language, alert.trend))]
 
         super().__init__(

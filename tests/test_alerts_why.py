@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,7 +83,7 @@ async def test_why_names_the_threshold_and_the_chats_interests(
     service = harness.container.trends.service
     [trend] = await service.detect_for_chat(USER, stored.now)
     service.policy = replace(service.policy, min_score=trend.score * 0.95)
-    ru = {"chat_id": USER, "user_id": USER, "language_code": "ru"}
+    ru: dict[str, Any] = {"chat_id": USER, "user_id": USER, "language_code": "ru"}
     await harness.send("/interests add футбол", **ru)  # a profile the quake does not meet
     await service.refresh(stored.now)
     [lowered] = await harness.send("/alerts why", **ru)
@@ -103,7 +104,11 @@ async def test_alerts_here_sends_alerts_to_the_forum_topic(
     harness.api.add_chat(group, "supergroup")
     harness.api.set_chat_admins(group, [5001])
     await make_chats(harness.container.uow_factory, stored, [(group, "supergroup")])
-    topic = {"message_thread_id": 42, "is_topic_message": True, "chat_type": "supergroup"}
+    topic: dict[str, Any] = {
+        "message_thread_id": 42,
+        "is_topic_message": True,
+        "chat_type": "supergroup",
+    }
     [refused] = await harness.send("/alerts here", chat_id=group, user_id=5002, **topic)
     assert "administrators" in refused
     [chosen] = await harness.send("/alerts here", chat_id=group, user_id=5001, **topic)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def _digests(api: FakeBotAPI, chat_id: int) -> list[str]:
 async def test_digest_settings_and_bad_input_in_english(harness: BotHarness) -> None:
     """/digest shows settings with buttons; schedules, topics and off are saved; bad input is
     refused with an example and changes nothing."""
-    send = {"chat_id": USER, "user_id": USER}
+    send: dict[str, Any] = {"chat_id": USER, "user_id": USER}
     [shown] = await harness.send("/digest", **send)
     assert "Schedule: off" in shown and "Time zone: UTC" in shown
     keyboard = harness.api.sent_messages(USER)[-1]["reply_markup"]["inline_keyboard"]
@@ -79,7 +80,7 @@ async def test_digest_settings_and_bad_input_in_english(harness: BotHarness) -> 
 
 async def test_digest_commands_in_russian_and_buttons(harness: BotHarness) -> None:
     """Russian replies, Russian day names, and the settings buttons switch the schedule."""
-    ru = {"chat_id": USER, "user_id": USER, "language_code": "ru"}
+    ru: dict[str, Any] = {"chat_id": USER, "user_id": USER, "language_code": "ru"}
     [bad] = await harness.send("/digest daily 9ч", **ru)
     assert "не время" in bad and "/digest daily 09:00 Europe/Moscow" in bad
     [saved] = await harness.send("/digest weekly пт 18:00 Asia/Yekaterinburg", **ru)
@@ -97,7 +98,7 @@ async def test_group_members_cannot_change_the_digest(harness: BotHarness) -> No
     group = -1001888000001
     harness.api.add_chat(group, "supergroup")
     harness.api.set_chat_admins(group, [5001])
-    member = {"chat_id": group, "user_id": 5002, "chat_type": "supergroup"}
+    member: dict[str, Any] = {"chat_id": group, "user_id": 5002, "chat_type": "supergroup"}
     [refused] = await harness.send("/digest daily 09:00", **member)
     assert "administrators" in refused
     [shown] = await harness.send("/digest", **member)
@@ -287,7 +288,11 @@ async def test_digest_here_sends_digests_to_the_forum_topic(harness: BotHarness)
     uow_factory = harness.container.uow_factory
     stored = await news_week(uow_factory)
     await make_chats(uow_factory, stored, [(group, "supergroup")])
-    topic = {"message_thread_id": 9, "is_topic_message": True, "chat_type": "supergroup"}
+    topic: dict[str, Any] = {
+        "message_thread_id": 9,
+        "is_topic_message": True,
+        "chat_type": "supergroup",
+    }
     [chosen] = await harness.send("/digest here", chat_id=group, user_id=5001, **topic)
     assert "Digests of this chat will come to this topic" in chosen
     slot = latest_slot(DigestSchedule(frequency=Frequency.DAILY), stored.now)

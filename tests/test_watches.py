@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -114,7 +115,7 @@ async def test_watch_add_list_remove_in_english(harness: BotHarness) -> None:
 
 async def test_watch_commands_in_russian(harness: BotHarness) -> None:
     """Russian clients get Russian replies, refusals included."""
-    ru = {"chat_id": USER, "user_id": USER, "language_code": "ru"}
+    ru: dict[str, Any] = {"chat_id": USER, "user_id": USER, "language_code": "ru"}
     [added] = await harness.send('/watch "ключевая ставка" -прогноз', **ru)
     assert "Отслеживание 1 добавлено" in added
     [refused] = await harness.send("/watch и на", **ru)
@@ -211,7 +212,7 @@ async def test_watch_here_sends_hits_to_the_forum_topic(harness: BotHarness) -> 
     group = -1001777000100
     harness.api.add_chat(group, "supergroup")
     harness.api.set_chat_admins(group, [5001])
-    admin = {"chat_id": group, "user_id": 5001, "chat_type": "supergroup"}
+    admin: dict[str, Any] = {"chat_id": group, "user_id": 5001, "chat_type": "supergroup"}
     [outside] = await harness.send("/watch here", **admin)
     assert "inside a topic" in outside
     [here] = await harness.send("/watch here", message_thread_id=77, is_topic_message=True, **admin)
@@ -241,7 +242,7 @@ async def test_a_post_committed_late_below_the_cursor_is_still_matched(
             PostDraft(message_id=n, date=utcnow(), text=f"Погода, день {n}") for n in (1, 2, 3)
         ]
         await uow.posts.upsert_many(channel_id, drafts)
-        session = uow.session  # type: ignore[attr-defined]
+        session = uow.session
         ids = sorted(
             await session.scalars(select(PostRow.id).where(PostRow.channel_id == channel_id))
         )
@@ -250,7 +251,7 @@ async def test_a_post_committed_late_below_the_cursor_is_still_matched(
         await uow.commit()
     assert (await watches.run(harness.bot))["posts"] == 2
     async with harness.container.uow_factory() as uow:
-        uow.session.add(  # type: ignore[attr-defined]
+        uow.session.add(
             PostRow(
                 id=ids[1], channel_id=channel_id, message_id=2, date=utcnow(), text="Нефть дешевеет"
             )

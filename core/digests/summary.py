@@ -13,9 +13,13 @@ import structlog
 
 from core.digests.models import DigestPost
 from core.quotas.service import QuotaExceeded
-from core.rag.generation import complete_with_retries, drop_invalid_citations, estimate_tokens
+from core.rag.generation import (
+    complete_with_retries,
+    drop_invalid_citations,
+    estimate_tokens,
+    settle_reservation,
+)
 from core.rag.ports import ChatMessage, ChatModel, LLMError, QuestionGate
-from core.rag.service import QuestionService
 from core.text.sentences import sentences
 from core.text.tokens import clip
 
@@ -92,7 +96,7 @@ class StorySummarizer:
             log.warning("digest_summary_failed", tenant_id=tenant_id, error=str(error))
         finally:
             if reservation is not None:
-                await QuestionService.settle(reservation, reply)
+                await settle_reservation(reservation, reply)
         if reply is None:
             return extractive_summary(posts)
         text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", drop_invalid_citations(reply.text, len(posts)))

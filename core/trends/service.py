@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import structlog
@@ -19,11 +19,21 @@ from core.trends.models import (
     MissReason,
     NearMiss,
     NearMissReport,
+    PreviousTrend,
     RefreshReport,
     StoredTrend,
     Trend,
+    TrendStory,
 )
-from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert, TrendsUnitOfWork
+from core.trends.ports import (
+    AlertMark,
+    DetectionTarget,
+    InterestScorer,
+    Mute,
+    NewAlert,
+    TrendsUnitOfWork,
+)
+from core.trends.summary import StorySummarizer
 
 log = structlog.get_logger(__name__)
 
@@ -42,10 +52,17 @@ class AlertPolicy:
     interest_weight: float = 0.5  # score x (1 + weight x affinity), affinity in -1..1
     max_per_run: int = 3  # per chat: the best new ones; the rest wait for the next run
     mute_memory: timedelta = timedelta(days=7)
+    # A story the chat has heard about is alerted again only when it escalates: rising well
+    # above its own recent level, this long after the previous alert, with this much new.
+    escalation_gap: timedelta = timedelta(hours=3)
+    escalation_ratio: float = 2.0
+    escalation_min_posts: int = 5
+    escalation_min_channels: int = 3
+    max_escalations: int = 3
 
 
 # Trends unseen this long cannot matter: detection looks back a window plus a baseline (days),
-# identities carry over for a day, mutes last a week.
+# identities carry over for four days, mutes last a week.
 TREND_RETENTION = timedelta(days=30)
 
 
@@ -59,8 +76,10 @@ class TrendService:
         *,
         policy: AlertPolicy | None = None,
         interests: InterestScorer | None = None,
-        identity_memory: timedelta = timedelta(hours=24),
+        identity_memory: timedelta = timedelta(days=4),  # an escalation on day four is known
         retention: timedelta = TREND_RETENTION,
+        summarizer: StorySummarizer | None = None,
+        summaries_per_run: int = 3,  # per chat: the best stories without one get a summary
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
@@ -68,6 +87,8 @@ class TrendService:
         self.policy = policy or AlertPolicy()
         self.interests: InterestScorer = interests or NeutralInterestScorer()
         self._identity_memory = identity_memory
+        self.summarizer = summarizer
+        self.summaries_per_run = summaries_per_run
         self.retention = retention
         self._clock = clock
 
@@ -112,16 +133,36 @@ class TrendService:
                 detected[target.channel_ids] = (found, misses)
             found, misses = detected[target.channel_ids]
             previous = await uow.trends.previous(tenant.id, now - self._identity_memory)
-            known = {item.trend_key for item in previous}
-            trends = carry_identity(found, previous)
+        known = {item.trend_key for item in previous}
+        trends = carry_identity(found, previous)
+        trends = await self._with_summaries(tenant, trends, previous)  # no transaction held
+        async with self._uow_factory() as uow:
             stored = await uow.trends.save_run(tenant.id, now, trends)
-            queued = await self._queue_alerts(uow, tenant, stored, now, list(misses))
+            queued = await self._queue_alerts(uow, tenant, stored, now, list(misses), previous)
             await uow.commit()
         report.tenants += 1
         report.trends += len(trends)
         report.new_trends += sum(1 for trend in trends if trend.trend_key not in known)
         report.alerts_queued += queued
         log.info("trends_refreshed", tenant_id=tenant.id, trends=len(trends), alerts=queued)
+
+    async def _with_summaries(
+        self, tenant: Tenant, trends: list[Trend], previous: Sequence[PreviousTrend]
+    ) -> list[Trend]:
+        """The best stories with their one-sentence summary: kept from an earlier run of the
+        same story, else written now (within the chat's budget); without an LLM, none."""
+        earlier = {item.trend_key: item for item in previous if item.summary}
+        result = []
+        for rank, trend in enumerate(trends):
+            known = earlier.get(trend.trend_key)
+            if known is not None:
+                trend = replace(trend, summary=known.summary, summary_sources=known.summary_sources)
+            elif self.summarizer is not None and rank < self.summaries_per_run:
+                written = await self.summarizer.summarize(tenant.id, trend)
+                if written is not None:
+                    trend = replace(trend, summary=written.text, summary_sources=written.sources)
+            result.append(trend)
+        return result
 
     async def _queue_alerts(
         self,
@@ -130,31 +171,44 @@ class TrendService:
         stored: list[StoredTrend],
         now: datetime,
         misses: list[NearMiss],
+        previous: Sequence[PreviousTrend] = (),
     ) -> int:
-        """Pending alerts for the chat's best trends it has not been alerted about; what was
+        """Pending alerts: the chat's best stories it has not heard about, and escalations
+        of those it has. One story is one alert, whichever facet of it trends now. What was
         left out, and why, is kept for /alerts why."""
         policy = self.policy
-        chosen: list[tuple[float, StoredTrend]] = []
+        chosen: list[tuple[float, NewAlert]] = []
         if not tenant.alerts_enabled:
             misses[:0] = [NearMiss.of(item.trend, MissReason.ALERTS_OFF) for item in stored]
         elif stored:
             mutes = await uow.trends.mutes(tenant.id, now - policy.mute_memory)
-            alerted = await uow.trend_alerts.known_keys(
-                tenant.chat_id, [item.trend.trend_key for item in stored]
-            )
+            keys = {item.trend.trend_key for item in stored} | {item.trend_key for item in previous}
+            history = await uow.trend_alerts.history(tenant.chat_id, sorted(keys))
+            heard = [item for item in previous if item.trend_key in history]
             passed_over = []
             for item in stored:
                 trend = item.trend
-                if trend.trend_key in alerted:
-                    passed_over.append(NearMiss.of(trend, MissReason.ALREADY_SENT))
-                    continue
                 if is_muted(trend, mutes):
                     passed_over.append(NearMiss.of(trend, MissReason.MUTED))
                     continue
+                mark = history.get(trend.trend_key)
+                if mark is None and any(
+                    len(trend.post_ids & story.post_ids) >= 2 for story in heard
+                ):
+                    # a facet of a story the chat already heard about
+                    passed_over.append(NearMiss.of(trend, MissReason.ALREADY_SENT))
+                    continue
+                alert = NewAlert(tenant.id, tenant.chat_id, trend.trend_key, item.id, 0.0)
+                if mark is not None:
+                    escalation = self._escalation(trend, mark, now)
+                    if escalation is None:
+                        passed_over.append(NearMiss.of(trend, MissReason.ALREADY_SENT))
+                        continue
+                    alert = escalation(alert)
                 affinity = await self.interests.affinity(tenant, trend)
                 adjusted = trend.score * (1 + policy.interest_weight * affinity)
                 if adjusted >= policy.min_score:
-                    chosen.append((adjusted, item))
+                    chosen.append((adjusted, replace(alert, score=round(adjusted, 2))))
                 else:
                     reason = (
                         MissReason.INTERESTS
@@ -163,21 +217,45 @@ class TrendService:
                     )
                     passed_over.append(NearMiss.of(trend, reason, adjusted))
             chosen.sort(key=lambda pair: -pair[0])
+            by_key = {item.trend.trend_key: item.trend for item in stored}
             passed_over += [
-                NearMiss.of(item.trend, MissReason.OVER_LIMIT, score)
-                for score, item in chosen[policy.max_per_run :]
+                NearMiss.of(by_key[alert.trend_key], MissReason.OVER_LIMIT, score)
+                for score, alert in chosen[policy.max_per_run :]
             ]
             misses[:0] = passed_over
         await uow.trends.save_near_misses(tenant.id, now, misses[:NEAR_MISSES_KEPT])
-        alerts = [
-            NewAlert(tenant.id, tenant.chat_id, item.trend.trend_key, item.id, round(score, 2))
-            for score, item in chosen[: policy.max_per_run]
-        ]
+        alerts = [alert for _, alert in chosen[: policy.max_per_run]]
         return await uow.trend_alerts.enqueue(alerts, now) if alerts else 0
 
     async def near_misses(self, uow: TrendsUnitOfWork, tenant: Tenant) -> NearMissReport | None:
         """The chat's latest trend check and what it left out (None: never checked)."""
         return await uow.trends.near_misses(tenant.id)
+
+    def _escalation(
+        self, trend: Trend, mark: AlertMark, now: datetime
+    ) -> Callable[[NewAlert], NewAlert] | None:
+        """How to turn an alert into this story's next escalation, or None if it is not one."""
+        policy = self.policy
+        if (
+            mark.stage >= policy.max_escalations
+            or trend.escalation < policy.escalation_ratio
+            or now - mark.created_at < policy.escalation_gap
+        ):
+            return None
+        fresh = [post for post in trend.posts if post.date > mark.created_at]
+        channels = {post.channel_id for post in fresh}
+        if (
+            len(fresh) < policy.escalation_min_posts
+            or len(channels) < policy.escalation_min_channels
+        ):
+            return None
+        return lambda alert: replace(
+            alert,
+            stage=mark.stage + 1,
+            since=mark.created_at,
+            new_posts=len(fresh),
+            new_channels=len(channels),
+        )
 
     async def detect_for_chat(self, chat_id: int, as_of: datetime | None = None) -> list[Trend]:
         """Detection as of a moment over the chat's posts before it; stores nothing."""
@@ -192,7 +270,8 @@ class TrendService:
                 for item in await uow.trends.previous(tenant.id, as_of - self._identity_memory)
                 if item.last_seen <= as_of
             ]
-        return await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
+        trends = await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
+        return await self._with_summaries(tenant, trends, previous)
 
     async def prune(self, now: datetime | None = None) -> int:
         """Forget trends not seen for `retention` (the table would otherwise grow forever)."""
@@ -209,6 +288,12 @@ class TrendService:
         stored = await uow.trends.current(tenant.id, now - self.freshness)
         mutes = await uow.trends.mutes(tenant.id, now - self.policy.mute_memory)
         return [item.trend for item in stored if not is_muted(item.trend, mutes)]
+
+    async def stories(self, tenant_id: int, since: datetime, until: datetime) -> list[TrendStory]:
+        """The chat's stories that trended in [since, until), best first: for digests."""
+        async with self._uow_factory() as uow:
+            stored = await uow.trends.seen_between(tenant_id, since, until)
+        return [TrendStory.of(item.trend, item.last_seen) for item in stored]
 
     async def mute(
         self, uow: TrendsUnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None

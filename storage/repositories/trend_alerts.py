@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.delivery.models import OutboxStatus
-from core.trends.models import AlertToSend
-from core.trends.ports import NewAlert
+from core.trends.models import AlertToSend, Escalation
+from core.trends.ports import AlertMark, NewAlert
 from storage.models import TenantRow
 from storage.models.trends import TrendAlertRow
 from storage.repositories.outbox_state import (
@@ -30,7 +30,7 @@ class SqlTrendAlertRepository(SqlOutboxRepository):
         self._state = OutboxState(session, TrendAlertRow)
 
     async def enqueue(self, alerts: Sequence[NewAlert], now: datetime) -> int:
-        """Write pending alerts; a (chat, trend) that already has one is left alone."""
+        """Write pending alerts; a (chat, story, stage) that already has one is left alone."""
         rows = [
             {
                 "tenant_id": alert.tenant_id,
@@ -38,10 +38,14 @@ class SqlTrendAlertRepository(SqlOutboxRepository):
                 "trend_key": alert.trend_key,
                 "trend_id": alert.trend_id,
                 "score": alert.score,
+                "stage": alert.stage,
+                "since": alert.since,
+                "new_posts": alert.new_posts,
+                "new_channels": alert.new_channels,
             }
             for alert in alerts
         ]
-        return await self._state.add_new(["chat_id", "trend_key"], rows, now)
+        return await self._state.add_new(["chat_id", "trend_key", "stage"], rows, now)
 
     async def claim(
         self, token: str, now: datetime, until: datetime, limit: int
@@ -75,6 +79,11 @@ class SqlTrendAlertRepository(SqlOutboxRepository):
                     thread_id=threads.get(row.tenant_id),
                     attempts=row.attempts,
                     trend=stored.trend,
+                    escalation=(
+                        Escalation(row.stage, row.since, row.new_posts or 0, row.new_channels or 0)
+                        if row.stage and row.since is not None
+                        else None
+                    ),
                 )
             )
         return claimed
@@ -89,38 +98,46 @@ class SqlTrendAlertRepository(SqlOutboxRepository):
         """
         await move_tenant(self._session, old_chat_id, new_chat_id)
         known = set(
-            await self._session.scalars(
-                select(TrendAlertRow.trend_key).where(TrendAlertRow.chat_id == new_chat_id)
+            await self._session.execute(
+                select(TrendAlertRow.trend_key, TrendAlertRow.stage).where(
+                    TrendAlertRow.chat_id == new_chat_id
+                )
             )
         )
         movable = [
             alert_id
-            for alert_id, trend_key in await self._session.execute(
-                select(TrendAlertRow.id, TrendAlertRow.trend_key).where(
+            for alert_id, trend_key, stage in await self._session.execute(
+                select(TrendAlertRow.id, TrendAlertRow.trend_key, TrendAlertRow.stage).where(
                     TrendAlertRow.chat_id == old_chat_id
                 )
             )
-            if trend_key not in known
+            if (trend_key, stage) not in known
         ]
         await self._state.move_rows(movable, new_chat_id)
         return set(movable)
 
-    async def known_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]:
-        """Which of these trends already have an alert (in any state) for the chat."""
-        return await self._keys(chat_id, trend_keys)
-
     async def sent_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]:
         """Which of these trends already reached the chat as an alert."""
-        return await self._keys(chat_id, trend_keys, OutboxStatus.SENT)
-
-    async def _keys(
-        self, chat_id: int, trend_keys: Sequence[str], status: OutboxStatus | None = None
-    ) -> set[str]:
         if not trend_keys:
             return set()
         query = select(TrendAlertRow.trend_key).where(
-            TrendAlertRow.chat_id == chat_id, TrendAlertRow.trend_key.in_(list(trend_keys))
+            TrendAlertRow.chat_id == chat_id,
+            TrendAlertRow.trend_key.in_(list(trend_keys)),
+            TrendAlertRow.status == OutboxStatus.SENT.value,
         )
-        if status is not None:
-            query = query.where(TrendAlertRow.status == status.value)
         return set(await self._session.scalars(query))
+
+    async def history(self, chat_id: int, trend_keys: Sequence[str]) -> dict[str, AlertMark]:
+        """Per story: its latest alert for the chat (stage and when it was written)."""
+        if not trend_keys:
+            return {}
+        rows = await self._session.execute(
+            select(TrendAlertRow.trend_key, TrendAlertRow.stage, TrendAlertRow.created_at).where(
+                TrendAlertRow.chat_id == chat_id, TrendAlertRow.trend_key.in_(list(trend_keys))
+            )
+        )
+        latest: dict[str, AlertMark] = {}
+        for trend_key, stage, created_at in rows:
+            if trend_key not in latest or stage > latest[trend_key].stage:
+                latest[trend_key] = AlertMark(stage, created_at)
+        return latest
