@@ -15,7 +15,6 @@ from core.models import permalink
 from core.trends.models import StoredTrend
 from storage.models import ChannelRow, PostRow, SubscriptionRow, TenantRow
 from storage.models.digests import DigestSettingsRow
-from storage.models.trends import TrendRow
 from storage.repositories.outbox_state import thread_ids
 from storage.repositories.trends import SqlTrendRepository, channel_name
 
@@ -148,16 +147,5 @@ class SqlDigestRepository:
     async def trends_between(
         self, tenant_id: int, since: datetime, until: datetime
     ) -> list[StoredTrend]:
-        """The chat's trends seen during the period, best first."""
-        rows = list(
-            await self._session.scalars(
-                select(TrendRow)
-                .where(
-                    TrendRow.tenant_id == tenant_id,
-                    TrendRow.last_seen_at >= since,
-                    TrendRow.detected_at < until,
-                )
-                .order_by(TrendRow.score.desc())
-            )
-        )
-        return await SqlTrendRepository(self._session).load(rows)
+        """The chat's trends seen during the period, best first (the trend stories' query)."""
+        return await SqlTrendRepository(self._session).seen_between(tenant_id, since, until)
