@@ -31,6 +31,7 @@ from app.wiring.vision import build_vision_service
 from app.wiring.watches import WatchServices, build_watch_services
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
+from core.chats.service import ChatLifecycle
 from core.digests.service import DigestService
 from core.dlq.models import DeadLetter
 from core.dlq.service import DeadLetterService
@@ -45,6 +46,7 @@ from core.quotas.report import QuotaReportService
 from core.quotas.service import BudgetGate
 from core.quotas.storage_usage import StorageQuotaService
 from core.rag.service import QuestionService
+from core.retention.service import RetentionService
 from core.vision.service import VISION_DLQ_STREAM, VisionService
 from storage.db import create_engine, create_session_factory
 from storage.repositories import UnitOfWorkFactory
@@ -75,6 +77,8 @@ class Container:
     messages: MessageDelivery
     watches: WatchServices
     digests: DigestService
+    retention: RetentionService
+    chats: ChatLifecycle
     closers: list[Closer] = field(default_factory=list)  # closed newest first
 
     # --- what entry points and jobs use, by name ------------------------------------------------
@@ -154,6 +158,7 @@ class Container:
             "watch_service": self.watches.service,
             "watches": self.watches,
             "digest_service": self.digests,
+            "chat_lifecycle": self.chats,
         }
 
     async def close(self) -> None:
@@ -251,5 +256,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         messages=messages,
         watches=watches,
         digests=digests,
+        retention=RetentionService(
+            uow_factory, index, question_days=settings.retention_question_days
+        ),
+        chats=ChatLifecycle(uow_factory, channels.background_indexer),
         closers=closers,
     )

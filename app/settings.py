@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     poll_interval_minutes: float = Field(default=10.0, gt=0)
     poll_jitter_seconds: float = Field(default=60.0, ge=0)
     index_batch_size: int = Field(default=256, ge=1)
+    subscribe_rate_limit: int = Field(default=5, ge=1)  # subscription changes per user ...
+    subscribe_rate_window_seconds: float = Field(default=60.0, gt=0)  # ... in this window
+    unreadable_channel_cache_seconds: float = Field(default=900.0, ge=0)
 
     # Embeddings and LLM
     embeddings: Literal["local", "openai", "none"] = "local"
@@ -119,6 +122,10 @@ class Settings(BaseSettings):
     interests_max_topics: int = Field(default=50, ge=1)
     dlq_max_entries: int = Field(default=10_000, ge=100)
     dlq_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    # Retention (hours between runs, 0 = only `tgassist jobs run retention`; days, 0 = forever)
+    retention_interval_hours: float = Field(default=1.0, ge=0)
+    retention_question_days: float = Field(default=90.0, ge=0)
 
     # Operations
     log_format: Literal["auto", "json", "console"] = "auto"

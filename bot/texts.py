@@ -115,6 +115,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_also": "also {links}",
         "ask_no_text": "(post without text)",
         "ask_throttled": "🐢 You're asking a little fast. Please wait {seconds} s and ask again.",
+        # hardening: subscription changes are rate-limited per user
+        "subscriptions_throttled": "🐢 Too many subscription changes. Please wait {seconds} s and try again.",
         "interests_header": "<b>Your interests</b> (✋ added by you, never fade · 🔍 from your questions, fade over time)",
         "interests_line": "{marker} {label} — {weight}",
         "interests_empty": "You have no interests yet. Ask questions and I will learn them, or add one: <code>/interests add topic</code>",
@@ -354,6 +356,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_also": "также {links}",
         "ask_no_text": "(пост без текста)",
         "ask_throttled": "🐢 Вы спрашиваете слишком часто. Подождите {seconds} с и спросите снова.",
+        # hardening: subscription changes are rate-limited per user
+        "subscriptions_throttled": "🐢 Слишком много изменений подписок. Подождите {seconds} с и попробуйте снова.",
         "interests_header": "<b>Ваши интересы</b> (✋ добавлены вами, не угасают · 🔍 из ваших вопросов, угасают со временем)",
         "interests_line": "{marker} {label} — {weight}",
         "interests_empty": "Интересов пока нет. Задавайте вопросы — я их запомню, или добавьте сами: <code>/interests add тема</code>",

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jobs import channels, digests, dlq, interests, media, quotas, trends, vision
+from jobs import channels, digests, dlq, interests, media, quotas, retention, trends, vision
 from jobs.base import Job, JobSpec
 
 if TYPE_CHECKING:
     from app.container import Container
 
-FEATURES = (channels, interests, dlq, quotas, media, vision, trends, digests)
+FEATURES = (channels, interests, dlq, quotas, media, vision, trends, retention, digests)
 
 SPECS: dict[str, JobSpec] = {spec.name: spec for feature in FEATURES for spec in feature.SPECS}
 
@@ -43,6 +43,7 @@ def build_jobs(container: Container) -> dict[str, Job]:
             container.messages.outbox,
             container.messages.broadcaster,
         ),
+        *retention.jobs(container.retention),
     ]
     by_name = {job.name: job for job in bound}
     return {name: by_name[name] for name in SPECS}

@@ -167,6 +167,7 @@ async def test_blocked_chat_is_dropped_from_alerts(
     async with uow_factory() as uow:
         blocked = await uow.tenants.by_chat_id(7002)
         assert blocked is not None and not blocked.alerts_enabled
+        assert not blocked.active  # a 403: its channels stop being polled (retention)
 
     later = stored.now + timedelta(minutes=15)
     await add_posts(uow_factory, stored, [2, 3, 4, 5, 6], ECLIPSE, start=later - timedelta(hours=1))

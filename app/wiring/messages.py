@@ -11,7 +11,7 @@ from core.delivery.models import OutboxMessage
 from core.delivery.outbox import Outbox
 from core.delivery.ports import MessageOutboxRepository
 from core.digests.ports import DigestRepository
-from core.ports import Transaction, UnitOfWorkFactory
+from core.ports import TenantRepository, Transaction, UnitOfWorkFactory
 from core.trends.ports import SendRateLimiter
 from core.watches.ports import WatchRepository
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 class DeliveryUnitOfWork(Transaction, Protocol):
     """What delivering prepared messages reads and writes (a blocked chat's features too)."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
 
     @property
     def messages(self) -> MessageOutboxRepository: ...

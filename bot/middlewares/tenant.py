@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -28,7 +29,12 @@ class TenantMiddleware(BaseMiddleware):
         data["lang"] = lang
         if chat is not None and chat.type != "channel":
             title = chat.title or chat.full_name if chat.type != "private" else None
-            data["tenant"] = await uow.tenants.get_or_create(chat.id, chat.type, title, lang)
+            tenant = await uow.tenants.get_or_create(chat.id, chat.type, title, lang)
+            if not tenant.active and getattr(event, "my_chat_member", None) is None:
+                # Someone writes from a chat the bot had left or been blocked in: it is back.
+                await uow.tenants.set_active(chat.id, True)
+                tenant = replace(tenant, active=True)
+            data["tenant"] = tenant
             if user is not None and not user.is_bot:
                 await uow.users.touch(user.id, user.username, user.first_name, user.language_code)
             await uow.commit()

@@ -17,7 +17,7 @@ import structlog
 
 from core.clock import utc_now
 from core.delivery.ports import OutboxRepository
-from core.ports import Transaction, UnitOfWorkFactory
+from core.ports import TenantRepository, Transaction, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +36,16 @@ class Deliverable(Protocol):
 
 
 Item = TypeVar("Item", bound=Deliverable)
-U = TypeVar("U", bound=Transaction)
+
+
+class TenantTransaction(Transaction, Protocol):
+    """A unit of work that reaches the tenants too (a blocked or migrated chat changes them)."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+
+U = TypeVar("U", bound=TenantTransaction)
 
 
 class Outbox(Generic[Item, U]):
@@ -103,6 +112,7 @@ class Outbox(Generic[Item, U]):
         async with self._uow_factory() as uow:
             await self._repository(uow).mark_failed(item.item_id, token, error)
             await self._on_blocked(uow, item)
+            await uow.tenants.set_active(item.chat_id, False)  # its channels stop polling
             await uow.commit()
         log.info("chat_blocked_bot", outbox=self.name, tenant_id=item.tenant_id)
 
@@ -120,6 +130,7 @@ class Outbox(Generic[Item, U]):
         False when this row stayed behind: the new chat already has the same one.
         """
         async with self._uow_factory() as uow:
+            await uow.tenants.move_chat(item.chat_id, new_chat_id)
             moved = await self._repository(uow).move_chat(item.chat_id, new_chat_id)
             await uow.commit()
         log.info("chat_migrated", old_chat_id=item.chat_id, new_chat_id=new_chat_id)

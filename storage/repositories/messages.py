@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.delivery.models import HeldMessage, MessageKind, NewMessage, OutboxMessage, OutboxStatus
 from storage.models import TenantRow
 from storage.models.digests import ChatThreadRow, OutboxMessageRow
-from storage.repositories.outbox_state import OutboxState, SqlOutboxRepository, move_tenant
+from storage.repositories.outbox_state import OutboxState, SqlOutboxRepository
 
 
 class SqlMessageOutboxRepository(SqlOutboxRepository):
@@ -71,8 +71,8 @@ class SqlMessageOutboxRepository(SqlOutboxRepository):
         await self._session.execute(self._state.owned(item_id, token).values(parts_sent=parts_sent))
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> set[int]:
-        """The tenant and the chat's messages follow the supergroup (keys it has stay behind)."""
-        await move_tenant(self._session, old_chat_id, new_chat_id)
+        """The chat's messages follow the supergroup (keys it has stay behind; the tenant moves
+        with `TenantRepository.move_chat`)."""
         known = set(
             await self._session.execute(
                 select(OutboxMessageRow.kind, OutboxMessageRow.dedupe_key).where(

@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, Update, and_, case, func, or_, select, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.delivery.models import OutboxStatus
-from storage.models import TenantRow
 from storage.models.digests import ChatThreadRow
 from storage.repositories._upsert import upsert
 
@@ -181,17 +180,6 @@ class SqlOutboxRepository:
     async def counts(self) -> dict[str, int]:
         """How many rows are in each state."""
         return await self._state.counts()
-
-
-async def move_tenant(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
-    """A group became a supergroup: its tenant follows the new chat id (unless one exists)."""
-    taken = await session.scalar(select(TenantRow.id).where(TenantRow.chat_id == new_chat_id))
-    if taken is None:
-        await session.execute(
-            update(TenantRow)
-            .where(TenantRow.chat_id == old_chat_id)
-            .values(chat_id=new_chat_id, kind="supergroup")
-        )
 
 
 async def thread_ids(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
@@ -66,3 +66,10 @@ class SqlQuestionRepository:
             query = query.where(QuestionRow.created_at >= since)
         query = query.order_by(QuestionRow.created_at.desc(), QuestionRow.id.desc()).limit(limit)
         return [to_record(row) for row in await self._session.scalars(query)]
+
+    async def delete_before(self, moment: datetime) -> int:
+        """Remove questions asked before `moment` (retention); returns how many."""
+        result = await self._session.execute(
+            delete(QuestionRow).where(QuestionRow.created_at < moment)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -16,7 +16,6 @@ from storage.models.trends import TrendAlertRow
 from storage.repositories.outbox_state import (
     OutboxState,
     SqlOutboxRepository,
-    move_tenant,
     thread_ids,
 )
 from storage.repositories.trends import SqlTrendRepository
@@ -92,11 +91,11 @@ class SqlTrendAlertRepository(SqlOutboxRepository):
         """Alerts are one message: nothing to record between parts."""
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> set[int]:
-        """A group became a supergroup: its tenant and its alerts follow the new chat id.
+        """A group became a supergroup: its alerts follow the new chat id (the tenant moves
+        with `TenantRepository.move_chat`).
 
         An alert whose trend the new chat already has stays behind; returns the moved ids.
         """
-        await move_tenant(self._session, old_chat_id, new_chat_id)
         known = set(
             await self._session.execute(
                 select(TrendAlertRow.trend_key, TrendAlertRow.stage).where(
