@@ -19,6 +19,7 @@ from app.settings import Settings
 from app.wiring.channels import ChannelServices, build_channel_services
 from app.wiring.digests import build_digest_service
 from app.wiring.dlq import build_dead_letters
+from app.wiring.embedding import build_embedding_service, build_settings_embedder
 from app.wiring.index import build_index
 from app.wiring.interests import InterestServices, build_interest_services
 from app.wiring.locks import build_job_locks
@@ -35,6 +36,8 @@ from core.chats.service import ChatLifecycle
 from core.digests.service import DigestService
 from core.dlq.models import DeadLetter
 from core.dlq.service import DeadLetterService
+from core.embedding.service import EmbeddingService
+from core.foreground import ForegroundActivity
 from core.ingest.indexing import BackgroundIndexer, Indexer
 from core.ingest.service import ChannelPostIngestor, ExportImporter
 from core.interests.service import INTERESTS_DLQ_STREAM
@@ -79,6 +82,8 @@ class Container:
     digests: DigestService
     retention: RetentionService
     chats: ChatLifecycle
+    embedding: EmbeddingService | None = None  # None: EMBEDDINGS=none (lexical search only)
+    foreground: ForegroundActivity = field(default_factory=ForegroundActivity)
     closers: list[Closer] = field(default_factory=list)  # closed newest first
 
     # --- what entry points and jobs use, by name ------------------------------------------------
@@ -158,6 +163,7 @@ class Container:
             "watch_service": self.watches.service,
             "watches": self.watches,
             "digest_service": self.digests,
+            "embedding_service": self.embedding,
             "chat_lifecycle": self.chats,
         }
 
@@ -188,14 +194,19 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
-    index = index or build_index(settings)
+    embedder = build_settings_embedder(settings)
+    index = index or build_index(settings, embedder)
     metrics = PrometheusMetrics()
+    # Answers in progress, which the embed job gives way to.
+    foreground = ForegroundActivity()
     closers: list[Closer] = [engine.dispose, index.close]
 
     gate, close_ledger = build_budget_gate(settings, engine, uow_factory, metrics)
     if close_ledger is not None:
         closers.append(close_ledger)
-    channels = build_channel_services(settings, uow_factory, index, gate)
+    dense_model = embedder.name if embedder is not None else None
+    channels = build_channel_services(settings, uow_factory, index, gate, dense_model)
+    embedding = build_embedding_service(settings, uow_factory, index, embedder, foreground)
     media = build_media_services(settings, uow_factory, gate, metrics)
     quotas = build_quota_services(settings, uow_factory, index, media.store, gate, metrics)
     dlq = build_dead_letters(settings, engine)
@@ -214,7 +225,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     trends = build_trend_services(
         settings, uow_factory, interests=interests.trend_scorer(), gate=gate, metrics=metrics
     )
-    questions = build_question_service(settings, uow_factory, index, gate=gate, metrics=metrics)
+    questions = build_question_service(
+        settings, uow_factory, index, gate=gate, metrics=metrics, activity=foreground
+    )
     job_locks = build_job_locks(settings)
     messages = build_message_delivery(settings, uow_factory, trends.limiter)
     watches = build_watch_services(settings, uow_factory, messages)
@@ -256,6 +269,8 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         messages=messages,
         watches=watches,
         digests=digests,
+        embedding=embedding,
+        foreground=foreground,
         retention=RetentionService(
             uow_factory, index, question_days=settings.retention_question_days
         ),

@@ -1,7 +1,7 @@
 """digests, keyword watches, the message outbox, forum topics, trend near misses
 
 Revision ID: 0009_digests_watches
-Revises: 0005_integrity
+Revises: 0007_embeddings
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_digests_watches"
-down_revision: str | None = "0005_integrity"
+down_revision: str | None = "0007_embeddings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

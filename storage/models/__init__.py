@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 ORM models; the schema itself is owned by the Alembic migrations."""
 
-from storage.models import digests, dlq, integrity, interests, quotas, trends
+from storage.models import digests, dlq, embeddings, integrity, interests, quotas, trends
 from storage.models.base import Base, BigId, UTCDateTime
 from storage.models.core import (
     ChannelRow,
@@ -25,6 +25,7 @@ __all__ = [
     "UserRow",
     "digests",
     "dlq",
+    "embeddings",
     "integrity",
     "interests",
     "quotas",

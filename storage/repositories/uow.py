@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.channels import SqlChannelRepository
 from storage.repositories.digests import SqlDigestRepository
+from storage.repositories.embeddings import SqlEmbeddingRepository
 from storage.repositories.interests import SqlInterestRepository
 from storage.repositories.media import SqlMediaRepository
 from storage.repositories.messages import SqlMessageOutboxRepository, SqlThreadRepository
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
         self.threads = SqlThreadRepository(session)
         self.watches = SqlWatchRepository(session)
         self.digests = SqlDigestRepository(session)
+        self.embeddings = SqlEmbeddingRepository(session)
 
     async def commit(self) -> None:
         """Commit the transaction."""
