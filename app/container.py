@@ -17,19 +17,23 @@ from adapters.metrics import PrometheusMetrics
 from adapters.web_preview import WebPreviewSource
 from app.settings import Settings
 from app.wiring.channels import ChannelServices, build_channel_services
+from app.wiring.digests import build_digest_service
 from app.wiring.dlq import build_dead_letters
 from app.wiring.embedding import build_embedding_service, build_settings_embedder
 from app.wiring.index import build_index
 from app.wiring.interests import InterestServices, build_interest_services
 from app.wiring.locks import build_job_locks
 from app.wiring.media import MediaServices, build_media_services
+from app.wiring.messages import MessageDelivery, build_message_delivery
 from app.wiring.questions import build_question_service
 from app.wiring.quotas import QuotaServices, build_budget_gate, build_quota_services
 from app.wiring.trends import TrendServices, build_trend_services
 from app.wiring.vision import build_vision_service
+from app.wiring.watches import WatchServices, build_watch_services
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
 from core.chats.service import ChatLifecycle
+from core.digests.service import DigestService
 from core.dlq.models import DeadLetter
 from core.dlq.service import DeadLetterService
 from core.embedding.service import EmbeddingService
@@ -74,6 +78,9 @@ class Container:
     interests: InterestServices
     dlq: DeadLetterService
     job_locks: JobLocks
+    messages: MessageDelivery
+    watches: WatchServices
+    digests: DigestService
     retention: RetentionService
     chats: ChatLifecycle
     embedding: EmbeddingService | None = None  # None: EMBEDDINGS=none (lexical search only)
@@ -160,6 +167,9 @@ class Container:
             "question_service": self.questions,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
+            "watch_service": self.watches.service,
+            "watches": self.watches,
+            "digest_service": self.digests,
             "embedding_service": self.embedding,
             "chat_lifecycle": self.chats,
         }
@@ -226,6 +236,15 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         settings, uow_factory, index, gate=gate, metrics=metrics, activity=foreground
     )
     job_locks = build_job_locks(settings)
+    messages = build_message_delivery(settings, uow_factory, trends.limiter)
+    watches = build_watch_services(settings, uow_factory, messages)
+    digests = build_digest_service(
+        settings,
+        uow_factory,
+        model=questions.chat_model,
+        gate=gate,
+        interests=interests.trend_scorer(),
+    )
     # Scrapes refresh what only the database knows.
     metrics.add_refresher(lambda: quotas.report.publish(metrics))
     metrics.add_refresher(dlq.publish_metrics)
@@ -237,6 +256,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         questions.close,
         dlq.close,
         job_locks.close,
+        watches.close,
     ]
     return Container(
         settings=settings,
@@ -253,6 +273,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         interests=interests,
         dlq=dlq,
         job_locks=job_locks,
+        messages=messages,
+        watches=watches,
+        digests=digests,
         embedding=embedding,
         foreground=foreground,
         retention=RetentionService(

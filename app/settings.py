@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     alerts_delivery_interval_seconds: float = Field(default=30.0, ge=0)
     alerts_lease_seconds: float = Field(default=600.0, ge=60)
 
+    # Keyword watches and digests
+    watch_max_per_chat: int = Field(default=20, ge=1)
+    watch_max_messages_per_hour: int = Field(default=30, ge=1)
+    watch_interval_seconds: float = Field(default=60.0, ge=0)
+    digest_check_interval_minutes: float = Field(default=5.0, ge=0)
+    digest_max_stories: int = Field(default=10, ge=1)
+
     # Interests and the dead-letter queue
     interests_sync_interval_minutes: float = Field(default=15.0, ge=0)
     interests_half_life_days: float = Field(default=14.0, gt=0)

@@ -21,6 +21,7 @@ from bot.middlewares.retry import RetryRequests, UpdateScope
 from bot.routers import (
     channel_posts,
     chats,
+    digests,
     dlq,
     errors,
     fallback,
@@ -31,6 +32,7 @@ from bot.routers import (
     start,
     subscriptions,
     trends,
+    watches,
 )
 from bot.texts import commands, t
 from core.ports import TenantsUnitOfWork, UnitOfWorkFactory
@@ -47,6 +49,8 @@ FEATURES = (
     quota,
     trends,
     interests,
+    digests,
+    watches,
     dlq,
     questions,
     fallback,

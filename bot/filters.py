@@ -63,6 +63,17 @@ class HasArgs(BaseFilter):
         return bool(command_args(message))
 
 
+class FirstArgument(BaseFilter):
+    """The command's first word after it is one of `words` (`/alerts why`, `/digest now`)."""
+
+    def __init__(self, words: frozenset[str]) -> None:
+        self.words = words
+
+    async def __call__(self, message: Message) -> bool:
+        first, _, _ = command_args(message).lower().partition(" ")
+        return first in self.words
+
+
 def managers_only(refusal: str) -> dict[str, str]:
     """Handler flags: only those who may manage the chat; others get the text `refusal`."""
     return {MANAGERS_ONLY: refusal}

@@ -114,3 +114,27 @@ def html_to_text(fragment: str) -> str:
         return label if _CITATION_LABEL.fullmatch(label) else f"{label} ({url})"
 
     return html.unescape(_TAG.sub("", _ANCHOR.sub(anchor, fragment)))
+
+
+def pack_blocks(
+    blocks: list[str], limit: int = TELEGRAM_LIMIT, separator: str = "\n\n"
+) -> list[str]:
+    """Messages of whole blocks (stories, posts) up to `limit` each; a block too long for one
+    message alone is split on its own sensible boundaries."""
+    parts: list[str] = []
+    current = ""
+    for block in blocks:
+        joined = f"{current}{separator}{block}" if current else block
+        if len(joined) <= limit:
+            current = joined
+            continue
+        if current:
+            parts.append(current)
+        if len(block) <= limit:
+            current = block
+        else:
+            *whole, current = split_html(block, limit)
+            parts.extend(whole)
+    if current:
+        parts.append(current)
+    return parts

@@ -22,9 +22,12 @@ TEXTS: dict[str, dict[str, str]] = {
             "/channels — what this chat follows\n"
             "/ask [@channel] [7d] question — ask (in private chats just write the question)\n"
             "/trends — stories several channels cover right now\n"
-            "/alerts on|off — trend alerts in this chat\n"
+            "/alerts on|off — trend alerts in this chat; /alerts why — what came close and why\n"
             "/interests — your interests (add/remove); shown only in our private chat. "
             "In a group, alerts are ranked by what its members asked there and the topics they added\n"
+            "/digest — scheduled digest: /digest daily 09:00 Europe/Moscow, weekly, off, now, topics\n"
+            '/watch "words" -exclusion — new posts with these words at once; /unwatch N\n'
+            "/alerts here, /digest here, /watch here — in a forum topic: send those there\n"
             "/lang en|ru — the language of this chat\n"
             "/cancel — stop what I asked you for\n\n"
             "<b>In groups</b> ask by mentioning me (@{bot} question), by replying to one of my "
@@ -92,7 +95,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "trends_header": "<b>Trending now in this chat's channels</b>",
         "trends_item": "{number}. <b>{headline}</b>\n{actors}{summary}<i>{mentions|post|posts}, {channels|channel|channels} (usually ~{baseline}){rising}</i>\n{posts}",
         "trends_none": "Nothing is trending in this chat's channels right now. I check every {minutes} minutes.",
-        "alerts_usage": "Send <code>/alerts on</code> or <code>/alerts off</code>.",
+        "alerts_usage": "Send <code>/alerts on</code> or <code>/alerts off</code>; <code>/alerts why</code> shows what came close, <code>/alerts here</code> in a forum topic sends alerts there.",
         "alerts_state_on": "🔔 Trend alerts are <b>on</b> in this chat. /alerts off to stop them.",
         "alerts_state_off": "🔕 Trend alerts are <b>off</b> in this chat. /alerts on to get them.",
         "alerts_turned_on": "🔔 Trend alerts are on: I'll write when several channels suddenly cover the same story.",
@@ -157,6 +160,80 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_older": "Older ▶",
         "dlq_retry_all_button": "🔁 Retry all",
         "dlq_purge_button": "🗑 Purge",
+        # Keyword watches, digests, /alerts why, forum topics (issue 15)
+        "watch_usage": (
+            'Send it like this: <code>/watch "interest rate" -forecast</code>\n'
+            'Words and "quoted phrases" must all occur in a post; <code>-word</code> excludes posts with it. '
+            "<code>/watch</code> lists this chat's watches, <code>/unwatch N</code> removes one."
+        ),
+        "watch_too_long": "⚠️ That watch is too long: at most {limit} characters.",
+        "watch_too_many_terms": "⚠️ Too many terms: at most {limit} words or phrases per watch.",
+        "watch_stop_words": '⚠️ <code>{term}</code> is too common a word: it would match almost every post. Try something specific, e.g. <code>/watch "interest rate"</code>.',
+        "watch_too_short": "⚠️ <code>{term}</code> is too short (fewer than {length} letters): it would match almost every post. Acronyms in capitals (<code>ECB</code>) are fine.",
+        "watch_only_exclusions": "⚠️ A watch needs at least one word to look for, not only <code>-exclusions</code>: they alone would match almost every post.",
+        "watch_limit": "⚠️ This chat already has the maximum of {limit} watches. Remove one with /unwatch first.",
+        "watch_added": "✅ Watch {number} added: <code>{expression}</code>. New posts that match come here at once.",
+        "watch_none": 'This chat watches no keywords yet. Try <code>/watch "interest rate" -forecast</code>',
+        "watch_list_header": "<b>Keyword watches of this chat ({count} of {limit})</b>",
+        "watch_list_footer": "Remove one with the buttons or <code>/unwatch N</code>.",
+        "watch_remove_button": "🗑 {number}",
+        "watch_removed": "🗑 Watch removed: <code>{expression}</code>",
+        "watch_no_such": "⚠️ There is no watch number {number}. /watch lists them.",
+        "unwatch_usage": "Send it like this: <code>/unwatch 2</code> (the number from /watch).",
+        "watch_admins_only": "⛔ Only group administrators can change this chat's watches.",
+        "watch_hit": "🔎 {source} · {date}\n{text}\n<i>watch: {watches}</i>",
+        "watch_hits_header": "🔎 <b>New posts matching this chat's watches: {count}</b>",
+        "admins_only_settings": "⛔ Only group administrators can change this.",
+        "digest_settings": (
+            "📰 <b>Digest of this chat</b>\n"
+            "Schedule: {schedule}\nTime zone: {zone}\nTopics: {topics}\nNext: {next}\n\n"
+            "<code>/digest daily 09:00 Europe/Moscow</code> · <code>/digest weekly mon 09:00 Europe/Moscow</code> · "
+            "<code>/digest off</code> · <code>/digest now</code> · <code>/digest topics words</code> · <code>/digest here</code> (in a forum topic)"
+        ),
+        "digest_schedule_off": "off",
+        "digest_schedule_daily": "daily at {time}",
+        "digest_schedule_weekly": "weekly on {day} at {time}",
+        "digest_weekdays": "Mon Tue Wed Thu Fri Sat Sun",
+        "digest_topics_all": "everything",
+        "digest_next_none": "—",
+        "digest_usage": "Send it like this: <code>/digest daily 09:00 Europe/Moscow</code>, <code>/digest weekly mon 09:00 Europe/Moscow</code>, <code>/digest off</code>, <code>/digest now</code> or <code>/digest topics words</code>.",
+        "digest_bad_time": "⚠️ <code>{value}</code> is not a time. Use 24-hour HH:MM, e.g. <code>/digest daily 09:00 Europe/Moscow</code>.",
+        "digest_bad_zone": "⚠️ <code>{value}</code> is not a time zone I know. Use an IANA name, e.g. <code>/digest daily 09:00 Europe/Moscow</code> (or UTC, America/New_York).",
+        "digest_bad_day": "⚠️ <code>{value}</code> is not a day of the week. Use mon, tue, wed, thu, fri, sat or sun, e.g. <code>/digest weekly mon 09:00 Europe/Moscow</code>.",
+        "digest_bad_since": "⚠️ <code>{value}</code> is not a date. Use ISO 8601, e.g. 2024-12-01T09:00:00+03:00.",
+        "digest_saved": "📰 Digest: {schedule} ({zone}). Next one: {next}.",
+        "digest_turned_off": "📰 Digests are off in this chat. <code>/digest daily 09:00</code> brings them back.",
+        "digest_topics_set": "📰 Digests will focus on: {topics}.",
+        "digest_topics_cleared": "📰 Digests cover every story again.",
+        "digest_topics_too_long": "⚠️ Too many topics: at most {limit} words, {length} characters.",
+        "digest_admins_only": "⛔ Only group administrators can change this chat's digest.",
+        "digest_header": "📰 <b>Digest</b> · {start} — {end} ({zone})",
+        "digest_topics_line": "Topics: {topics}",
+        "digest_story": "{number}. <b>{headline}</b>\n{summary}\n{sources}",
+        "digest_story_alerted": "{number}. 🔔 <b>{headline}</b> — already sent as an alert\n{sources}",
+        "digest_empty": "Nothing stood out in this chat's channels in this period.",
+        "digest_button_daily": "📅 Daily 09:00",
+        "digest_button_weekly": "🗓 Weekly Mon 09:00",
+        "digest_button_off": "🚫 Off",
+        "digest_button_now": "📰 Now",
+        "alerts_why_never": "🔍 Trends have not been checked for this chat yet: I check every {minutes} minutes once it follows at least {channels} channels.",
+        "alerts_why_header": "🔍 <b>Why no alert?</b> Trends were last checked {ago} min ago ({time} UTC); alerts are <b>{state}</b> in this chat.",
+        "alerts_why_close": "Stories that came close:",
+        "alerts_why_none": "Nothing came close in that check.",
+        "alerts_why_item": "• <b>{label}</b> — {reason}",
+        "alerts_why_state_on": "on",
+        "alerts_why_state_off": "off",
+        "miss_few_channels": "in {channels} channels, {needed} needed",
+        "miss_below_threshold": "not unusual enough yet (score {score}, alerts from {threshold})",
+        "miss_muted": "muted in this chat",
+        "miss_already_sent": "already sent here",
+        "miss_interests": "lowered by this chat's interests to {score} (alerts from {threshold})",
+        "miss_over_limit": "better stories took this check's {limit} alerts; it may come next time",
+        "miss_alerts_off": "alerts are off in this chat",
+        "here_not_topic": "⚠️ Send this inside a topic of a forum supergroup; elsewhere messages go to the chat itself.",
+        "here_set_alerts": "📌 Trend alerts of this chat will come to this topic.",
+        "here_set_digest": "📌 Digests of this chat will come to this topic.",
+        "here_set_watch": "📌 Keyword watch hits of this chat will come to this topic.",
         # --- hardening: personal answers go to the private chat ---
         "private_sent": "📬 I sent the answer to {command} to our private chat.",
         "private_start_first": "🔒 I answer {command} only in our private chat, and you have not started one with me yet: open {link}, press Start, then send {command} there.",
@@ -175,6 +252,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "command_cancel": "Stop what the bot asked for",
         "command_quota": "Admins: every chat's usage and limits",
         "command_dlq": "Admins: dead-letter queue",
+        "command_digest": "Scheduled digest: /digest daily 09:00 Europe/Moscow",
+        "command_watch": 'Keyword watch: /watch "interest rate" -forecast',
+        "command_unwatch": "Remove a keyword watch: /unwatch N",
     },
     "ru": {
         "start": (
@@ -191,9 +271,12 @@ TEXTS: dict[str, dict[str, str]] = {
             "/channels — на что подписан этот чат\n"
             "/ask [@канал] [7d] вопрос — задать вопрос (в личном чате просто напишите его)\n"
             "/trends — о чём сейчас пишут сразу несколько каналов\n"
-            "/alerts on|off — оповещения о трендах в этом чате\n"
+            "/alerts on|off — оповещения о трендах в этом чате; /alerts why — что было близко и почему\n"
             "/interests — ваши интересы (добавить/убрать); показываю только в личном чате. "
             "В группе оповещения ранжируются по вопросам её участников в этой группе и добавленным ими темам\n"
+            "/digest — дайджест по расписанию: /digest daily 09:00 Europe/Moscow, weekly, off, now, topics\n"
+            '/watch "слова" -исключение — новые посты с этими словами сразу; /unwatch N\n'
+            "/alerts here, /digest here, /watch here — в теме форума: присылать туда\n"
             "/lang ru|en — язык этого чата\n"
             "/cancel — отменить то, что я у вас спросил\n\n"
             "<b>В группах</b> спрашивайте, упомянув меня (@{bot} вопрос), ответом на любое моё "
@@ -261,7 +344,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "trends_header": "<b>Сейчас в тренде в каналах этого чата</b>",
         "trends_item": "{number}. <b>{headline}</b>\n{actors}{summary}<i>{mentions|пост|поста|постов}, {channels|канал|канала|каналов} (обычно ~{baseline}){rising}</i>\n{posts}",
         "trends_none": "Сейчас в каналах этого чата ничего не в тренде. Я проверяю каждые {minutes} мин.",
-        "alerts_usage": "Отправьте <code>/alerts on</code> или <code>/alerts off</code>.",
+        "alerts_usage": "Отправьте <code>/alerts on</code> или <code>/alerts off</code>; <code>/alerts why</code> — что было близко к оповещению, <code>/alerts here</code> в теме форума — присылать оповещения туда.",
         "alerts_state_on": "🔔 Оповещения о трендах в этом чате <b>включены</b>. /alerts off — выключить.",
         "alerts_state_off": "🔕 Оповещения о трендах в этом чате <b>выключены</b>. /alerts on — включить.",
         "alerts_turned_on": "🔔 Оповещения включены: напишу, когда несколько каналов вдруг заговорят об одном и том же.",
@@ -326,6 +409,80 @@ TEXTS: dict[str, dict[str, str]] = {
         "dlq_older": "Старее ▶",
         "dlq_retry_all_button": "🔁 Повторить все",
         "dlq_purge_button": "🗑 Очистить",
+        # Keyword watches, digests, /alerts why, forum topics (issue 15)
+        "watch_usage": (
+            'Отправьте так: <code>/watch "ключевая ставка" -прогноз</code>\n'
+            'Все слова и "фразы в кавычках" должны быть в посте; <code>-слово</code> исключает посты с ним. '
+            "<code>/watch</code> — список отслеживаний чата, <code>/unwatch N</code> — удалить."
+        ),
+        "watch_too_long": "⚠️ Слишком длинно: не больше {limit} символов.",
+        "watch_too_many_terms": "⚠️ Слишком много условий: не больше {limit} слов или фраз.",
+        "watch_stop_words": '⚠️ <code>{term}</code> — слишком частое слово: подойдёт почти любой пост. Уточните, например <code>/watch "ключевая ставка"</code>.',
+        "watch_too_short": "⚠️ <code>{term}</code> — слишком коротко (меньше {length} букв): подойдёт почти любой пост. Аббревиатуры заглавными (<code>ЦБ</code>) можно.",
+        "watch_only_exclusions": "⚠️ Нужно хотя бы одно слово для поиска, а не только <code>-исключения</code>: с ними одними подойдёт почти любой пост.",
+        "watch_limit": "⚠️ В этом чате уже максимум отслеживаний ({limit}). Сначала удалите одно: /unwatch.",
+        "watch_added": "✅ Отслеживание {number} добавлено: <code>{expression}</code>. Подходящие новые посты придут сюда сразу.",
+        "watch_none": 'В этом чате пока нет отслеживаний. Попробуйте <code>/watch "ключевая ставка" -прогноз</code>',
+        "watch_list_header": "<b>Отслеживания этого чата ({count} из {limit})</b>",
+        "watch_list_footer": "Удалить — кнопкой или <code>/unwatch N</code>.",
+        "watch_remove_button": "🗑 {number}",
+        "watch_removed": "🗑 Отслеживание удалено: <code>{expression}</code>",
+        "watch_no_such": "⚠️ Отслеживания с номером {number} нет. Список — /watch.",
+        "unwatch_usage": "Отправьте так: <code>/unwatch 2</code> (номер из /watch).",
+        "watch_admins_only": "⛔ Менять отслеживания этого чата могут только администраторы группы.",
+        "watch_hit": "🔎 {source} · {date}\n{text}\n<i>отслеживание: {watches}</i>",
+        "watch_hits_header": "🔎 <b>Новые посты по отслеживаниям этого чата: {count}</b>",
+        "admins_only_settings": "⛔ Это могут менять только администраторы группы.",
+        "digest_settings": (
+            "📰 <b>Дайджест этого чата</b>\n"
+            "Расписание: {schedule}\nЧасовой пояс: {zone}\nТемы: {topics}\nСледующий: {next}\n\n"
+            "<code>/digest daily 09:00 Europe/Moscow</code> · <code>/digest weekly mon 09:00 Europe/Moscow</code> · "
+            "<code>/digest off</code> · <code>/digest now</code> · <code>/digest topics слова</code> · <code>/digest here</code> (в теме форума)"
+        ),
+        "digest_schedule_off": "выключен",
+        "digest_schedule_daily": "каждый день в {time}",
+        "digest_schedule_weekly": "раз в неделю, {day} в {time}",
+        "digest_weekdays": "пн вт ср чт пт сб вс",
+        "digest_topics_all": "все",
+        "digest_next_none": "—",
+        "digest_usage": "Отправьте так: <code>/digest daily 09:00 Europe/Moscow</code>, <code>/digest weekly mon 09:00 Europe/Moscow</code>, <code>/digest off</code>, <code>/digest now</code> или <code>/digest topics слова</code>.",
+        "digest_bad_time": "⚠️ <code>{value}</code> — не время. Укажите ЧЧ:ММ в 24-часовом формате, например <code>/digest daily 09:00 Europe/Moscow</code>.",
+        "digest_bad_zone": "⚠️ Часовой пояс <code>{value}</code> мне неизвестен. Укажите имя IANA, например <code>/digest daily 09:00 Europe/Moscow</code> (или UTC, Asia/Yekaterinburg).",
+        "digest_bad_day": "⚠️ <code>{value}</code> — не день недели. Укажите mon, tue, wed, thu, fri, sat, sun (или пн … вс), например <code>/digest weekly mon 09:00 Europe/Moscow</code>.",
+        "digest_bad_since": "⚠️ <code>{value}</code> — не дата. Укажите ISO 8601, например 2024-12-01T09:00:00+03:00.",
+        "digest_saved": "📰 Дайджест: {schedule} ({zone}). Следующий: {next}.",
+        "digest_turned_off": "📰 Дайджесты в этом чате выключены. <code>/digest daily 09:00</code> — включить снова.",
+        "digest_topics_set": "📰 Дайджесты будут о темах: {topics}.",
+        "digest_topics_cleared": "📰 Дайджесты снова обо всём.",
+        "digest_topics_too_long": "⚠️ Слишком много тем: не больше {limit} слов и {length} символов.",
+        "digest_admins_only": "⛔ Менять дайджест этого чата могут только администраторы группы.",
+        "digest_header": "📰 <b>Дайджест</b> · {start} — {end} ({zone})",
+        "digest_topics_line": "Темы: {topics}",
+        "digest_story": "{number}. <b>{headline}</b>\n{summary}\n{sources}",
+        "digest_story_alerted": "{number}. 🔔 <b>{headline}</b> — уже было в оповещении\n{sources}",
+        "digest_empty": "За этот период в каналах чата ничего заметного.",
+        "digest_button_daily": "📅 Каждый день 09:00",
+        "digest_button_weekly": "🗓 По понедельникам 09:00",
+        "digest_button_off": "🚫 Выключить",
+        "digest_button_now": "📰 Сейчас",
+        "alerts_why_never": "🔍 Тренды для этого чата ещё не проверялись: я проверяю каждые {minutes} мин., когда чат следит хотя бы за {channels} каналами.",
+        "alerts_why_header": "🔍 <b>Почему нет оповещения?</b> Последняя проверка трендов — {ago} мин. назад ({time} UTC); оповещения в этом чате <b>{state}</b>.",
+        "alerts_why_close": "Что было близко:",
+        "alerts_why_none": "В той проверке ничего близкого не было.",
+        "alerts_why_item": "• <b>{label}</b> — {reason}",
+        "alerts_why_state_on": "включены",
+        "alerts_why_state_off": "выключены",
+        "miss_few_channels": "каналов: {channels}, нужно {needed}",
+        "miss_below_threshold": "пока недостаточно необычно (оценка {score}, оповещение от {threshold})",
+        "miss_muted": "выключено в этом чате",
+        "miss_already_sent": "уже отправлено сюда",
+        "miss_interests": "интересы чата снизили оценку до {score} (оповещение от {threshold})",
+        "miss_over_limit": "более важные истории заняли все оповещения этой проверки ({limit}); может прийти в следующий раз",
+        "miss_alerts_off": "оповещения в этом чате выключены",
+        "here_not_topic": "⚠️ Отправьте это внутри темы форума супергруппы; в остальных случаях сообщения идут в сам чат.",
+        "here_set_alerts": "📌 Оповещения о трендах этого чата будут приходить в эту тему.",
+        "here_set_digest": "📌 Дайджесты этого чата будут приходить в эту тему.",
+        "here_set_watch": "📌 Находки отслеживаний этого чата будут приходить в эту тему.",
         # --- hardening: personal answers go to the private chat ---
         "private_sent": "📬 Ответ на {command} — в нашем личном чате.",
         "private_start_first": "🔒 На {command} я отвечаю только в личном чате, а вы его со мной ещё не начали: откройте {link}, нажмите «Запустить» и отправьте {command} там.",
@@ -344,6 +501,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "command_cancel": "Отменить то, о чём спросил бот",
         "command_quota": "Админам: расход и лимиты чатов",
         "command_dlq": "Админам: очередь DLQ",
+        "command_digest": "Дайджест по расписанию: /digest daily 09:00",
+        "command_watch": 'Отслеживать слова: /watch "ключевая ставка"',
+        "command_unwatch": "Убрать отслеживание: /unwatch N",
     },
 }
 
@@ -610,6 +770,9 @@ MENU = (
     "interests",
     "lang",
     "cancel",
+    "digest",
+    "watch",
+    "unwatch",
 )
 ADMIN_MENU = ("quota", "dlq")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from core.channels.polling import ChannelPoller
@@ -20,13 +21,21 @@ INDEX = JobSpec("index-pending", lambda s: 300.0, "index posts the index lacks")
 SPECS = (POLL, INDEX)
 
 
-def jobs(poller: ChannelPoller, background: BackgroundIndexer, indexer: Indexer) -> list[Job]:
-    """The feature's jobs bound to its services."""
+def jobs(
+    poller: ChannelPoller,
+    background: BackgroundIndexer,
+    indexer: Indexer,
+    on_new_posts: Callable[[Bot | None], Awaitable[object]] | None = None,
+) -> list[Job]:
+    """The feature's jobs bound to its services; `on_new_posts` runs after a poll that stored
+    posts (keyword watches match them and send the hits at once)."""
 
     async def poll_channels(bot: Bot | None = None) -> JobResult:
         """Poll every public channel that is due; new posts are indexed in the background."""
         results = await poller.poll_due()
         await background.drain()
+        if on_new_posts is not None and any(r.new_posts for r in results):
+            await on_new_posts(bot)
         return {
             "polled": len(results),
             "new_posts": sum(r.new_posts for r in results),

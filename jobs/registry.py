@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jobs import channels, dlq, embedding, interests, media, quotas, retention, trends, vision
+from jobs import (
+    channels,
+    digests,
+    dlq,
+    embedding,
+    interests,
+    media,
+    quotas,
+    retention,
+    trends,
+    vision,
+)
 from jobs.base import Job, JobSpec
 
 if TYPE_CHECKING:
     from app.container import Container
 
-FEATURES = (channels, embedding, interests, dlq, quotas, media, vision, trends, retention)
+FEATURES = (channels, embedding, interests, dlq, quotas, media, vision, trends, retention, digests)
 
 SPECS: dict[str, JobSpec] = {spec.name: spec for feature in FEATURES for spec in feature.SPECS}
 
@@ -25,7 +36,12 @@ def build_jobs(container: Container, *, interactive: bool = False) -> dict[str, 
     hand, `tgassist jobs run`, rather than by the scheduler)."""
     settings = container.settings
     bound = [
-        *channels.jobs(container.poller, container.background_indexer, container.indexer),
+        *channels.jobs(
+            container.poller,
+            container.background_indexer,
+            container.indexer,
+            on_new_posts=container.watches.run,
+        ),
         *embedding.jobs(container.embedding, settings.embed_job_seconds, interactive=interactive),
         *interests.jobs(container.interests.sync),
         *dlq.jobs(container.dlq, container.metrics),
@@ -34,6 +50,12 @@ def build_jobs(container: Container, *, interactive: bool = False) -> dict[str, 
         *vision.jobs(container.media, container.vision),
         *trends.jobs(
             container.trends.service, container.trends.outbox, container.trends.broadcaster
+        ),
+        *digests.jobs(
+            container.digests,
+            container.watches.run,
+            container.messages.outbox,
+            container.messages.broadcaster,
         ),
         *retention.jobs(container.retention),
     ]

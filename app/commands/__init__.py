@@ -5,6 +5,7 @@ from types import ModuleType
 from app.commands import (
     ask,
     channels,
+    digest,
     dlq,
     importing,
     jobs,
@@ -24,6 +25,7 @@ COMMAND_MODULES: list[ModuleType] = [
     search,
     quota,
     trends,
+    digest,
     jobs,
     dlq,
 ]

@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeAlias, TypeVar
 
 from app.container import Container, build_container
@@ -56,3 +57,14 @@ def print_json(value: Any) -> None:
     """One JSON document on stdout (UTF-8, not ASCII-escaped)."""
     sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+def iso_moment(value: str) -> datetime:
+    """An ISO-8601 moment; without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO-8601 date or time: {value!r} (e.g. 2024-12-03T18:00:00Z)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -52,6 +52,8 @@ def handle(args: argparse.Namespace) -> int:
                 tenant_id, report = await container.importer.store(
                     args.chat, parsed, bar.update, username=username
                 )
+            # Keyword watches see imported posts too; the bot sends the hits it queues.
+            await container.watches.service.scan()
             indexed, index_error = 0, None
             if not args.no_index:
                 pending = await container.indexer.pending(tenant_id)

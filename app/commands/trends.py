@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from typing import Any
 
-from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
+from app.commands.common import (
+    Subparsers,
+    iso_moment,
+    load_settings,
+    opened_container,
+    print_json,
+    run_async,
+)
 from core.trends.models import Trend
-
-
-def _moment(value: str) -> datetime:
-    """An ISO-8601 moment; without a zone it is UTC."""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO-8601 date or time: {value!r} (e.g. 2024-12-03T18:00:00Z)"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def register(subparsers: Subparsers) -> None:
@@ -29,7 +24,7 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("--chat", type=int, required=True, help="chat id")
     parser.add_argument(
         "--as-of",
-        type=_moment,
+        type=iso_moment,
         default=None,
         metavar="ISO-8601",
         help="detect as of this moment over the posts before it (default: now)",

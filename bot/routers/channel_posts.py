@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.types import Message, MessageEntity
 
 from core.ingest.service import ChannelPostIngestor
 from core.models import ChannelInfo, MediaRef, PostDraft
+
+if TYPE_CHECKING:
+    from app.wiring.watches import WatchServices
 
 
 def _links(text: str, entities: list[MessageEntity] | None) -> list[str]:
@@ -97,14 +101,19 @@ def draft_from_message(message: Message) -> PostDraft:
     )
 
 
-async def channel_post(message: Message, ingestor: ChannelPostIngestor) -> None:
-    """Store a post (or an edit) of a channel where the bot is admin; albums become one post."""
+async def channel_post(
+    message: Message, bot: Bot, ingestor: ChannelPostIngestor, watches: WatchServices
+) -> None:
+    """Store a post (or an edit) of a channel where the bot is admin; albums become one post;
+    a new post is matched against keyword watches at once."""
     info = ChannelInfo(
         username=message.chat.username,
         title=message.chat.title or message.chat.username or str(message.chat.id),
         telegram_id=message.chat.id,
     )
-    await ingestor.ingest(info, draft_from_message(message))
+    stored = await ingestor.ingest(info, draft_from_message(message))
+    if stored.inserted:
+        watches.kick(bot)
 
 
 def make_router() -> Router:

@@ -6,22 +6,26 @@ from aiogram import Router
 from aiogram.filters import BaseFilter, Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.filters import command_args, managed_router, managers_only
+from bot.filters import FirstArgument, command_args, managed_router, managers_only
 from bot.formatting import escape
 from bot.replies import answer_long
 from bot.texts import t
+from bot.topics import HERE, TopicsUnitOfWork, choose_topic
 from bot.views.trends import (
     AlertsOffCallback,
     TrendMuteCallback,
     alerts_status,
+    near_miss_view,
     quiet_trends,
     trends_list,
 )
+from core.clock import utc_now
 from core.models import Tenant
 from core.trends.ports import TrendsUnitOfWork
 from core.trends.service import TrendService
 
 _SWITCH = {"on": True, "off": False, "вкл": True, "выкл": False}
+_WHY = frozenset({"why", "почему"})
 
 
 class AlertSwitch(BaseFilter):
@@ -76,6 +80,41 @@ async def switch_alerts(
     await message.answer(t(lang, "alerts_turned_on" if enabled else "alerts_turned_off"))
 
 
+async def alerts_why(
+    message: Message,
+    uow: TrendsUnitOfWork,
+    tenant: Tenant,
+    lang: str,
+    trend_service: TrendService,
+    trends_interval_minutes: float,
+) -> None:
+    """`/alerts why`: when trends were last checked, and why each close story was not sent."""
+    report = await trend_service.near_misses(uow, tenant)
+    params = trend_service.detector.params
+    if report is None:
+        minutes = f"{trends_interval_minutes:g}"
+        await message.answer(
+            t(lang, "alerts_why_never", minutes=minutes, channels=params.min_channels)
+        )
+        return
+    policy = trend_service.policy
+    view = near_miss_view(
+        lang,
+        report,
+        alerts_on=tenant.alerts_enabled,
+        now=utc_now(),
+        threshold=policy.min_score,
+        min_channels=params.min_channels,
+        max_per_run=policy.max_per_run,
+    )
+    await message.answer(view)
+
+
+async def alerts_here(message: Message, uow: TopicsUnitOfWork, tenant: Tenant, lang: str) -> None:
+    """`/alerts here` in a forum topic: trend alerts go to that topic."""
+    await choose_topic(message, uow, tenant, lang, "alerts")
+
+
 async def mute_trend(
     query: CallbackQuery,
     callback_data: TrendMuteCallback,
@@ -110,6 +149,10 @@ def make_router() -> Router:
     alerts_admins = managers_only("alerts_admins_only")
     router.message.register(show_trends, Command("trends"))
     router.message.register(switch_alerts, Command("alerts"), AlertSwitch(), flags=alerts_admins)
+    router.message.register(alerts_why, Command("alerts"), FirstArgument(_WHY))
+    router.message.register(
+        alerts_here, Command("alerts"), FirstArgument(HERE), flags=alerts_admins
+    )
     router.message.register(alerts_state, Command("alerts"))
     router.callback_query.register(mute_trend, TrendMuteCallback.filter(), flags=alerts_admins)
     router.callback_query.register(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.formatting import escape, link, short_date
 from bot.texts import t
 from core.trends.diagnosis import QuietReason, TrendsDiagnosis
-from core.trends.models import Escalation, Trend, TrendPostRef
+from core.trends.models import Escalation, NearMissReport, Trend, TrendPostRef
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 RISING = 2.0  # a known story this many times its own recent level is said to rise again
@@ -206,4 +206,43 @@ def alerts_status(
         lines.append(t(lang, "alerts_need_history", ready=short_date(diagnosis.ready_at)))
     else:
         lines.append(t(lang, "alerts_ready"))
+    return "\n".join(lines)
+
+
+def near_miss_view(
+    lang: str,
+    report: NearMissReport,
+    *,
+    alerts_on: bool,
+    now: datetime,
+    threshold: float,
+    min_channels: int,
+    max_per_run: int,
+) -> str:
+    """/alerts why: when trends were last checked and why each close story was not sent."""
+    state = t(lang, "alerts_why_state_on" if alerts_on else "alerts_why_state_off")
+    lines = [
+        t(
+            lang,
+            "alerts_why_header",
+            ago=max(0, int((now - report.checked_at).total_seconds() // 60)),
+            time=f"{report.checked_at:%Y-%m-%d %H:%M}",
+            state=state,
+        )
+    ]
+    if not report.misses:
+        lines.append(t(lang, "alerts_why_none"))
+        return "\n".join(lines)
+    lines.append(t(lang, "alerts_why_close"))
+    for miss in report.misses:
+        reason = t(
+            lang,
+            f"miss_{miss.reason.value}",
+            channels=miss.channels,
+            needed=min_channels,
+            score=f"{miss.score:g}",
+            threshold=f"{threshold:g}",
+            limit=max_per_run,
+        )
+        lines.append(t(lang, "alerts_why_item", label=escape(miss.label), reason=reason))
     return "\n".join(lines)

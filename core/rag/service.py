@@ -101,6 +101,11 @@ class QuestionService:
         """Count a user's question against the per-user rate; a Refusal when over it."""
         return self._throttle.admit(user_id) if self._throttle is not None else None
 
+    @property
+    def chat_model(self) -> ChatModel | None:
+        """The configured model (None: extractive answers); digests write summaries with it."""
+        return self._chat_model
+
     async def close(self) -> None:
         """Release the chat model's connections."""
         if self._chat_model is not None:

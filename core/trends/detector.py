@@ -31,7 +31,15 @@ from datetime import datetime
 from core.rag.retrieval import LENGTH_RATIO, MIN_DUPLICATE_TERMS, SHARED_WORDS
 from core.text.terms import TermExtractor, surface_forms
 from core.trends.labels import ActorFinder, headline
-from core.trends.models import PreviousTrend, Trend, TrendParams, TrendPost, TrendPostRef
+from core.trends.models import (
+    MissReason,
+    NearMiss,
+    PreviousTrend,
+    Trend,
+    TrendParams,
+    TrendPost,
+    TrendPostRef,
+)
 
 _CACHE_LIMIT = 50_000  # posts whose terms are remembered between runs
 _EDGE_SIMILARITY = 0.1  # two posts this similar (idf cosine) tell the same story
@@ -109,12 +117,16 @@ class TrendDetector:
         posts: Sequence[TrendPost],
         as_of: datetime,
         previous: Sequence[PreviousTrend] = (),
+        near_misses: list[NearMiss] | None = None,
     ) -> list[Trend]:
-        """Trends as of `as_of` over the posts before it, best first."""
+        """Trends as of `as_of` over the posts before it, best first; stories that came close
+        (too few channels, not significant enough) go into `near_misses` when it is given."""
         with self._lock:
-            return carry_identity(self._detect(posts, as_of), previous)
+            return carry_identity(self._detect(posts, as_of, near_misses), previous)
 
-    def _detect(self, posts: Sequence[TrendPost], as_of: datetime) -> list[Trend]:
+    def _detect(
+        self, posts: Sequence[TrendPost], as_of: datetime, near_misses: list[NearMiss] | None = None
+    ) -> list[Trend]:
         params = self.params
         window_start = as_of - params.window
         start = window_start - params.baseline
@@ -144,6 +156,8 @@ class TrendDetector:
             signatures=boilerplate,
             owners=_sister_groups(recent, terms, params.sister_share),
         )
+        if near_misses is not None:
+            near_misses.extend(self._few_channels(window))
         candidates = self._candidates(window)
         if not candidates:
             return []
@@ -153,12 +167,69 @@ class TrendDetector:
             if post.date < window_start and terms[i]
         ]
         scored = self._score(candidates, window, baseline_rows)
-        found = (self._trend(cluster, window) for cluster in self._cluster(scored, window))
+        clusters = self._cluster(scored, window)
+        found = (self._trend(cluster, window) for cluster in clusters)
         trends = sorted(
             (trend for trend in found if trend is not None),
             key=lambda trend: (-trend.score, trend.first_seen),
         )
+        if near_misses is not None:
+            covered = set().union(*(cluster.posts for cluster in clusters))
+            near_misses.extend(self._weak(scored, covered, window))
         return trends[: params.max_trends]
+
+    # --- near misses (for /alerts why) ----------------------------------------------------------
+
+    def _few_channels(self, window: _Window, limit: int = 3) -> list[NearMiss]:
+        """Stories enough posts tell, but in fewer distinct channels than a trend needs."""
+        params = self.params
+        close = [
+            (len(indices), term, indices)
+            for term, indices in window.postings.items()
+            if " " not in term
+            and len(indices) >= params.min_mentions
+            and 1 < len(window.channels(indices)) < params.min_channels
+        ]
+        close.sort(key=lambda item: (-item[0], item[1]))
+        return self._distinct(
+            ((set(indices), MissReason.FEW_CHANNELS, 0.0) for _, _, indices in close), window, limit
+        )
+
+    def _weak(
+        self, scored: list[_Scored], covered: set[int], window: _Window, limit: int = 3
+    ) -> list[NearMiss]:
+        """Bursts of enough channels that were not significant enough to become a trend."""
+        weak = (
+            (item.posts, MissReason.BELOW_THRESHOLD, item.z)
+            for item in scored
+            if item.z < self.params.min_z and not item.posts & covered
+        )
+        return self._distinct(weak, window, limit)
+
+    @staticmethod
+    def _distinct(
+        items: Iterable[tuple[set[int], MissReason, float]], window: _Window, limit: int
+    ) -> list[NearMiss]:
+        """One near miss per story (posts not shared with an earlier one), headed by a post."""
+        misses: list[NearMiss] = []
+        seen: set[int] = set()
+        for posts, reason, score in items:
+            if posts & seen:
+                continue
+            seen |= posts
+            first = min(posts, key=lambda i: (window.posts[i].date, i))
+            misses.append(
+                NearMiss(
+                    label=headline(window.posts[first].text, limit=_SNIPPET_LENGTH),
+                    reason=reason,
+                    channels=len(window.channels(posts)),
+                    mentions=len(posts),
+                    score=round(score, 2),
+                )
+            )
+            if len(misses) == limit:
+                break
+        return misses
 
     # --- terms --------------------------------------------------------------------------------
 

@@ -17,6 +17,10 @@ class NeutralInterestScorer:
         """Always 0."""
         return 0.0
 
+    async def stem_affinity(self, tenant: Tenant, stems: frozenset[str]) -> float:
+        """Always 0."""
+        return 0.0
+
 
 ProfileLoader = Callable[[Tenant], Awaitable[Mapping[str, float]]]
 """Returns a chat's interest profile: topic (a word or phrase) -> weight > 0."""
@@ -43,10 +47,13 @@ class ProfileInterestScorer:
 
     async def affinity(self, tenant: Tenant, trend: Trend) -> float:
         """tanh of the weights of the profile topics the trend's terms cover."""
+        return await self.stem_affinity(tenant, frozenset(trend.stems))
+
+    async def stem_affinity(self, tenant: Tenant, stems: frozenset[str]) -> float:
+        """tanh of the weights of the profile topics these stems (of any story) cover."""
         profile = await self._load_profile(tenant)
         if not profile:
             return 0.0
-        stems = set(trend.stems)
         matched = 0.0
         for topic, weight in profile.items():
             topic_stems = self._extractor.terms(topic)

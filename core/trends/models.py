@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from core.delivery.models import OutboxStatus
+
 
 @dataclass(frozen=True, slots=True)
 class TrendPost:
@@ -131,13 +133,7 @@ class PreviousTrend:
     summary_sources: list[str] = field(default_factory=list)
 
 
-class AlertStatus(StrEnum):
-    """Where an alert is in the outbox."""
-
-    PENDING = "pending"  # written before sending
-    SENDING = "sending"  # claimed by a broadcaster until its lease ends
-    SENT = "sent"
-    FAILED = "failed"  # given up: blocked, chat gone, or too many attempts
+AlertStatus = OutboxStatus  # alerts live in an outbox like every prepared message
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +168,62 @@ class AlertToSend:
     language: str
     attempts: int
     trend: Trend
+    thread_id: int | None = None  # the forum topic chosen with /alerts here
     escalation: Escalation | None = None  # None: the story's first alert
+
+    @property
+    def item_id(self) -> int:
+        """The outbox row's id."""
+        return self.alert_id
+
+    @property
+    def parts_sent(self) -> int:
+        """An alert is one message: nothing sent yet while it is claimed."""
+        return 0
+
+
+class MissReason(StrEnum):
+    """Why a story that came close was not sent as an alert."""
+
+    FEW_CHANNELS = "few_channels"  # the detector: not enough distinct channels yet
+    BELOW_THRESHOLD = "below_threshold"  # not significant (or not scored) enough
+    MUTED = "muted"
+    ALREADY_SENT = "already_sent"
+    INTERESTS = "interests"  # the chat's interests lowered it below the threshold
+    OVER_LIMIT = "over_limit"  # better ones took this run's alerts; it waits for the next
+    ALERTS_OFF = "alerts_off"
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """A story of a trend check that came close to an alert, and why it was not sent."""
+
+    label: str
+    reason: MissReason
+    channels: int
+    mentions: int
+    score: float
+    trend_key: str | None = None
+
+    @classmethod
+    def of(cls, trend: Trend, reason: MissReason, score: float | None = None) -> NearMiss:
+        """A detected trend the alert policy passed over."""
+        return cls(
+            label=trend.label,
+            reason=reason,
+            channels=len(trend.channel_ids),
+            mentions=trend.mentions,
+            score=round(trend.score if score is None else score, 2),
+            trend_key=trend.trend_key,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NearMissReport:
+    """What a chat's latest trend check left out."""
+
+    checked_at: datetime
+    misses: list[NearMiss]
 
 
 @dataclass(slots=True)

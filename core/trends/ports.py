@@ -7,9 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from core.delivery.ports import OutboxRepository
 from core.models import Tenant
 from core.ports import TenantRepository, Transaction
-from core.trends.models import AlertToSend, PreviousTrend, StoredTrend, Trend, TrendPost
+from core.trends.models import (
+    AlertToSend,
+    NearMiss,
+    NearMissReport,
+    PreviousTrend,
+    StoredTrend,
+    Trend,
+    TrendPost,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,45 +97,39 @@ class TrendRepository(Protocol):
 
     async def mutes(self, tenant_id: int, since: datetime) -> list[Mute]: ...
 
+    async def save_near_misses(
+        self, tenant_id: int, checked_at: datetime, misses: Sequence[NearMiss]
+    ) -> None:
+        """Replace the chat's record of its latest check's near misses."""
+        ...
+
+    async def near_misses(self, tenant_id: int) -> NearMissReport | None: ...
+
     async def prune(self, before: datetime) -> int:
         """Forget trends not seen since `before`; returns how many."""
         ...
 
 
-class TrendAlertRepository(Protocol):
+class TrendAlertRepository(OutboxRepository[AlertToSend], Protocol):
     """The alert outbox."""
 
     async def enqueue(self, alerts: Sequence[NewAlert], now: datetime) -> int: ...
 
-    async def claim(
-        self, token: str, now: datetime, until: datetime, limit: int
-    ) -> list[AlertToSend]: ...
-
-    async def release(self, token: str, alert_ids: Sequence[int]) -> None: ...
-
-    async def mark_sent(
-        self, alert_id: int, token: str, message_id: int | None, now: datetime
-    ) -> bool: ...
-
-    async def mark_failed(self, alert_id: int, token: str, error: str) -> None: ...
-
-    async def retry_later(
-        self, alert_id: int, token: str, error: str, at: datetime, max_attempts: int
-    ) -> None: ...
-
-    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> set[int]:
-        """Move the tenant and the chat's alerts to the new id; returns the moved alert ids."""
-        ...
-
     async def history(self, chat_id: int, trend_keys: Sequence[str]) -> dict[str, AlertMark]: ...
 
-    async def counts(self) -> dict[str, int]: ...
+    async def sent_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]:
+        """Which of these trends already reached the chat as an alert."""
+        ...
 
 
 class InterestScorer(Protocol):
     """How much a chat's people care about a trend: -1 (not at all) .. 0 (neutral) .. 1."""
 
     async def affinity(self, tenant: Tenant, trend: Trend) -> float: ...
+
+    async def stem_affinity(self, tenant: Tenant, stems: frozenset[str]) -> float:
+        """The same for any story, by its stems (digests rank posts that are no trend)."""
+        ...
 
 
 class SendRateLimiter(Protocol):

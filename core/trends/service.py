@@ -16,7 +16,16 @@ from core.ports import UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
 from core.trends.diagnosis import TrendsDiagnosis, diagnose
 from core.trends.interests import NeutralInterestScorer
-from core.trends.models import PreviousTrend, RefreshReport, StoredTrend, Trend, TrendStory
+from core.trends.models import (
+    MissReason,
+    NearMiss,
+    NearMissReport,
+    PreviousTrend,
+    RefreshReport,
+    StoredTrend,
+    Trend,
+    TrendStory,
+)
 from core.trends.ports import (
     AlertMark,
     DetectionTarget,
@@ -28,6 +37,8 @@ from core.trends.ports import (
 from core.trends.summary import StorySummarizer
 
 log = structlog.get_logger(__name__)
+
+NEAR_MISSES_KEPT = 10  # per chat, from the latest check
 
 
 class UnknownChat(CoreError):
@@ -97,8 +108,8 @@ class TrendService:
         report = RefreshReport()
         async with self._uow_factory() as uow:
             targets = await uow.trends.targets(self.detector.params.min_channels)
-        # Tenants following the same channels share one detection.
-        detected: dict[frozenset[int], list[Trend]] = {}
+        # Tenants following the same channels share one detection (and its near misses).
+        detected: dict[frozenset[int], tuple[list[Trend], list[NearMiss]]] = {}
         for target in targets:
             try:
                 await self._refresh_target(target, now, detected, report)
@@ -111,23 +122,24 @@ class TrendService:
         self,
         target: DetectionTarget,
         now: datetime,
-        detected: dict[frozenset[int], list[Trend]],
+        detected: dict[frozenset[int], tuple[list[Trend], list[NearMiss]]],
         report: RefreshReport,
     ) -> None:
         tenant = target.tenant
         async with self._uow_factory() as uow:
             if target.channel_ids not in detected:
                 posts = await uow.trends.posts_between(tenant.id, self._lookback(now), now)
-                detected[target.channel_ids] = await asyncio.to_thread(
-                    self.detector.detect, posts, now
-                )
+                misses: list[NearMiss] = []
+                found = await asyncio.to_thread(self.detector.detect, posts, now, (), misses)
+                detected[target.channel_ids] = (found, misses)
+            found, misses = detected[target.channel_ids]
             previous = await uow.trends.previous(tenant.id, now - self._identity_memory)
         known = {item.trend_key for item in previous}
-        trends = carry_identity(detected[target.channel_ids], previous)
+        trends = carry_identity(found, previous)
         trends = await self._with_summaries(tenant, trends, previous)  # no transaction held
         async with self._uow_factory() as uow:
             stored = await uow.trends.save_run(tenant.id, now, trends)
-            queued = await self._queue_alerts(uow, tenant, stored, now, previous)
+            queued = await self._queue_alerts(uow, tenant, stored, now, list(misses), previous)
             await uow.commit()
         report.tenants += 1
         report.trends += len(trends)
@@ -159,38 +171,66 @@ class TrendService:
         tenant: Tenant,
         stored: list[StoredTrend],
         now: datetime,
+        misses: list[NearMiss],
         previous: Sequence[PreviousTrend] = (),
     ) -> int:
         """Pending alerts: the chat's best stories it has not heard about, and escalations
-        of those it has. One story is one alert, whichever facet of it trends now."""
-        if not tenant.alerts_enabled or not stored:
-            return 0
+        of those it has. One story is one alert, whichever facet of it trends now. What was
+        left out, and why, is kept for /alerts why."""
         policy = self.policy
-        mutes = await uow.trends.mutes(tenant.id, now - policy.mute_memory)
-        keys = {item.trend.trend_key for item in stored} | {item.trend_key for item in previous}
-        history = await uow.trend_alerts.history(tenant.chat_id, sorted(keys))
-        heard = [item for item in previous if item.trend_key in history]
         chosen: list[tuple[float, NewAlert]] = []
-        for item in stored:
-            trend = item.trend
-            if is_muted(trend, mutes):
-                continue
-            mark = history.get(trend.trend_key)
-            if mark is None and any(len(trend.post_ids & story.post_ids) >= 2 for story in heard):
-                continue  # a facet of a story the chat already heard about
-            alert = NewAlert(tenant.id, tenant.chat_id, trend.trend_key, item.id, 0.0)
-            if mark is not None:
-                escalation = self._escalation(trend, mark, now)
-                if escalation is None:
+        if not tenant.alerts_enabled:
+            misses[:0] = [NearMiss.of(item.trend, MissReason.ALERTS_OFF) for item in stored]
+        elif stored:
+            mutes = await uow.trends.mutes(tenant.id, now - policy.mute_memory)
+            keys = {item.trend.trend_key for item in stored} | {item.trend_key for item in previous}
+            history = await uow.trend_alerts.history(tenant.chat_id, sorted(keys))
+            heard = [item for item in previous if item.trend_key in history]
+            passed_over = []
+            for item in stored:
+                trend = item.trend
+                if is_muted(trend, mutes):
+                    passed_over.append(NearMiss.of(trend, MissReason.MUTED))
                     continue
-                alert = escalation(alert)
-            affinity = await self.interests.affinity(tenant, trend)
-            adjusted = trend.score * (1 + policy.interest_weight * affinity)
-            if adjusted >= policy.min_score:
-                chosen.append((adjusted, replace(alert, score=round(adjusted, 2))))
-        chosen.sort(key=lambda pair: -pair[0])
+                mark = history.get(trend.trend_key)
+                if mark is None and any(
+                    len(trend.post_ids & story.post_ids) >= 2 for story in heard
+                ):
+                    # a facet of a story the chat already heard about
+                    passed_over.append(NearMiss.of(trend, MissReason.ALREADY_SENT))
+                    continue
+                alert = NewAlert(tenant.id, tenant.chat_id, trend.trend_key, item.id, 0.0)
+                if mark is not None:
+                    escalation = self._escalation(trend, mark, now)
+                    if escalation is None:
+                        passed_over.append(NearMiss.of(trend, MissReason.ALREADY_SENT))
+                        continue
+                    alert = escalation(alert)
+                affinity = await self.interests.affinity(tenant, trend)
+                adjusted = trend.score * (1 + policy.interest_weight * affinity)
+                if adjusted >= policy.min_score:
+                    chosen.append((adjusted, replace(alert, score=round(adjusted, 2))))
+                else:
+                    reason = (
+                        MissReason.INTERESTS
+                        if trend.score >= policy.min_score
+                        else MissReason.BELOW_THRESHOLD
+                    )
+                    passed_over.append(NearMiss.of(trend, reason, adjusted))
+            chosen.sort(key=lambda pair: -pair[0])
+            by_key = {item.trend.trend_key: item.trend for item in stored}
+            passed_over += [
+                NearMiss.of(by_key[alert.trend_key], MissReason.OVER_LIMIT, score)
+                for score, alert in chosen[policy.max_per_run :]
+            ]
+            misses[:0] = passed_over
+        await uow.trends.save_near_misses(tenant.id, now, misses[:NEAR_MISSES_KEPT])
         alerts = [alert for _, alert in chosen[: policy.max_per_run]]
         return await uow.trend_alerts.enqueue(alerts, now) if alerts else 0
+
+    async def near_misses(self, uow: TrendsUnitOfWork, tenant: Tenant) -> NearMissReport | None:
+        """The chat's latest trend check and what it left out (None: never checked)."""
+        return await uow.trends.near_misses(tenant.id)
 
     def _escalation(
         self, trend: Trend, mark: AlertMark, now: datetime

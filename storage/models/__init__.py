@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 ORM models; the schema itself is owned by the Alembic migrations."""
 
-from storage.models import dlq, embeddings, integrity, interests, quotas, trends
+from storage.models import digests, dlq, embeddings, integrity, interests, quotas, trends
 from storage.models.base import Base, BigId, UTCDateTime
 from storage.models.core import (
     ChannelRow,
@@ -23,6 +23,7 @@ __all__ = [
     "TenantRow",
     "UTCDateTime",
     "UserRow",
+    "digests",
     "dlq",
     "embeddings",
     "integrity",

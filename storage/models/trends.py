@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utc_now
-from storage.models.base import Base, BigId
+from storage.models.base import Base, BigId, OutboxStateColumns
 
 
 class TrendRow(Base):
@@ -72,7 +72,7 @@ class TrendPostRow(Base):
     copy_of: Mapped[int | None] = mapped_column(BigInteger)  # the post of the story it copies
 
 
-class TrendAlertRow(Base):
+class TrendAlertRow(OutboxStateColumns, Base):
     """The outbox: one row per chat, story and stage (0: the first alert, n: its n-th
     escalation), written before sending, marked after."""
 
@@ -94,15 +94,6 @@ class TrendAlertRow(Base):
     since: Mapped[datetime | None]
     new_posts: Mapped[int | None] = mapped_column(Integer)
     new_channels: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claim_token: Mapped[str | None] = mapped_column(String(36))
-    claimed_until: Mapped[datetime | None]
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
-    sent_at: Mapped[datetime | None]
 
 
 class TrendMuteRow(Base):

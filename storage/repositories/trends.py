@@ -10,9 +10,19 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import permalink
-from core.trends.models import PreviousTrend, StoredTrend, Trend, TrendPost, TrendPostRef
+from core.trends.models import (
+    MissReason,
+    NearMiss,
+    NearMissReport,
+    PreviousTrend,
+    StoredTrend,
+    Trend,
+    TrendPost,
+    TrendPostRef,
+)
 from core.trends.ports import DetectionTarget, Mute
 from storage.models import ChannelRow, PostRow, SubscriptionRow, TenantRow
+from storage.models.digests import TrendNearMissRow
 from storage.models.trends import TrendMuteRow, TrendPostRow, TrendRow, TrendRunRow
 from storage.repositories._upsert import upsert
 from storage.repositories.tenants import to_tenant
@@ -318,6 +328,48 @@ class SqlTrendRepository:
             )
         )
         return [Mute(row.trend_key, list(row.stems)) for row in rows]
+
+    async def save_near_misses(
+        self, tenant_id: int, checked_at: datetime, misses: Sequence[NearMiss]
+    ) -> None:
+        """Replace the chat's record of what its latest check left out."""
+        items: list[dict[str, object]] = [
+            {
+                "label": miss.label,
+                "reason": miss.reason.value,
+                "channels": miss.channels,
+                "mentions": miss.mentions,
+                "score": miss.score,
+                "trend_key": miss.trend_key,
+            }
+            for miss in misses
+        ]
+        row = await self._session.get(TrendNearMissRow, tenant_id)
+        if row is None:
+            self._session.add(
+                TrendNearMissRow(tenant_id=tenant_id, checked_at=checked_at, items=items)
+            )
+        else:
+            row.checked_at, row.items = checked_at, items
+        await self._session.flush()
+
+    async def near_misses(self, tenant_id: int) -> NearMissReport | None:
+        """The chat's latest check and its near misses; None when never checked."""
+        row = await self._session.get(TrendNearMissRow, tenant_id)
+        if row is None:
+            return None
+        misses = [
+            NearMiss(
+                label=str(item["label"]),
+                reason=MissReason(str(item["reason"])),
+                channels=int(item["channels"]),  # type: ignore[call-overload]
+                mentions=int(item["mentions"]),  # type: ignore[call-overload]
+                score=float(item["score"]),  # type: ignore[arg-type]
+                trend_key=item.get("trend_key"),  # type: ignore[arg-type]
+            )
+            for item in row.items
+        ]
+        return NearMissReport(row.checked_at, misses)
 
     async def prune(self, before: datetime) -> int:
         """Forget trends not seen since `before` (their alerts keep the outbox's memory)."""

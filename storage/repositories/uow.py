@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.channels import SqlChannelRepository
+from storage.repositories.digests import SqlDigestRepository
 from storage.repositories.embeddings import SqlEmbeddingRepository
 from storage.repositories.interests import SqlInterestRepository
 from storage.repositories.media import SqlMediaRepository
+from storage.repositories.messages import SqlMessageOutboxRepository, SqlThreadRepository
 from storage.repositories.posts import SqlPostRepository
 from storage.repositories.questions import SqlQuestionRepository
 from storage.repositories.quotas import SqlQuotaRepository
 from storage.repositories.tenants import SqlTenantRepository, SqlUserRepository
 from storage.repositories.trend_alerts import SqlTrendAlertRepository
 from storage.repositories.trends import SqlTrendRepository
+from storage.repositories.watches import SqlWatchRepository
 
 
 class SqlUnitOfWork:
@@ -34,6 +37,10 @@ class SqlUnitOfWork:
         self.trend_alerts = SqlTrendAlertRepository(session)
         self.questions = SqlQuestionRepository(session)
         self.interests = SqlInterestRepository(session)
+        self.messages = SqlMessageOutboxRepository(session)
+        self.threads = SqlThreadRepository(session)
+        self.watches = SqlWatchRepository(session)
+        self.digests = SqlDigestRepository(session)
         self.embeddings = SqlEmbeddingRepository(session)
 
     async def commit(self) -> None:

@@ -1,0 +1,1 @@
+"""Crash-safe delivery of prepared messages: the outbox shared by trend alerts, digests, watches."""
