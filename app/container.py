@@ -41,6 +41,7 @@ from core.quotas.report import QuotaReportService
 from core.quotas.service import BudgetGate
 from core.quotas.storage_usage import StorageQuotaService
 from core.rag.service import QuestionService
+from core.tenant_cache import TenantCache
 from core.vision.service import VISION_DLQ_STREAM, VisionService
 from storage.db import create_engine, create_session_factory
 from storage.repositories import UnitOfWorkFactory
@@ -142,6 +143,7 @@ class Container:
             "quota_report": self.quota_report,
             "trend_service": self.trends.service,
             "question_service": self.questions,
+            "tenant_cache": self.uow_factory.tenant_cache,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
         }
@@ -172,7 +174,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     """Assemble every feature's wiring; nothing connects until first use."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
-    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
+    uow_factory = UnitOfWorkFactory(
+        create_session_factory(engine), TenantCache(settings.tenant_cache_seconds)
+    )
     index = index or build_index(settings)
     metrics = PrometheusMetrics()
     closers: list[Closer] = [engine.dispose, index.close]
@@ -200,6 +204,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         settings, uow_factory, interests=interests.trend_scorer(), metrics=metrics
     )
     questions = build_question_service(settings, uow_factory, index, gate=gate, metrics=metrics)
+    gate.flush_question_log = questions.question_log.flush
     job_locks = build_job_locks(settings)
     # Scrapes refresh what only the database knows.
     metrics.add_refresher(lambda: quotas.report.publish(metrics))

@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"  # the metrics carry per-chat figures: not public by default
     metrics_cache_seconds: float = Field(default=15.0, ge=0)
 
+    # Answers at scale
+    tenant_cache_seconds: float = Field(default=30.0, ge=0)  # 0: read the tenant every update
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _parse_admin_ids(cls, value: object) -> object:

@@ -21,6 +21,7 @@ from core.rag.generation import (
     drop_invalid_citations,
     estimate_tokens,
 )
+from core.rag.log_writer import QuestionLogWriter
 from core.rag.models import (
     Answer,
     AnswerMode,
@@ -78,8 +79,10 @@ class QuestionService:
         retry_base_delay: float = 0.5,
         throttle: UserRateLimiter | None = None,
         clock: Callable[[], datetime] = utc_now,
+        log_writer: QuestionLogWriter | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self._log = log_writer or QuestionLogWriter(uow_factory)
         self._index = index
         self._retriever = Retriever(index)
         self._chat_model = chat_model
@@ -96,8 +99,14 @@ class QuestionService:
         """Count a user's question against the per-user rate; a Refusal when over it."""
         return self._throttle.admit(user_id) if self._throttle is not None else None
 
+    @property
+    def question_log(self) -> QuestionLogWriter:
+        """The background writer of the question log (flush it before reading the log)."""
+        return self._log
+
     async def close(self) -> None:
-        """Release the chat model's connections."""
+        """Store the queued question log and release the chat model's connections."""
+        await self._log.close()
         if self._chat_model is not None:
             await self._chat_model.close()
 
@@ -353,13 +362,9 @@ class QuestionService:
             source_channel_ids=answer.cited_channel_ids(),
             prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens,
+            created_at=self._clock(),
         )
-        try:
-            async with self._uow_factory() as uow:
-                await uow.questions.add(record)
-                await uow.commit()
-        except Exception as error:  # the user still gets the answer
-            log.warning("question_record_failed", tenant_id=tenant_id, error=str(error))
+        await self._log.submit(record)  # stored in a batch off the answer path
 
 
 def _describe(error: Exception) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
 from core.models import Tenant
+from core.tenant_cache import TenantCache
 from storage.models import TenantRow, UserRow
 from storage.repositories._upsert import upsert
 
@@ -24,10 +25,11 @@ def to_tenant(row: TenantRow) -> Tenant:
 
 
 class SqlTenantRepository:
-    """Tenants in SQL."""
+    """Tenants in SQL; changes make the bot's tenant cache forget the tenant."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: TenantCache | None = None) -> None:
         self._session = session
+        self._cache = cache
 
     async def get_or_create(
         self, chat_id: int, kind: str, title: str | None, language: str
@@ -66,14 +68,20 @@ class SqlTenantRepository:
         rows = await self._session.scalars(select(TenantRow).order_by(TenantRow.id))
         return [to_tenant(row) for row in rows]
 
+    def _changed(self, tenant_id: int) -> None:
+        if self._cache is not None:
+            self._cache.forget_tenant(tenant_id)
+
     async def set_alerts(self, tenant_id: int, enabled: bool) -> None:
         """Turn trend alerts on or off for a chat."""
+        self._changed(tenant_id)
         await self._session.execute(
             update(TenantRow).where(TenantRow.id == tenant_id).values(alerts_enabled=enabled)
         )
 
     async def set_language(self, tenant_id: int, language: str) -> None:
         """Remember the chat's language."""
+        self._changed(tenant_id)
         await self._session.execute(
             update(TenantRow).where(TenantRow.id == tenant_id).values(language=language)
         )
