@@ -32,6 +32,8 @@ class IndexDocument:
     permalink: str
     text: str
     album_id: str | None = None
+    # The text's content stems, computed once when indexed (None: a point stored before them).
+    stems: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def point_id(self) -> int:

@@ -1,7 +1,7 @@
 """The question log written off the answer path: records queue up and are stored in batches.
 
 A bounded queue (a full queue makes `submit` wait: backpressure, never silent loss) drained by
-one background task, one transaction per batch. `close()` stores everything still queued, so a
+one background task, one transaction per batch (a batch gathers for up to 0.2 s). `close()` stores everything still queued, so a
 clean stop loses nothing; a crash loses at most what was queued and not yet committed (one
 batch, plus whatever arrived during it).
 """
@@ -28,10 +28,12 @@ class QuestionLogWriter:
         *,
         max_queue: int = 10_000,
         max_batch: int = 500,
+        linger_seconds: float = 0.2,
     ) -> None:
         self._uow_factory = uow_factory
         self._queue: asyncio.Queue[QuestionRecord] = asyncio.Queue(max(1, max_queue))
         self._max_batch = max(1, max_batch)
+        self._linger = linger_seconds
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -65,6 +67,8 @@ class QuestionLogWriter:
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            if self._linger > 0 and not self._closed:  # let a batch gather: one commit for many
+                await asyncio.sleep(self._linger)
             batch += self._take(self._max_batch - 1)
             try:
                 await self._store(batch)
