@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from app.commands import COMMAND_MODULES
+from core.extras import MissingExtra
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
+    except MissingExtra as missing:  # a configured backend's client is not installed
+        print(f"tgassist: {missing}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.settings import Settings, reveal
+from core.extras import require
 from core.ports import PostIndex
 from storage.index.embeddings import build_embedder
 from storage.index.sparse import SparseEncoder
@@ -18,6 +19,7 @@ def build_index(settings: Settings) -> PostIndex:
     )
     sparse = SparseEncoder()
     if settings.qdrant_url:
+        require("qdrant_client", "qdrant-server")
         from qdrant_client import AsyncQdrantClient
 
         from storage.index.server import QdrantServerIndex

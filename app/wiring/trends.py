@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from adapters.ratelimit.local import LocalRateLimiter
 from app.settings import Settings
+from core.extras import require
 from core.metrics import NULL_METRICS, Metrics
 from core.trends.detector import TrendDetector
 from core.trends.models import SendLimits, TrendParams
@@ -72,6 +73,7 @@ def build_limiter(settings: Settings) -> SendRateLimiter:
         group_per_minute=settings.alerts_group_per_minute,
     )
     if settings.redis_url:
+        require("redis", "redis")
         from adapters.ratelimit.redis import RedisRateLimiter
 
         return RedisRateLimiter.from_url(settings.redis_url, limits)
