@@ -26,6 +26,7 @@ from app.wiring.questions import build_question_service
 from app.wiring.quotas import QuotaServices, build_budget_gate, build_quota_services
 from app.wiring.trends import TrendServices, build_trend_services
 from app.wiring.vision import build_vision_service
+from core.batching import BatchWriter
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
 from core.dlq.models import DeadLetter
@@ -36,6 +37,7 @@ from core.interests.service import INTERESTS_DLQ_STREAM
 from core.locks import JobLocks
 from core.media.ports import MediaStore
 from core.media.service import MediaService
+from core.models import UserContact
 from core.ports import PostIndex
 from core.quotas.report import QuotaReportService
 from core.quotas.service import BudgetGate
@@ -60,6 +62,7 @@ class Container:
     uow_factory: UnitOfWorkFactory
     index: PostIndex
     metrics: PrometheusMetrics
+    user_contacts: BatchWriter[UserContact]
     channels: ChannelServices
     quotas: QuotaServices
     media_services: MediaServices
@@ -144,6 +147,7 @@ class Container:
             "trend_service": self.trends.service,
             "question_service": self.questions,
             "tenant_cache": self.uow_factory.tenant_cache,
+            "user_contacts": self.user_contacts,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
         }
@@ -178,6 +182,13 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         create_session_factory(engine), TenantCache(settings.tenant_cache_seconds)
     )
     index = index or build_index(settings)
+
+    async def store_contacts(contacts: list[UserContact]) -> None:
+        async with uow_factory() as uow:
+            await uow.users.touch_many(contacts)
+            await uow.commit()
+
+    user_contacts: BatchWriter[UserContact] = BatchWriter(store_contacts, name="user-contacts")
     metrics = PrometheusMetrics()
     closers: list[Closer] = [engine.dispose, index.close]
 
@@ -217,6 +228,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         questions.close,
         dlq.close,
         job_locks.close,
+        user_contacts.close,
     ]
     return Container(
         settings=settings,
@@ -224,6 +236,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         uow_factory=uow_factory,
         index=index,
         metrics=metrics,
+        user_contacts=user_contacts,
         channels=channels,
         quotas=quotas,
         media_services=media,

@@ -11,6 +11,7 @@ from typing import Protocol, TypeVar
 from core.models import (
     PostDraft,
     Tenant,
+    UserContact,
 )
 
 
@@ -135,6 +136,8 @@ class UserRepository(Protocol):
     async def touch(
         self, user_id: int, username: str | None, first_name: str | None, language: str | None
     ) -> None: ...
+
+    async def touch_many(self, contacts: Sequence[UserContact]) -> None: ...
 
 
 class PostRepository(Protocol):

@@ -10,11 +10,11 @@ from pathlib import Path
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.rag.log_writer import QuestionLogWriter
+from core.batching import BatchWriter
 from core.rag.ports import QuestionRecord
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
-from storage.models import QuestionRow
+from storage.models import QuestionRow, UserRow
 from storage.repositories import UnitOfWorkFactory
 from tests.cli import cli_database_url, start_cli_process, stop_cli_process
 from tests.fakes.bot_api import FakeBotAPI
@@ -26,6 +26,15 @@ SECRET = "AAH-very-secret-token-part-0123456789abcdefgh"
 async def _logged_texts(engine: AsyncEngine) -> list[str]:
     async with create_session_factory(engine)() as session:
         return list(await session.scalars(select(QuestionRow.text).order_by(QuestionRow.id)))
+
+
+def _question_writer(uow_factory: UnitOfWorkFactory, **limits: int) -> BatchWriter[QuestionRecord]:
+    async def store(records: list[QuestionRecord]) -> None:
+        async with uow_factory() as uow:
+            await uow.questions.add_many(records)
+            await uow.commit()
+
+    return BatchWriter(store, name="question-log", **limits)
 
 
 def _record(tenant_id: int, number: int) -> QuestionRecord:
@@ -41,7 +50,7 @@ async def test_log_is_written_after_the_answer_and_all_of_it_on_close(database_u
         async with uow_factory() as uow:
             tenant = await uow.tenants.get_or_create(42, "private", None, "en")
             await uow.commit()
-        writer = QuestionLogWriter(uow_factory, max_batch=4)
+        writer = _question_writer(uow_factory, max_batch=4)
         for number in range(25):
             await writer.submit(_record(tenant.id, number))
         assert await _logged_texts(engine) == []
@@ -62,7 +71,7 @@ async def test_full_queue_makes_askers_wait_instead_of_losing_records(database_u
         async with uow_factory() as uow:
             tenant = await uow.tenants.get_or_create(43, "private", None, "en")
             await uow.commit()
-        writer = QuestionLogWriter(uow_factory, max_queue=3, max_batch=2)
+        writer = _question_writer(uow_factory, max_queue=3, max_batch=2)
         await asyncio.gather(*(writer.submit(_record(tenant.id, n)) for n in range(40)))
         await writer.flush()
         assert sorted(await _logged_texts(engine)) == sorted(f"q{n}" for n in range(40))
@@ -123,6 +132,10 @@ async def test_a_known_chat_asks_without_tenant_or_user_writes(
         with _statements(harness.container.engine) as seen:
             await harness.send("второй вопрос", chat_id=321, user_id=321)
         assert not [sql for sql in seen if "tenants" in sql or "users" in sql], seen
+        await harness.container.user_contacts.flush()
+        async with harness.container.uow_factory() as uow:
+            stored = await uow.session.scalar(select(UserRow.first_name).where(UserRow.id == 321))
+        assert stored is not None  # the user's first contact was written, in the background
         await harness.send("/alerts off", chat_id=321, user_id=321)
         [state] = await harness.send("/alerts", chat_id=321, user_id=321)
         assert "<b>off</b>" in state

@@ -9,6 +9,9 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 
 from bot.texts import language_of
+from core.batching import BatchWriter
+from core.clock import utc_now
+from core.models import UserContact
 from core.ports import TenantsUnitOfWork
 from core.tenant_cache import TenantCache
 
@@ -29,26 +32,32 @@ class TenantMiddleware(BaseMiddleware):
         if chat is not None and chat.type != "channel":
             cache: TenantCache | None = data.get("tenant_cache")
             tenant = cache.tenant(chat.id) if cache is not None else None
-            details = (user.username, user.first_name, user.language_code) if user else None
-            stale_user = (
-                user is not None
-                and not user.is_bot
-                and details is not None
-                and (cache is None or not cache.user_stored(user.id, details))
-            )
-            if tenant is None or stale_user:
+            if tenant is None:
                 uow: TenantsUnitOfWork = data["uow"]
-                if tenant is None:
-                    title = chat.title or chat.full_name if chat.type != "private" else None
-                    tenant = await uow.tenants.get_or_create(chat.id, chat.type, title, lang)
-                if stale_user and user is not None:
-                    await uow.users.touch(
-                        user.id, user.username, user.first_name, user.language_code
-                    )
+                title = chat.title or chat.full_name if chat.type != "private" else None
+                tenant = await uow.tenants.get_or_create(chat.id, chat.type, title, lang)
                 await uow.commit()
                 if cache is not None:
                     cache.keep_tenant(tenant)
-                    if stale_user and user is not None and details is not None:
-                        cache.keep_user(user.id, details)
             data["tenant"] = tenant
+            if user is not None and not user.is_bot:
+                await _touch(user, data, cache)
         return await handler(event, data)
+
+
+async def _touch(user: User, data: dict[str, Any], cache: TenantCache | None) -> None:
+    """Record the user's contact: queued for a batch write, and only when the details changed
+    or the cache forgot them (no write on the answer path)."""
+    details = (user.username, user.first_name, user.language_code)
+    if cache is not None and cache.user_stored(user.id, details):
+        return
+    contact = UserContact(user.id, *details, utc_now())
+    contacts: BatchWriter[UserContact] | None = data.get("user_contacts")
+    if contacts is not None:
+        await contacts.submit(contact)
+    else:  # a dispatcher built without the writer
+        uow: TenantsUnitOfWork = data["uow"]
+        await uow.users.touch_many([contact])
+        await uow.commit()
+    if cache is not None:
+        cache.keep_user(user.id, details)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import structlog
 
+from core.batching import BatchWriter
 from core.clock import utc_now
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex, SearchFilter, UnitOfWorkFactory
@@ -21,7 +22,6 @@ from core.rag.generation import (
     drop_invalid_citations,
     estimate_tokens,
 )
-from core.rag.log_writer import QuestionLogWriter
 from core.rag.models import (
     Answer,
     AnswerMode,
@@ -79,10 +79,11 @@ class QuestionService:
         retry_base_delay: float = 0.5,
         throttle: UserRateLimiter | None = None,
         clock: Callable[[], datetime] = utc_now,
-        log_writer: QuestionLogWriter | None = None,
     ) -> None:
         self._uow_factory = uow_factory
-        self._log = log_writer or QuestionLogWriter(uow_factory)
+        self._log: BatchWriter[QuestionRecord] = BatchWriter(
+            self._store_records, name="question-log"
+        )
         self._index = index
         self._retriever = Retriever(index)
         self._chat_model = chat_model
@@ -100,7 +101,7 @@ class QuestionService:
         return self._throttle.admit(user_id) if self._throttle is not None else None
 
     @property
-    def question_log(self) -> QuestionLogWriter:
+    def question_log(self) -> BatchWriter[QuestionRecord]:
         """The background writer of the question log (flush it before reading the log)."""
         return self._log
 
@@ -365,6 +366,11 @@ class QuestionService:
             created_at=self._clock(),
         )
         await self._log.submit(record)  # stored in a batch off the answer path
+
+    async def _store_records(self, records: list[QuestionRecord]) -> None:
+        async with self._uow_factory() as uow:
+            await uow.questions.add_many(records)
+            await uow.commit()
 
 
 def _describe(error: Exception) -> str:

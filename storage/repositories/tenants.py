@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
-from core.models import Tenant
+from core.models import Tenant, UserContact
 from core.tenant_cache import TenantCache
 from storage.models import TenantRow, UserRow
 from storage.repositories._upsert import upsert
@@ -97,18 +99,29 @@ class SqlUserRepository:
         self, user_id: int, username: str | None, first_name: str | None, language: str | None
     ) -> None:
         """Create or refresh a user on each contact."""
-        now = utc_now()
+        await self.touch_many([UserContact(user_id, username, first_name, language, utc_now())])
+
+    async def touch_many(self, contacts: Sequence[UserContact]) -> None:
+        """Create or refresh several users at once (the latest contact of each wins)."""
+        latest = {contact.user_id: contact for contact in contacts}
+        if not latest:
+            return
         statement = upsert(
             self._session,
             UserRow.__table__,
             keys=["id"],
             update=["username", "first_name", "language_code", "last_seen_at"],
         ).values(
-            id=user_id,
-            username=username,
-            first_name=first_name,
-            language_code=language,
-            created_at=now,
-            last_seen_at=now,
+            [
+                {
+                    "id": contact.user_id,
+                    "username": contact.username,
+                    "first_name": contact.first_name,
+                    "language_code": contact.language,
+                    "created_at": contact.at,
+                    "last_seen_at": contact.at,
+                }
+                for contact in latest.values()
+            ]
         )
         await self._session.execute(statement)

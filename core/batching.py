@@ -1,6 +1,6 @@
-"""The question log written off the answer path: records queue up and are stored in batches.
+"""Writes that can wait, off the answer path: items queue up and are stored in batches.
 
-A bounded queue (a full queue makes `submit` wait: backpressure, never silent loss) drained by
+The question log and users' last contact go this way. A bounded queue (a full queue makes `submit` wait: backpressure, never silent loss) drained by
 one background task, one transaction per batch (a batch gathers for up to 0.2 s). `close()` stores everything still queued, so a
 clean stop loses nothing; a crash loses at most what was queued and not yet committed (one
 batch, plus whatever arrived during it).
@@ -10,44 +10,47 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 import structlog
 
-from core.ports import UnitOfWorkFactory
-from core.rag.ports import QuestionRecord, QuestionsUnitOfWork
-
 log = structlog.get_logger(__name__)
 
+T = TypeVar("T")
 
-class QuestionLogWriter:
-    """Stores question records in batches from a background task."""
+
+class BatchWriter(Generic[T]):
+    """Stores items in batches from a background task with `store(batch)`."""
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory[QuestionsUnitOfWork],
+        store: Callable[[list[T]], Awaitable[None]],
         *,
+        name: str,
         max_queue: int = 10_000,
         max_batch: int = 500,
         linger_seconds: float = 0.2,
     ) -> None:
-        self._uow_factory = uow_factory
-        self._queue: asyncio.Queue[QuestionRecord] = asyncio.Queue(max(1, max_queue))
+        self._store_batch = store
+        self._name = name
+        self._queue: asyncio.Queue[T] = asyncio.Queue(max(1, max_queue))
         self._max_batch = max(1, max_batch)
         self._linger = linger_seconds
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
-    async def submit(self, record: QuestionRecord) -> None:
-        """Queue a record (waits only while the queue is full); stored directly once closed."""
+    async def submit(self, item: T) -> None:
+        """Queue an item (waits only while the queue is full); stored directly once closed."""
         if self._closed:
-            await self._store([record])
+            await self._store([item])
             return
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="question-log-writer")
-        await self._queue.put(record)
+            self._task = asyncio.create_task(self._run(), name=f"{self._name}-writer")
+        await self._queue.put(item)
 
     async def flush(self) -> None:
-        """Wait until every record queued so far is stored (readers of the log call this)."""
+        """Wait until every item queued so far is stored (readers of what it writes call this)."""
         if self._task is not None and not self._task.done():
             await self._queue.join()
 
@@ -76,16 +79,14 @@ class QuestionLogWriter:
                 for _ in batch:
                     self._queue.task_done()
 
-    def _take(self, count: int) -> list[QuestionRecord]:
-        taken: list[QuestionRecord] = []
+    def _take(self, count: int) -> list[T]:
+        taken: list[T] = []
         while len(taken) < count and not self._queue.empty():
             taken.append(self._queue.get_nowait())
         return taken
 
-    async def _store(self, batch: list[QuestionRecord]) -> None:
+    async def _store(self, batch: list[T]) -> None:
         try:
-            async with self._uow_factory() as uow:
-                await uow.questions.add_many(batch)
-                await uow.commit()
-        except Exception as error:  # the answers went out; losing log lines must not stop them
-            log.warning("question_log_write_failed", records=len(batch), error=str(error))
+            await self._store_batch(batch)
+        except Exception as error:  # the answers went out; losing these must not stop them
+            log.warning("batch_write_failed", writer=self._name, items=len(batch), error=str(error))
