@@ -120,6 +120,8 @@ class Settings(BaseSettings):
 
     # Answers at scale
     tenant_cache_seconds: float = Field(default=30.0, ge=0)  # 0: read the tenant every update
+    index_max_open_shards: int = Field(default=64, ge=1)  # embedded index: shards kept open
+    index_shard_idle_seconds: float = Field(default=600.0, gt=0)  # closed after this idle time
 
     @field_validator("admin_ids", mode="before")
     @classmethod

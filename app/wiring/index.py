@@ -28,4 +28,10 @@ def build_index(settings: Settings) -> PostIndex:
         return QdrantServerIndex(client, sparse, embedder)
     from storage.index.edge import EdgePostIndex
 
-    return EdgePostIndex(settings.qdrant_path, sparse, embedder)
+    return EdgePostIndex(
+        settings.qdrant_path,
+        sparse,
+        embedder,
+        max_open=settings.index_max_open_shards,
+        idle_seconds=settings.index_shard_idle_seconds,
+    )
