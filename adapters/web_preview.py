@@ -6,10 +6,18 @@ errors (`core.channels.polling.read_channel` walks older pages through it).
 
 Edited posts: the preview says "edited" but never when, so `edit_date` is set to
 the post date as a marker ("edited at some unknown time") and is None otherwise.
+
+Every post with an id and a date is kept with what it holds: its text, and as searchable text
+what its body shows (a poll's question and options, a venue's title and address, a file's name,
+a link preview's site, title and description), with one MediaRef per medium naming its kind.
+Whitespace is collapsed as a browser renders it, so pretty-printed or archived pages read alike.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,7 +31,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from yarl import URL
 
 from core.bounds import bounded_message_id, parse_iso_date
-from core.channels.names import is_username
+from core.channels.names import bot_api_channel_id, is_username
 from core.errors import ChannelNotReadable, ChannelSourceError, InvalidChannelName
 from core.models import ChannelInfo, ChannelPage, MediaRef, PostDraft
 
@@ -43,6 +51,44 @@ _LINK_PREVIEW_PARTS = (
     ".link_preview_site_name",
     ".link_preview_title",
     ".link_preview_description",
+)
+# HTML's white space (what a browser collapses), plus the no-break space of &nbsp;.
+_SPACE_RUN = re.compile(r"[ \t\n\r\f\xa0]+")
+# Elements of a message bubble that are read, or knowingly left out (chrome, not content).
+_KNOWN_PARTS = frozenset(
+    {
+        "tgme_widget_message_bubble_tail",
+        "tgme_widget_message_author",
+        "tgme_widget_message_forwarded_from",
+        "tgme_widget_message_reply",
+        "tgme_widget_message_text",
+        "tgme_widget_message_photo_wrap",
+        "tgme_widget_message_grouped_wrap",
+        "tgme_widget_message_video_player",
+        "tgme_widget_message_roundvideo_player",
+        "tgme_widget_message_voice_player",
+        "tgme_widget_message_document_wrap",
+        "tgme_widget_message_sticker_wrap",
+        "tgme_widget_message_poll",
+        "tgme_widget_message_location_wrap",
+        "tgme_widget_message_link_preview",
+        "message_media_not_supported_wrap",
+        "tgme_widget_message_footer",
+        "tgme_widget_message_reactions",
+    }
+)
+# Media in document order: albums mix photos and videos.
+_MEDIA_SELECTOR = ", ".join(
+    (
+        "a.tgme_widget_message_photo_wrap",
+        ".tgme_widget_message_video_player",
+        ".tgme_widget_message_roundvideo_player",
+        ".tgme_widget_message_voice_player",
+        ".tgme_widget_message_document_wrap",
+        ".tgme_widget_message_sticker_wrap",
+        ".tgme_widget_message_poll",
+        ".tgme_widget_message_location_wrap",
+    )
 )
 
 
@@ -104,13 +150,17 @@ def parse_views(raw: str) -> int | None:
 
 
 def _channel_info(tree: LexborHTMLParser, username: str, messages: list[LexborNode]) -> ChannelInfo:
-    """Title and canonical username as the page spells them (the request may differ in case)."""
+    """Title, canonical username (the request may differ in case) and Telegram id of the page."""
     page_username = _page_username(tree, messages) or username
     title = _text_of(tree.css_first(".tgme_channel_info_header_title"))
     if not title:
         og_title = tree.css_first('meta[property="og:title"]')
         title = (og_title.attributes.get("content") or "").strip() if og_title else ""
-    return ChannelInfo(username=page_username, title=title or page_username)
+    return ChannelInfo(
+        username=page_username,
+        title=title or page_username,
+        telegram_id=_channel_id(messages),
+    )
 
 
 def _page_username(tree: LexborHTMLParser, messages: list[LexborNode]) -> str | None:
@@ -123,6 +173,23 @@ def _page_username(tree: LexborHTMLParser, messages: list[LexborNode]) -> str | 
     return None
 
 
+def _channel_id(messages: list[LexborNode]) -> int | None:
+    """The channel's Bot API id from a message's data-view: base64 JSON whose "c" is -<bare id>."""
+    for message in messages:
+        raw = message.attributes.get("data-view") or ""
+        if not raw or len(raw) > 1000:
+            continue
+        try:
+            view = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        except (binascii.Error, ValueError):
+            continue
+        peer = view.get("c") if isinstance(view, dict) else None
+        # Bare channel ids stay below 10**12, so the Bot API form -100<id> keeps its shape.
+        if isinstance(peer, int) and not isinstance(peer, bool) and -(10**12) < peer < 0:
+            return bot_api_channel_id(-peer)
+    return None
+
+
 def _older_page(tree: LexborHTMLParser) -> int | None:
     more = tree.css_first("a.tme_messages_more[data-before]")
     return _to_int(more.attributes.get("data-before")) if more else None
@@ -130,7 +197,7 @@ def _older_page(tree: LexborHTMLParser) -> int | None:
 
 def _parse_message(node: LexborNode, username: str) -> PostDraft | None:
     """One `.tgme_widget_message` → PostDraft, or None for service/empty/broken messages."""
-    if "service_message" in (node.attributes.get("class") or "").split():
+    if "service_message" in _classes(node):
         return None
     message_id = _to_int((node.attributes.get("data-post") or "").rpartition("/")[2])
     date = _message_date(node)
@@ -145,9 +212,18 @@ def _parse_message(node: LexborNode, username: str) -> PostDraft | None:
 
     _drop_replies(node)  # a quoted reply is another post; its text must not leak into ours
     links: list[str] = []
-    text = _rich_text(node.css_first(".tgme_widget_message_text"), links)
-    text = _append_link_preview(node, text, links)
-    media = _media(node)
+    sections = [_rich_text(node.css_first(".tgme_widget_message_text"), links)]
+    media: list[MediaRef] = []
+    for item in node.css(_MEDIA_SELECTOR):
+        medium, words = _medium(item)
+        media.append(medium)
+        sections.append(words)
+    sections.append(_link_preview(node, links))
+    if _is_placeholder(node):
+        media.append(MediaRef(kind="unsupported"))
+    text = "\n\n".join(section for section in sections if section)
+    if _report_unknown_parts(node, username) and not text and not media:
+        media.append(MediaRef(kind="unknown"))  # something is there; keep the post, say so
     if not text and not media:
         return None
 
@@ -168,6 +244,10 @@ def _data_post(node: LexborNode) -> str:
     return (node.attributes.get("data-post") or "")[:80]
 
 
+def _classes(node: LexborNode) -> list[str]:
+    return (node.attributes.get("class") or "").split()
+
+
 def _message_date(node: LexborNode) -> datetime | None:
     time = node.css_first("a.tgme_widget_message_date time[datetime]")
     if time is None:
@@ -184,18 +264,27 @@ def _drop_replies(node: LexborNode) -> None:
 
 
 def _rich_text(node: LexborNode | None, links: list[str]) -> str:
-    """Visible text of a node with <br> as newlines; absolute link hrefs go into `links`."""
+    """Visible text of a node as a browser shows it; absolute link hrefs go into `links`.
+
+    Runs of white space (and &nbsp;) become one space, <br> a newline, and lines are trimmed.
+    """
     if node is None:
         return ""
     parts: list[str] = []
     for child in _walk(node):
         if child.tag == "-text":
-            parts.append(child.text_content or "")
+            parts.append(_SPACE_RUN.sub(" ", child.text_content or ""))
         elif child.tag == "br":
             parts.append("\n")
         elif child.tag == "a":
             _add_link(links, child.attributes.get("href"))
-    return "".join(parts).strip()
+    lines = (line.strip(" ") for line in "".join(parts).split("\n"))
+    return "\n".join(lines).strip()
+
+
+def _plain(node: LexborNode | None) -> str:
+    """Visible text of a small element (a title, an option) on one line."""
+    return " ".join(_rich_text(node, []).split())
 
 
 def _walk(node: LexborNode) -> Iterator[LexborNode]:
@@ -217,36 +306,100 @@ def _add_link(links: list[str], href: str | None) -> None:
         links.append(href)
 
 
-def _append_link_preview(node: LexborNode, text: str, links: list[str]) -> str:
-    """Add the link preview's href to links and its words to the text, so it is searchable."""
+def _link_preview(node: LexborNode, links: list[str]) -> str:
+    """A link preview's href goes to links; its site, title and description are searchable."""
     preview = node.css_first(".tgme_widget_message_link_preview")
     if preview is None:
-        return text
+        return ""
     _add_link(links, preview.attributes.get("href"))
     parts = [_rich_text(preview.css_first(selector), []) for selector in _LINK_PREVIEW_PARTS]
-    summary = "\n".join(part for part in parts if part)
-    if not summary:
-        return text
-    return f"{text}\n\n{summary}" if text else summary
+    return "\n".join(part for part in parts if part)
 
 
-def _media(node: LexborNode) -> list[MediaRef]:
-    """Photos and videos in document order (albums mix both), then documents."""
-    media: list[MediaRef] = []
-    for item in node.css("a.tgme_widget_message_photo_wrap, .tgme_widget_message_video_player"):
-        if "tgme_widget_message_video_player" in (item.attributes.get("class") or "").split():
-            media.append(MediaRef(kind="video", url=_video_url(item)))
-        else:
-            media.append(MediaRef(kind="photo", url=_style_url(item)))
-    media.extend(MediaRef(kind="document") for _ in node.css(".tgme_widget_message_document"))
-    return media
+def _medium(item: LexborNode) -> tuple[MediaRef, str]:
+    """One medium of the body and the words it shows (empty for pictures and sounds)."""
+    classes = _classes(item)
+    if "tgme_widget_message_photo_wrap" in classes:
+        return MediaRef(kind="photo", url=_style_url(item)), ""
+    if "tgme_widget_message_video_player" in classes:
+        thumb = _style_url(item.css_first(".tgme_widget_message_video_thumb"))
+        return MediaRef(kind="video", thumbnail_url=thumb), ""
+    if "tgme_widget_message_roundvideo_player" in classes:
+        thumb = _style_url(item.css_first(".tgme_widget_message_roundvideo_thumb"))
+        return MediaRef(kind="video_note", thumbnail_url=thumb), ""
+    if "tgme_widget_message_voice_player" in classes:
+        return MediaRef(kind="voice"), ""
+    if "tgme_widget_message_document_wrap" in classes:
+        return _document(item)
+    if "tgme_widget_message_sticker_wrap" in classes:
+        return MediaRef(kind="sticker"), ""
+    if "tgme_widget_message_poll" in classes:
+        return MediaRef(kind="poll"), _poll(item)
+    return _location(item)
 
 
-def _video_url(player: LexborNode) -> str | None:
-    video = player.css_first("video[src]")
-    if video is not None:
-        return _absolute(video.attributes.get("src"))
-    return _style_url(player.css_first(".tgme_widget_message_video_thumb"))
+def _document(item: LexborNode) -> tuple[MediaRef, str]:
+    """A file: its name is searchable; for music the performer (the "extra" line) too."""
+    title = _plain(item.css_first(".tgme_widget_message_document_title"))
+    icon = item.css_first(".tgme_widget_message_document_icon")
+    if icon is not None and "audio" in _classes(icon):
+        performer = _plain(item.css_first(".tgme_widget_message_document_extra"))
+        return MediaRef(kind="audio"), "\n".join(part for part in (title, performer) if part)
+    return MediaRef(kind="document"), title  # a document's "extra" is only its size
+
+
+def _poll(item: LexborNode) -> str:
+    """A poll's (or quiz's) question, then one option per line."""
+    question = _plain(item.css_first(".tgme_widget_message_poll_question"))
+    options = [_plain(o) for o in item.css(".tgme_widget_message_poll_option_text")]
+    return "\n".join(part for part in (question, *options) if part)
+
+
+def _location(item: LexborNode) -> tuple[MediaRef, str]:
+    """A map pin; a venue also shows its title and address."""
+    title = _plain(item.css_first(".tgme_widget_message_location_title"))
+    address = _plain(item.css_first(".tgme_widget_message_location_address"))
+    words = "\n".join(part for part in (title, address) if part)
+    return MediaRef(kind="venue" if words else "location"), words
+
+
+def _is_placeholder(node: LexborNode) -> bool:
+    """The "Please open Telegram to view this post" block standing for the whole body.
+
+    Players carry their own "not supported in your browser" fallback, and a sticker's comes
+    marked `media_not_supported_cont` beside the sticker: neither stands for the post.
+    """
+    bubble = node.css_first(".tgme_widget_message_bubble") or node
+    return any(
+        "message_media_not_supported_wrap" in classes and "media_not_supported_cont" not in classes
+        for classes in map(_classes, bubble.iter())
+    )
+
+
+_reported_kinds: set[str] = set()
+
+
+def _report_unknown_parts(node: LexborNode, username: str) -> bool:
+    """Log each kind of bubble element the parser does not know, once per process."""
+    bubble = node.css_first(".tgme_widget_message_bubble")
+    if bubble is None:
+        return False
+    found = False
+    for child in bubble.iter():
+        classes = _classes(child)
+        if not classes or _KNOWN_PARTS.intersection(classes):
+            continue
+        found = True
+        kind = classes[0][:80]
+        if kind not in _reported_kinds:
+            _reported_kinds.add(kind)
+            log.warning(
+                "web_preview.unknown_element",
+                kind=kind,
+                username=username,
+                data_post=_data_post(node),
+            )
+    return found
 
 
 def _style_url(node: LexborNode | None) -> str | None:
@@ -276,8 +429,14 @@ def _album_id(node: LexborNode, username: str, message_id: int) -> str | None:
 
 
 def _is_edited(node: LexborNode) -> bool:
+    """ "edited" in the meta's own words; the author's signature beside it may say anything."""
     meta = node.css_first(".tgme_widget_message_meta")
-    return meta is not None and "edited" in meta.text().casefold().split()
+    if meta is None:
+        return False
+    own = " ".join(
+        child.text_content or "" for child in meta.iter(include_text=True) if child.tag == "-text"
+    )
+    return "edited" in own.casefold().split()
 
 
 def _text_of(node: LexborNode | None) -> str:

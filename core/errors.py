@@ -29,5 +29,9 @@ class ExportFormatError(CoreError):
     """A Telegram Desktop export file is malformed."""
 
 
+class ExportNotSingleChannel(CoreError):
+    """A username was given for exports that hold more (or less) than one channel."""
+
+
 class IndexUnavailable(CoreError):
     """The search index cannot be reached or opened (e.g. locked by another process)."""

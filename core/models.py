@@ -19,7 +19,9 @@ class SourceKind(StrEnum):
 class MediaRef:
     """One image (or other medium) attached to a post, as the source described it."""
 
-    kind: str  # "photo", "video", "document", ...
+    # "photo", "video", "video_note", "voice", "audio", "document", "sticker", "poll",
+    # "location", "venue", "unsupported" (a post the web preview cannot show), "unknown", ...
+    kind: str
     url: str | None = None  # web preview image URL
     file_id: str | None = None  # Bot API file id
     file_unique_id: str | None = None
@@ -27,6 +29,9 @@ class MediaRef:
     height: int | None = None
     mime_type: str | None = None
     file_size: int | None = None
+    # A still picture standing for a video (the web preview's thumbnail): the post's picture,
+    # kept instead of the video's own URL, which expires.
+    thumbnail_url: str | None = None
 
 
 @dataclass(slots=True)

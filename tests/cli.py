@@ -100,3 +100,26 @@ async def stop_cli_process(process: asyncio.subprocess.Process) -> str:
     process.send_signal(signal.SIGTERM)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     return (stdout + stderr).decode()
+
+
+def write_export(path: Path, channel_id: int, texts: list[str], *, name: str | None = None) -> Path:
+    """A Telegram Desktop export (result.json shape) of one public channel, posts numbered from 1."""
+    messages = [
+        {
+            "id": number,
+            "type": "message",
+            "date": "2024-12-01T10:00:00",
+            "date_unixtime": str(1733047200 + number),
+            "text": text,
+        }
+        for number, text in enumerate(texts, start=1)
+    ]
+    document = {
+        "name": name or f"Channel {channel_id}",
+        "type": "public_channel",
+        "id": channel_id,
+        "messages": messages,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path

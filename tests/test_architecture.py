@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +30,7 @@ def _modules() -> dict[str, Path]:
 
 
 MODULES = _modules()
+_STDLIB = set(sys.stdlib_module_names)
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -146,4 +150,20 @@ def test_core_imports_no_outer_layer(name: str) -> None:
     assert foreign == [], f"{name} imports {foreign}"
 
 
-_STDLIB = set(__import__("sys").stdlib_module_names)
+def test_every_public_core_error_derives_from_core_error() -> None:
+    """One base exception for the core layer: callers can catch `CoreError` for all of them."""
+    from core.errors import CoreError
+
+    strays = []
+    for name in sorted(n for n in MODULES if n.split(".")[0] == "core"):
+        module = importlib.import_module(name)
+        for attr, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and value.__module__ == name
+                and not attr.startswith("_")
+                and not issubclass(value, CoreError)
+            ):
+                strays.append(f"{name}.{attr}")
+    assert strays == []

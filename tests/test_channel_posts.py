@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -96,6 +97,55 @@ async def test_subscribing_to_an_admin_channel_indexes_its_posts(harness: BotHar
         return stats is not None and stats.points_count == 2
 
     await eventually(two_points)
+
+
+async def test_poll_venue_and_file_posts_are_searchable(harness: BotHarness) -> None:
+    """A poll's options, a venue's name and a file's name are the posts' text, with their kinds."""
+    api = harness.api
+    poll = {
+        "id": "5001",
+        "question": "Какой талисман выбрать для значка встречи?",
+        "options": [
+            {"persistent_id": "1", "text": "Капибара", "voter_count": 0},
+            {"persistent_id": "2", "text": "Аксолотль", "voter_count": 0},
+        ],
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "quiz",
+        "allows_multiple_answers": False,
+        "allows_revoting": False,
+        "members_only": False,
+    }
+    venue = {
+        "location": {"latitude": 22.14, "longitude": 113.56},
+        "title": "Mannings Venetian",
+        "address": "The Venetian Macao",
+    }
+    document = {"file_id": "doc-1", "file_unique_id": "u-doc-1", "file_name": "budget-2025.pdf"}
+    bodies: list[dict[str, Any]] = [
+        {"poll": poll},
+        {"venue": venue, "location": venue["location"]},
+        {"document": document},
+    ]
+    for number, extra in enumerate(bodies, start=40):
+        api.add_update(
+            api.channel_post(
+                None, chat_id=CHANNEL, message_id=number, username="adminchan", **extra
+            )
+        )
+    rows = await eventually(lambda: _with(harness, lambda rows: len(rows) == 3 and rows))
+
+    assert [(row.message_id, row.text, [m["kind"] for m in row.media]) for row in rows] == [
+        (40, "Какой талисман выбрать для значка встречи?\nКапибара\nАксолотль", ["poll"]),
+        (41, "Mannings Venetian\nThe Venetian Macao", ["venue"]),
+        (42, "budget-2025.pdf", ["document"]),
+    ]
+    [reply] = await harness.send("/subscribe @adminchan")
+    assert "Subscribed" in reply
+    await harness.settle()
+    [answer] = await harness.send("Капибара или аксолотль на значке?")
+    assert 'href="https://t.me/adminchan/40"' in answer
 
 
 async def _with(harness: BotHarness, check):  # type: ignore[no-untyped-def,unused-ignore]

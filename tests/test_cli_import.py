@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_cli, run_cli_process
+from tests.cli import run_cli, run_cli_process, write_export
 
 
 @pytest.mark.slow
@@ -45,38 +45,13 @@ def test_import_whole_corpus_then_reimport_is_idempotent(
     assert {c["title"] for c in listing["channels"]} == titles
 
 
-def _small_export(path: Path, channel_id: int, texts: list[str]) -> Path:
-    messages = [
-        {
-            "id": n,
-            "type": "message",
-            "date": "2024-12-01T10:00:00",
-            "date_unixtime": str(1733047200 + n),
-            "text": text,
-        }
-        for n, text in enumerate(texts, start=1)
-    ]
-    path.write_text(
-        json.dumps(
-            {
-                "name": f"Channel {channel_id}",
-                "type": "public_channel",
-                "id": channel_id,
-                "messages": messages,
-            }
-        ),
-        encoding="utf-8",
-    )
-    return path
-
-
 def test_malformed_file_stops_the_import_before_anything_is_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """One malformed file among good ones: a clear error naming it, and nothing imported."""
     exports = tmp_path / "exports"
     exports.mkdir()
-    _small_export(exports / "a_good.json", 111, ["первый", "второй"])
+    write_export(exports / "a_good.json", 111, ["первый", "второй"])
     (exports / "b_bad.json").write_text(
         '{"name": "Broken", "type": "public_channel", "id": 5, "messages": [{"id": "x"}]}'
     )
@@ -103,7 +78,7 @@ def test_missing_and_non_json_files_are_reported(
 
 def test_index_held_by_another_process_gets_a_clear_message(tmp_path: Path) -> None:
     """While another process holds the chat's index shard, import stores the posts and says why they wait."""
-    export = _small_export(tmp_path / "one.json", 222, ["пост о погоде", "пост о футболе"])
+    export = write_export(tmp_path / "one.json", 222, ["пост о погоде", "пост о футболе"])
     assert run_cli_process(tmp_path, "import", str(export), "--chat", "9").code == 0
     holder_script = (
         "import asyncio, sys\n"
@@ -130,7 +105,7 @@ def test_index_held_by_another_process_gets_a_clear_message(tmp_path: Path) -> N
         while (line := holder.stdout.readline()) and line.strip() != "holding":
             pass  # the holder's own log lines
         assert line.strip() == "holding"
-        second = _small_export(tmp_path / "two.json", 333, ["ещё один пост"])
+        second = write_export(tmp_path / "two.json", 333, ["ещё один пост"])
         result = run_cli_process(tmp_path, "import", str(second), "--chat", "9")
         assert result.code == 3
         assert "in use by another tgassist process" in result.err

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import CliResult, run_cli, run_cli_process
+from tests.cli import CliResult, run_cli, run_cli_process, write_export
 from tests.rag_support import NEWS
 
 CHANNEL_ID = 1555000111  # the export's id; links use t.me/c/<id>/<message>
@@ -17,28 +17,6 @@ CHANNEL_ID = 1555000111  # the export's id; links use t.me/c/<id>/<message>
 POSTS = [NEWS[0], "Ключевая ставка останется высокой до конца года, считают аналитики.", *NEWS[1:]]
 Runner = Callable[..., CliResult]
 SOURCE_KEYS = {"channel", "message_id", "url", "score", "snippet"}
-
-
-def _export(folder: Path) -> Path:
-    messages = [
-        {
-            "id": number,
-            "type": "message",
-            "date": "2024-12-01T10:00:00",
-            "date_unixtime": str(1733047200 + number),
-            "text": text,
-        }
-        for number, text in enumerate(POSTS, start=1)
-    ]
-    path = folder / "result.json"
-    document = {
-        "name": "Экономика",
-        "type": "public_channel",
-        "id": CHANNEL_ID,
-        "messages": messages,
-    }
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -54,7 +32,8 @@ def cli(
 
 
 def _import(cli: Runner, tmp_path: Path, *extra: str) -> None:
-    result = cli("import", str(_export(tmp_path)), "--chat", "42", "--json", *extra)
+    export = write_export(tmp_path / "result.json", CHANNEL_ID, POSTS, name="Экономика")
+    result = cli("import", str(export), "--chat", "42", "--json", *extra)
     assert result.code == 0, result.err
 
 

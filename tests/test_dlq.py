@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from app.container import build_container
-from core import interests as interests_module
 from core.dlq.models import DEFAULT_MAX_ENTRIES, parse_stream, stream_name
 from core.dlq.service import DeadLetterService
+from core.interests import service as interests_module
 from core.interests.service import INTERESTS_DLQ_STREAM, InterestSync
 from core.vision.service import VISION_DLQ_STREAM
 from storage.db import create_session_factory

@@ -128,6 +128,7 @@ def test_plan_skips_what_cannot_or_may_not_be_stored() -> None:
         [
             {"kind": "photo", "url": "https://cdn.example/a.jpg"},
             {"kind": "video", "url": "https://cdn.example/v.mp4"},
+            {"kind": "video", "thumbnail_url": "https://cdn.example/v_thumb.jpg"},
             {"kind": "photo", "url": "photos/photo_1.jpg"},
             {"kind": "photo", "file_id": "F", "file_size": 5000},
             {"kind": "document", "file_id": "D", "mime_type": "image/tiff"},
@@ -137,11 +138,13 @@ def test_plan_skips_what_cannot_or_may_not_be_stored() -> None:
     assert [(p.status, p.skip_reason) for p in plans] == [
         (MediaStatus.PENDING, None),
         (MediaStatus.SKIPPED, SkipReason.UNSUPPORTED_KIND),
+        (MediaStatus.PENDING, None),  # a video's thumbnail is its picture
         (MediaStatus.SKIPPED, SkipReason.NO_SOURCE),
         (MediaStatus.SKIPPED, SkipReason.TOO_LARGE),
         (MediaStatus.SKIPPED, SkipReason.UNSUPPORTED_TYPE),
     ]
-    assert plans[3].source == "tg-file:F"
+    assert plans[2].source == "https://cdn.example/v_thumb.jpg"
+    assert plans[4].source == "tg-file:F"
 
 
 async def test_media_are_downloaded_once_and_skipped_with_reasons(

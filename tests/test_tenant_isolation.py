@@ -7,7 +7,6 @@ the fake Bot API (or the real CLI), and every reply to A is checked for B's word
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 from core.clock import utc_now
 from core.ports import collection_name
-from tests.cli import CliResult, run_cli
+from tests.cli import CliResult, run_cli, write_export
 from tests.fakes.bot_api import FakeBotAPI
 from tests.harness import BotHarness, eventually, make_settings
 from tests.rag_support import seed_channel
@@ -198,28 +197,6 @@ async def test_private_channels_are_only_followed_by_their_members(
 # --- the command line ---------------------------------------------------------------------
 
 
-def _export(folder: Path, name: str, channel_id: int, texts: list[str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    document = {
-        "name": name,
-        "type": "public_channel",
-        "id": channel_id,
-        "messages": [
-            {
-                "id": number,
-                "type": "message",
-                "date": "2024-12-01T10:00:00",
-                "date_unixtime": str(1733047200 + number),
-                "text": text,
-            }
-            for number, text in enumerate(texts, start=1)
-        ],
-    }
-    path = folder / "result.json"
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
 QUAKE_TEXTS = [
     "Землетрясение магнитудой 6 произошло в Тбилиси",
     "Сейсмологи: землетрясение в Тбилиси стало самым сильным за десять лет",
@@ -235,8 +212,10 @@ def test_cli_ask_and_search_only_use_the_given_chat(
         return run_cli(monkeypatch, capsys, tmp_path, *argv)
 
     run: Callable[..., CliResult] = cli
-    economy = _export(tmp_path / "economy", "Экономика", 1555000111, ECONOMY)
-    quake = _export(tmp_path / "quake", "Сейсмо", 1555000222, QUAKE_TEXTS)
+    economy = write_export(
+        tmp_path / "economy" / "result.json", 1555000111, ECONOMY, name="Экономика"
+    )
+    quake = write_export(tmp_path / "quake" / "result.json", 1555000222, QUAKE_TEXTS, name="Сейсмо")
     assert run("import", str(economy), "--chat", "42", "--json").code == 0
     assert run("import", str(quake), "--chat", "43", "--json").code == 0
 

@@ -171,6 +171,31 @@ async def test_album_is_described_once_with_the_username_from_the_database(
     assert "MAYAK 2026" in hits[0].document.text
 
 
+async def test_video_is_described_through_its_thumbnail(
+    container: Container, fake_llm: FakeOpenAI, image_url: str
+) -> None:
+    """A web-preview video's thumbnail is its picture: downloaded, described, searchable."""
+    [tenant] = await make_tenants(container.uow_factory, 705)
+    video = PostDraft(
+        message_id=18,
+        date=datetime(2026, 3, 1, tzinfo=UTC),
+        text="Video by telegram camera",
+        media=[MediaRef("video", thumbnail_url=f"{image_url}/two.jpg")],
+    )
+    await make_channel_with_posts(container.uow_factory, [tenant], "harbor", [video])
+
+    result = await build_jobs(container)["vision"].run(None)
+
+    assert (result["analysed"], result["stored"]) == (1, 1)
+    [request] = fake_llm.chat_requests
+    assert len(image_urls(request)) == 1
+    [media] = await _rows(container, MediaObjectRow)
+    assert (media.kind, media.source, media.status) == ("video", f"{image_url}/two.jpg", "stored")
+    await container.indexer.index_tenant(tenant)
+    hits = await container.index.search(tenant, "lighthouse", limit=3)
+    assert [hit.document.message_id for hit in hits] == [18]
+
+
 async def test_rerun_and_other_tenants_reuse_the_result(
     container: Container, fake_llm: FakeOpenAI, image_url: str
 ) -> None:

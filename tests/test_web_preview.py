@@ -39,10 +39,13 @@ def latest() -> dict[int, PostDraft]:
 
 
 def test_page_carries_channel_info_order_and_older_cursor() -> None:
-    """The newest page yields title, username, posts sorted oldest→newest and data-before."""
+    """The newest page yields title, username, id, posts sorted oldest→newest and data-before."""
     page = parse_preview(load("channel_latest"), CHANNEL)
 
-    assert page.channel == ChannelInfo(username=CHANNEL, title="Tech Digest")
+    # data-view is base64 JSON whose "c" is the negated bare channel id (here 100123456789).
+    assert page.channel == ChannelInfo(
+        username=CHANNEL, title="Tech Digest", telegram_id=-1_100_123_456_789
+    )
     assert [p.message_id for p in page.posts] == [120, 121, 122, 125, 126, 127, 129]
     assert page.before == 120
 
@@ -160,11 +163,11 @@ def test_edited_post_is_marked_with_its_post_date(latest: dict[int, PostDraft]) 
 
 
 def test_video_post_without_caption(latest: dict[int, PostDraft]) -> None:
-    """A video player becomes a video MediaRef pointing at the video file."""
+    """A video player becomes a video MediaRef with its thumbnail, not the expiring .mp4 URL."""
     post = latest[129]
 
-    assert [(m.kind, m.url) for m in post.media] == [
-        ("video", "https://cdn4.telesco.pe/file/video_129.mp4")
+    assert [(m.kind, m.url, m.thumbnail_url) for m in post.media] == [
+        ("video", None, "https://cdn4.telesco.pe/file/video_129_thumb.jpg")
     ]
     assert post.text == ""
 
@@ -172,11 +175,9 @@ def test_video_post_without_caption(latest: dict[int, PostDraft]) -> None:
 def test_service_and_empty_messages_are_skipped() -> None:
     """Service messages and posts with neither text nor media never become posts."""
     latest = posts_by_id(parse_preview(load("channel_latest"), CHANNEL))
-    older = posts_by_id(parse_preview(load("channel_older"), CHANNEL))
     oldest = parse_preview(load("channel_oldest"), CHANNEL)
 
     assert 128 not in latest  # "pinned" service message, even though it carries text
-    assert 110 not in older  # "please open Telegram" placeholder
     assert [p.message_id for p in oldest.posts] == [3, 50]  # "Channel created" and empty 2 gone
     assert oldest.before is None  # only a data-after link: nothing older
 
@@ -321,7 +322,7 @@ async def test_backfill_walks_every_older_page(
 
     assert fake.requests == [(CHANNEL, None), (CHANNEL, "120"), (CHANNEL, "105")]
     assert [p.message_id for p in page.posts] == [
-        3, 50, 105, 108, 113, 117, 119, 120, 121, 122, 125, 126, 127, 129,
+        3, 50, 105, 108, 110, 113, 117, 119, 120, 121, 122, 125, 126, 127, 129,
     ]  # fmt: skip
     assert page.before is None
     assert page.channel.username == CHANNEL

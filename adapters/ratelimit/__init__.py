@@ -1,0 +1,1 @@
+"""Send-rate limiters for trend alerts: in process, or shared through Redis."""

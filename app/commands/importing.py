@@ -9,8 +9,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
-from core.errors import IndexUnavailable
-from core.ingest.service import ExportImporter
+from core.channels.names import parse_channel_name
+from core.errors import IndexUnavailable, InvalidChannelName
+from core.ingest.service import ExportImporter, check_single_channel
 
 _REJECTED_SHOWN = 20  # reasons printed to stderr; --json lists them all
 
@@ -24,6 +25,12 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--chat", type=int, required=True, help="chat id whose channels they become"
     )
+    parser.add_argument(
+        "--username",
+        metavar="NAME",
+        help="the channel's public username (@name or t.me/name), so answers cite "
+        "t.me/NAME/<post> links anyone can open; the exports must hold that one channel",
+    )
     parser.add_argument("--no-index", action="store_true", help="store only; index later")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=handle)
@@ -34,12 +41,17 @@ def handle(args: argparse.Namespace) -> int:
     settings = load_settings(quiet=True)
 
     async def work() -> int:
+        username = public_username(args.username) if args.username is not None else None
         parsed = ExportImporter.parse(args.paths)
+        if username is not None:
+            check_single_channel(parsed)
         total = sum(len(chat.posts) for _, chats in parsed for chat in chats)
         async with opened_container(settings) as container:
             show = not args.json and sys.stderr.isatty()
             with tqdm(total=total, desc="storing", unit="post", disable=not show) as bar:
-                tenant_id, report = await container.importer.store(args.chat, parsed, bar.update)
+                tenant_id, report = await container.importer.store(
+                    args.chat, parsed, bar.update, username=username
+                )
             indexed, index_error = 0, None
             if not args.no_index:
                 pending = await container.indexer.pending(tenant_id)
@@ -53,6 +65,7 @@ def handle(args: argparse.Namespace) -> int:
                 "chat": args.chat,
                 "tenant_id": tenant_id,
                 "files": report.files,
+                "username": username,
                 "channels": report.channels,
                 "inserted": report.inserted,
                 "updated": report.updated,
@@ -85,3 +98,11 @@ def handle(args: argparse.Namespace) -> int:
         return 3 if index_error else 0
 
     return int(run_async(work))
+
+
+def public_username(raw: str) -> str:
+    """The username in `@name`, `name` or a t.me link; InvalidChannelName for anything else."""
+    name = parse_channel_name(raw)
+    if name.username is None:
+        raise InvalidChannelName(f"--username needs a public username like @name, not {raw[:40]!r}")
+    return name.username

@@ -38,7 +38,7 @@ def _media(message: Message) -> list[MediaRef]:
                 mime_type="image/jpeg",
             )
         ]
-    for kind in ("video", "animation", "document", "audio", "voice"):
+    for kind in ("video", "animation", "document", "audio", "voice", "video_note", "sticker"):
         item = getattr(message, kind)
         if item is not None:
             return [
@@ -50,7 +50,25 @@ def _media(message: Message) -> list[MediaRef]:
                     file_size=getattr(item, "file_size", None),
                 )
             ]
+    for kind in ("poll", "venue", "location"):  # a venue carries a location too: venue first
+        if getattr(message, kind) is not None:
+            return [MediaRef(kind=kind)]
     return []
+
+
+def _shown_words(message: Message) -> str:
+    """What the message shows besides its text, as searchable text: a poll's question and
+    options, a venue's title and address, a file's name (and an audio's performer and title)."""
+    parts: list[str | None] = []
+    if message.poll is not None:
+        parts = [message.poll.question, *(option.text for option in message.poll.options)]
+    elif message.venue is not None:
+        parts = [message.venue.title, message.venue.address]
+    elif message.audio is not None:
+        parts = [message.audio.performer, message.audio.title, message.audio.file_name]
+    elif message.document is not None:
+        parts = [message.document.file_name]
+    return "\n".join(part for part in parts if part)
 
 
 def draft_from_message(message: Message) -> PostDraft:
@@ -65,7 +83,7 @@ def draft_from_message(message: Message) -> PostDraft:
     return PostDraft(
         message_id=message.message_id,
         date=message.date.astimezone(UTC),
-        text=text,
+        text="\n\n".join(part for part in (text, _shown_words(message)) if part),
         links=_links(text, entities),
         entities=[
             {"type": str(entity.type), "offset": entity.offset, "length": entity.length}

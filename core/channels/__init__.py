@@ -1,0 +1,1 @@
+"""Channels: following public and private channels, subscriptions, polling the t.me web preview."""

@@ -21,6 +21,11 @@ _TELEGRAM_HOSTS = {"t.me", "telegram.me", "telegram.dog", "www.t.me"}
 _RESERVED_PATHS = {"s", "c", "joinchat", "addstickers", "share", "proxy", "socks", "iv"}
 
 
+def bot_api_channel_id(bare_id: int) -> int:
+    """Exports and the web preview carry a channel's bare id; the Bot API says -100<id>."""
+    return bare_id if bare_id < 0 else -(10**12 + bare_id)
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelName:
     """A channel named by public username or, for private channels, by Telegram id."""

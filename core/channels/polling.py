@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from core.channels.identity import learn_username
 from core.channels.models import PollResult
 from core.channels.ports import ChannelSource, ChannelsUnitOfWork
 from core.clock import utc_now
@@ -33,8 +34,10 @@ async def read_channel(
     """Gather up to `limit` of the newest posts (only those above `newer_than`) page by page.
 
     Stops when enough posts are gathered, a known post is reached, no older page exists,
-    `max_pages` pages were read, or a page's `before` does not go back (a loop). The result's
-    `before` says where to continue; None when nothing is left or the walk cannot go on safely.
+    `max_pages` pages were read, a page's `before` does not go back (a loop), or, in a backfill
+    (no `newer_than`), an older page fails: what was read is kept and the reason logged.
+    The result's `before` says where to continue; None when nothing is left or the walk cannot
+    go on safely.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
@@ -53,7 +56,20 @@ async def read_channel(
         if pages >= max_pages:
             log.warning("channel_read_page_cap", username=username, pages=pages)
             break
-        page = await source.fetch_page(username, before=before)
+        try:
+            page = await source.fetch_page(username, before=before)
+        except (ChannelNotReadable, ChannelSourceError) as error:
+            if newer_than is not None:
+                raise  # a poll keeping only newer posts would leave a gap behind it for good
+            # A backfill keeps what the newer pages gave; `before` says where to go on from.
+            log.warning(
+                "channel_read_partial",
+                username=username,
+                before=before,
+                kept=len(posts),
+                reason=str(error),
+            )
+            break
         pages += 1
         if page.before is not None and page.before >= before:
             log.warning("channel_read_loop", username=username, before=before, next=page.before)
@@ -102,16 +118,36 @@ class ChannelPoller:
     async def store_page(
         self, uow: ChannelsUnitOfWork, channel: Channel | None, username: str, page: ChannelPage
     ) -> Channel:
-        """Create or refresh the channel from a page and store its posts."""
+        """Create or refresh the channel from a page and store its posts.
+
+        A channel stored before under its id alone (imported, or read as administrator) is the
+        same channel: it learns its username, and its posts' links are re-indexed.
+        """
+        telegram_id = page.channel.telegram_id
+        if channel is None and telegram_id is not None:
+            known = await uow.channels.by_telegram_id(telegram_id)
+            if known is not None:
+                source = SourceKind.WEB_PREVIEW if known.source is SourceKind.EXPORT else None
+                channel = await learn_username(uow, known, username, source=source)
         if channel is None:
             channel = await uow.channels.create(
                 username=username,
                 title=page.channel.title or username,
                 source=SourceKind.WEB_PREVIEW,
-                telegram_id=page.channel.telegram_id,
+                telegram_id=telegram_id,
             )
-        elif page.channel.title:
-            await uow.channels.update_info(channel.id, title=page.channel.title)
+        else:
+            if channel.telegram_id is not None or telegram_id is None:
+                telegram_id = None  # nothing to learn
+            elif await uow.channels.by_telegram_id(telegram_id) is not None:
+                telegram_id = None  # another stored channel has it
+            imported = channel.source is SourceKind.EXPORT  # read through its preview from now on
+            await uow.channels.update_info(
+                channel.id,
+                title=page.channel.title,
+                telegram_id=telegram_id,
+                source=SourceKind.WEB_PREVIEW if imported else None,
+            )
         await uow.posts.upsert_many(channel.id, page.posts)
         newest = max((p.message_id for p in page.posts), default=None)
         last = max(newest or 0, channel.last_message_id or 0) or None

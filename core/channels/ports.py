@@ -40,7 +40,13 @@ class ChannelRepository(Protocol):
     ) -> Channel: ...
 
     async def update_info(
-        self, channel_id: int, *, title: str | None = None, telegram_id: int | None = None
+        self,
+        channel_id: int,
+        *,
+        title: str | None = None,
+        telegram_id: int | None = None,
+        username: str | None = None,
+        source: SourceKind | None = None,
     ) -> None: ...
 
     async def record_poll(
@@ -68,6 +74,16 @@ class ChannelRepository(Protocol):
 
 class ChannelsUnitOfWork(Transaction, Protocol):
     """What subscriptions and polling read and write."""
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+
+class ChannelIdentityUnitOfWork(Protocol):
+    """What learning a channel's username touches: the channel, and its posts' index state."""
 
     @property
     def channels(self) -> ChannelRepository: ...

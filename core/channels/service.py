@@ -10,7 +10,7 @@ from core.channels.models import SubscribeOutcome
 from core.channels.names import ChannelName, parse_channel_name
 from core.channels.polling import ChannelPoller
 from core.channels.ports import ChannelsUnitOfWork
-from core.errors import ChannelLimitReached, ChannelNotReadable
+from core.errors import ChannelLimitReached, ChannelNotReadable, ChannelSourceError
 from core.ingest.indexing import BackgroundIndexer
 from core.models import Channel, SourceKind, SubscribedChannel, Tenant
 from core.ports import PostIndex
@@ -72,13 +72,19 @@ class SubscriptionService:
                 log.info("private_channel_refused", tenant_id=tenant.id, channel_id=channel.id)
                 raise ChannelNotReadable(NOT_SEEN)
         if channel is not None and await self._is_subscribed(uow, tenant.id, channel.id):
-            return SubscribeOutcome(channel, created=False, backfilled=0, stored_posts=0)
+            backfilled = await self._read_imported_preview(uow, channel, name)
+            if backfilled:
+                await uow.commit()
+                self._indexer.kick(tenant.id)
+            return SubscribeOutcome(channel, created=False, backfilled=backfilled, stored_posts=0)
         limit = await self._channel_limit(tenant.id) if self._channel_limit else self._max_channels
         if limit > 0 and await uow.channels.subscription_count(tenant.id) >= limit:
             raise ChannelLimitReached(f"this chat already follows {limit} channels", limit)
 
         backfilled = 0
-        if channel is None or channel.source is SourceKind.WEB_PREVIEW:
+        if channel is not None and channel.source is SourceKind.EXPORT:
+            backfilled = await self._read_imported_preview(uow, channel, name)
+        elif channel is None or channel.source is SourceKind.WEB_PREVIEW:
             if name.username is None:
                 raise ChannelNotReadable(NOT_SEEN)
             backfilled = await self._poller.backfill(uow, channel, name.username)
@@ -123,6 +129,19 @@ class SubscriptionService:
     async def list(self, uow: ChannelsUnitOfWork, tenant: Tenant) -> list[SubscribedChannel]:
         """The chat's channels with post counts and last update."""
         return await uow.channels.subscribed(tenant.id)
+
+    async def _read_imported_preview(
+        self, uow: ChannelsUnitOfWork, channel: Channel, name: ChannelName
+    ) -> int:
+        """An imported channel asked for by its username is read through its preview from now
+        on, when it has one; its imported posts stay either way. Returns the posts read."""
+        if channel.source is not SourceKind.EXPORT or name.username is None:
+            return 0
+        try:
+            return await self._poller.backfill(uow, channel, name.username)
+        except (ChannelNotReadable, ChannelSourceError) as error:
+            log.info("imported_channel_without_preview", channel_id=channel.id, error=str(error))
+            return 0
 
     async def _find(self, uow: ChannelsUnitOfWork, name: ChannelName) -> Channel | None:
         if name.username:

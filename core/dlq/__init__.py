@@ -1,0 +1,1 @@
+"""The dead-letter queue: failures that exhausted their retries, and what admins do with them."""

@@ -1,0 +1,1 @@
+"""Ingest: storing posts (channel posts, Telegram Desktop exports) and indexing them."""

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import structlog
 
+from core.channels.identity import learn_username
+from core.channels.names import bot_api_channel_id
+from core.errors import ExportNotSingleChannel
 from core.ingest.exports import ExportedChat, iter_export_files, parse_export
 from core.ingest.indexing import BackgroundIndexer
 from core.ingest.models import ImportReport
@@ -19,18 +22,19 @@ from core.ports import StoredPosts, UnitOfWorkFactory
 log = structlog.get_logger(__name__)
 
 
-def bot_api_channel_id(export_id: int) -> int:
-    """Telegram Desktop exports carry the bare id; the Bot API says -100<id>."""
-    return export_id if export_id < 0 else -(10**12 + export_id)
-
-
 async def find_or_create_channel(
     uow: IngestUnitOfWork, info: ChannelInfo, source: SourceKind
 ) -> Channel:
-    """The stored channel matching a source's description, created when new."""
+    """The stored channel matching a source's description, created when new.
+
+    A channel known only by id (imported, or read as administrator) that the source names
+    learns its public username, so its posts are cited with links anyone can open.
+    """
     channel = None
     if info.telegram_id is not None:
         channel = await uow.channels.by_telegram_id(info.telegram_id)
+        if channel is not None and info.username:
+            channel = await learn_username(uow, channel, info.username)
     if channel is None and info.username:
         channel = await uow.channels.by_username(info.username)
         if channel is not None and info.telegram_id is not None and channel.telegram_id is None:
@@ -66,7 +70,7 @@ class ChannelPostIngestor:
                 stored = await uow.posts.upsert_many(channel.id, [draft])
             tenants = await uow.channels.subscriber_tenants(channel.id)
             await uow.commit()
-        if tenants and (stored.inserted or stored.updated):
+        if tenants:  # new or edited posts, or links that changed with a learned username
             self._indexer.kick(*tenants)
         return stored
 
@@ -87,8 +91,16 @@ class ExportImporter:
         chat_id: int,
         parsed: Sequence[tuple[Path, list[ExportedChat]]],
         progress: Callable[[int], None] | None = None,
+        *,
+        username: str | None = None,
     ) -> tuple[int, ImportReport]:
-        """Store parsed exports for a chat, one transaction per file; returns (tenant id, report)."""
+        """Store parsed exports for a chat, one transaction per file; returns (tenant id, report).
+
+        `username` is the public username of the one channel the exports hold (exports never
+        name it), so its posts are cited as t.me/<username>/<id> instead of members-only links.
+        """
+        if username is not None:
+            check_single_channel(parsed)
         report = ImportReport()
         async with self._uow_factory() as uow:
             kind = "private" if chat_id > 0 else "supergroup"
@@ -98,7 +110,7 @@ class ExportImporter:
             async with self._uow_factory() as uow:
                 for chat in chats:
                     info = ChannelInfo(
-                        username=chat.info.username,
+                        username=username or chat.info.username,
                         title=chat.info.title,
                         telegram_id=bot_api_channel_id(chat.info.telegram_id)
                         if chat.info.telegram_id is not None
@@ -119,3 +131,13 @@ class ExportImporter:
             report.files += 1
             log.info("export_file_imported", path=str(path), chats=len(chats))
         return tenant.id, report
+
+
+def check_single_channel(parsed: Sequence[tuple[Path, list[ExportedChat]]]) -> None:
+    """One username names one channel: the exports must hold exactly one (by Telegram id)."""
+    ids = {chat.info.telegram_id for _, chats in parsed for chat in chats}
+    if len(ids) != 1:
+        raise ExportNotSingleChannel(
+            f"--username names one channel, but the exports hold {len(ids)} channels; "
+            "import them separately"
+        )

@@ -1,0 +1,1 @@
+"""Users' interests: explicit topics and implicit ones from their questions."""

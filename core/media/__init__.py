@@ -1,0 +1,1 @@
+"""Post images: recorded per tenant, downloaded once into the media store."""

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from core.errors import CoreError
+
 
 class MediaStatus(StrEnum):
     """Download state of one medium."""
@@ -77,15 +79,19 @@ class FetchedMedia:
     content_type: str | None
 
 
-class MediaTooLarge(Exception):
+class MediaError(CoreError):
+    """A medium could not be downloaded; the subclasses say whether trying again may help."""
+
+
+class MediaTooLarge(MediaError):
     """The medium is larger than allowed (known before or while downloading)."""
 
 
-class MediaUnavailable(Exception):
+class MediaUnavailable(MediaError):
     """The source will never give this medium (404, invalid file id, unsupported source)."""
 
 
-class MediaFetchError(Exception):
+class MediaFetchError(MediaError):
     """A download failed for a reason that may pass (network, 5xx, 429)."""
 
 

@@ -61,10 +61,12 @@ def tenant_prefix(tenant_id: int) -> str:
 
 
 def media_source(item: Mapping[str, Any]) -> str | None:
-    """Where a medium can be downloaded from: its http(s) URL or its Bot API file id."""
-    url = item.get("url")
-    if isinstance(url, str) and url.startswith(("http://", "https://")):
-        return url
+    """Where a medium's picture can be downloaded from: its http(s) URL, a video's thumbnail
+    URL, or its Bot API file id."""
+    for key in ("url", "thumbnail_url"):
+        url = item.get(key)
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return url
     file_id = item.get("file_id")
     if isinstance(file_id, str) and file_id:
         return TELEGRAM_FILE_PREFIX + file_id
@@ -80,7 +82,7 @@ def plan_media(media: list[dict[str, Any]], limits: MediaLimits) -> list[MediaPl
         source = media_source(item)
         size = item.get("file_size")
         reason: SkipReason | None = None
-        if kind != "photo" and not (isinstance(mime, str) and mime.startswith("image/")):
+        if not _is_picture(kind, mime, item):
             reason = SkipReason.UNSUPPORTED_KIND
         elif source is None:
             reason = SkipReason.NO_SOURCE
@@ -91,6 +93,14 @@ def plan_media(media: list[dict[str, Any]], limits: MediaLimits) -> list[MediaPl
         status = MediaStatus.SKIPPED if reason else MediaStatus.PENDING
         plans.append(MediaPlan(position, kind, source, status, reason))
     return plans
+
+
+def _is_picture(kind: str, mime: object, item: Mapping[str, Any]) -> bool:
+    """A photo, an image file, or a video standing in the post as its thumbnail."""
+    if kind == "photo" or (isinstance(mime, str) and mime.startswith("image/")):
+        return True
+    thumbnail = item.get("thumbnail_url")
+    return isinstance(thumbnail, str) and not item.get("file_id")
 
 
 class MediaService:

@@ -1,0 +1,1 @@
+"""Per-tenant quotas: the LLM token budget gate, storage accounting, usage reports."""

@@ -1,0 +1,1 @@
+"""Trends: stories several channels suddenly cover, stored per chat, alerts through an outbox."""

@@ -1,0 +1,1 @@
+"""Vision analysis of post images within each tenant's token budget."""

@@ -78,7 +78,13 @@ class SqlChannelRepository:
         return to_channel(row)
 
     async def update_info(
-        self, channel_id: int, *, title: str | None = None, telegram_id: int | None = None
+        self,
+        channel_id: int,
+        *,
+        title: str | None = None,
+        telegram_id: int | None = None,
+        username: str | None = None,
+        source: SourceKind | None = None,
     ) -> None:
         """Refresh what a source told about a channel."""
         values: dict[str, object] = {}
@@ -86,6 +92,10 @@ class SqlChannelRepository:
             values["title"] = title[:255]
         if telegram_id is not None:
             values["telegram_id"] = telegram_id
+        if username:
+            values["username"] = username.lower()
+        if source is not None:
+            values["source"] = source.value
         if values:
             await self._session.execute(
                 update(ChannelRow).where(ChannelRow.id == channel_id).values(**values)

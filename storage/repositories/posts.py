@@ -213,6 +213,13 @@ class SqlPostRepository:
             )
         )
 
+    async def reindex_channel(self, channel_id: int) -> None:
+        """Make a channel's posts pending in every tenant (their permalinks changed)."""
+        posts = select(PostRow.id).where(PostRow.channel_id == channel_id)
+        await self._session.execute(
+            delete(PostIndexStateRow).where(PostIndexStateRow.post_id.in_(posts))
+        )
+
     async def tenants_with_pending(self) -> list[int]:
         """Tenants whose index lacks some posts of their channels."""
         state = PostIndexStateRow

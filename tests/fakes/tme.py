@@ -34,6 +34,7 @@ class FakeChannel:
     private: bool = False  # redirects away from /s/ like channels without a preview
     redirect_to: str | None = None  # answer 302 with this Location instead of the page
     body: bytes | None = None  # answer 200 text/html with these bytes instead of the page
+    older_status: int = 200  # an error status to answer older pages (?before=) with
 
 
 class FakeTelegramWeb:
@@ -103,6 +104,8 @@ class FakeTelegramWeb:
             raise web.HTTPFound(f"/{username}")
         if channel.status != 200:
             return web.Response(status=channel.status, text="error")
+        if "before" in request.query and channel.older_status != 200:
+            return web.Response(status=channel.older_status, text="error")
         if channel.redirect_to is not None:
             raise web.HTTPFound(channel.redirect_to)
         if channel.body is not None:
