@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -41,8 +43,16 @@ def _record(tenant_id: int, number: int) -> QuestionRecord:
     return QuestionRecord(tenant_id=tenant_id, text=f"q{number}", status="ok", mode="extractive")
 
 
-async def test_log_is_written_after_the_answer_and_all_of_it_on_close(database_url: str) -> None:
-    """Submitting stores nothing yet (no write on the answer path); close stores every record in order."""
+@dataclass
+class LogDatabase:
+    engine: AsyncEngine
+    uow_factory: UnitOfWorkFactory
+    tenant_id: int
+
+
+@pytest.fixture
+async def log_db(database_url: str) -> AsyncIterator[LogDatabase]:
+    """A migrated database (SQLite and PostgreSQL) with one tenant."""
     await upgrade_async(database_url)
     engine = create_engine(database_url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
@@ -50,34 +60,30 @@ async def test_log_is_written_after_the_answer_and_all_of_it_on_close(database_u
         async with uow_factory() as uow:
             tenant = await uow.tenants.get_or_create(42, "private", None, "en")
             await uow.commit()
-        writer = _question_writer(uow_factory, max_batch=4)
-        for number in range(25):
-            await writer.submit(_record(tenant.id, number))
-        assert await _logged_texts(engine) == []
-        await writer.close()
-        assert await _logged_texts(engine) == [f"q{number}" for number in range(25)]
-        await writer.submit(_record(tenant.id, 99))  # after close: stored at once
-        assert (await _logged_texts(engine))[-1] == "q99"
+        yield LogDatabase(engine, uow_factory, tenant.id)
     finally:
         await engine.dispose()
 
 
-async def test_full_queue_makes_askers_wait_instead_of_losing_records(database_url: str) -> None:
+async def test_log_is_written_after_the_answer_and_all_of_it_on_close(log_db: LogDatabase) -> None:
+    """Submitting stores nothing yet (no write on the answer path); close stores every record in order."""
+    writer = _question_writer(log_db.uow_factory, max_batch=4)
+    for number in range(25):
+        await writer.submit(_record(log_db.tenant_id, number))
+    assert await _logged_texts(log_db.engine) == []
+    await writer.close()
+    assert await _logged_texts(log_db.engine) == [f"q{number}" for number in range(25)]
+    await writer.submit(_record(log_db.tenant_id, 99))  # after close: stored at once
+    assert (await _logged_texts(log_db.engine))[-1] == "q99"
+
+
+async def test_full_queue_makes_askers_wait_instead_of_losing_records(log_db: LogDatabase) -> None:
     """With a queue of 3, 40 concurrent questions all end up in the log, none dropped."""
-    await upgrade_async(database_url)
-    engine = create_engine(database_url)
-    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
-    try:
-        async with uow_factory() as uow:
-            tenant = await uow.tenants.get_or_create(43, "private", None, "en")
-            await uow.commit()
-        writer = _question_writer(uow_factory, max_queue=3, max_batch=2)
-        await asyncio.gather(*(writer.submit(_record(tenant.id, n)) for n in range(40)))
-        await writer.flush()
-        assert sorted(await _logged_texts(engine)) == sorted(f"q{n}" for n in range(40))
-        await writer.close()
-    finally:
-        await engine.dispose()
+    writer = _question_writer(log_db.uow_factory, max_queue=3, max_batch=2)
+    await asyncio.gather(*(writer.submit(_record(log_db.tenant_id, n)) for n in range(40)))
+    await writer.flush()
+    assert sorted(await _logged_texts(log_db.engine)) == sorted(f"q{n}" for n in range(40))
+    await writer.close()
 
 
 async def test_clean_stop_of_the_bot_process_keeps_every_question(
