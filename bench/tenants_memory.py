@@ -31,7 +31,6 @@ from bench.bot_load import DEFAULT_CORPUS  # noqa: E402
 from bench.report import machine, write_section  # noqa: E402
 
 COUNTS = (1, 100, 1000)
-QUESTIONS = ("ключевая ставка", "погода в Москве", "искусственный интеллект", "выборы")
 
 
 def _documents(corpus: Path, posts: int) -> list[dict[str, object]]:
@@ -84,14 +83,17 @@ async def _build_one(root: Path, documents_path: Path) -> None:
 
 
 async def _serve(root: Path, tenants: int, max_open: int) -> dict[str, float]:
+    raw = json.loads((root / "documents.json").read_text(encoding="utf-8"))
+    questions = [" ".join(str(item["text"]).split()[:6]) for item in raw]  # words of a post
     index = _index(root, max_open)
     try:
         for round_ in range(2):
             for tenant in range(1, tenants + 1):
-                hits = await index.search(tenant, QUESTIONS[(tenant + round_) % len(QUESTIONS)])
-                assert hits, f"tenant {tenant} found nothing"
+                question = questions[(tenant * 7 + round_) % len(questions)]
+                hits = await index.search(tenant, question)
+                assert hits, f"tenant {tenant} found nothing for {question!r}"
         status = Path("/proc/self/status").read_text().splitlines()  # noqa: ASYNC240
-        fields = {line.split(":")[0]: line.split()[1] for line in status if ":" in line}
+        fields = {line.split(":")[0]: line.split()[1] for line in status if line.startswith("Vm")}
         return {
             "peak_mib": int(fields["VmHWM"]) / 1024,
             "rss_mib": int(fields["VmRSS"]) / 1024,
@@ -120,6 +122,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=240, help="posts per tenant")
     parser.add_argument("--cap", type=int, default=64, help="INDEX_MAX_OPEN_SHARDS")
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the built shards for a re-run")
     parser.add_argument("--child", nargs=3, metavar=("ACTION", "ROOT", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--open", type=int, default=64, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -127,8 +130,20 @@ def main() -> None:
         action, root, count = args.child
         if action == "build":
             asyncio.run(_build_one(Path(root), Path(root) / "documents.json"))
+            first = Path(root) / "t1_posts"
             for tenant in range(2, int(count) + 1):  # the same posts: a copy of the first shard
-                shutil.copytree(Path(root) / "t1_posts", Path(root) / f"t{tenant}_posts")
+                # Sparse-aware: a shard's files are ~150 MB apparent but ~1 MB on disk, and a
+                # plain copy would write every hole out (a thousand of them fill a disk).
+                subprocess.run(
+                    [
+                        "cp",
+                        "-r",
+                        "--sparse=always",
+                        str(first),
+                        str(Path(root) / f"t{tenant}_posts"),
+                    ],
+                    check=True,
+                )
             print("built")
         else:
             print(json.dumps(asyncio.run(_serve(Path(root), int(count), args.open))))
@@ -158,9 +173,11 @@ def main() -> None:
             )
             rows.append(row)
             print(row)
+    posts = len(json.loads((cache / "documents.json").read_text(encoding="utf-8")))
+    if not args.keep:
+        shutil.rmtree(cache, ignore_errors=True)  # about 1 GB of shards
     if args.no_record:
         return
-    posts = len(json.loads((cache / "documents.json").read_text(encoding="utf-8")))
     write_section(
         "tenants_memory",
         "## Memory per tenant (`bench/tenants_memory.py`)\n\n"
