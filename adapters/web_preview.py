@@ -125,10 +125,14 @@ def parse_preview(html: str, username: str) -> ChannelPage:
         post = _parse_message(node, owner)
         if post is not None:
             posts[post.message_id] = post
+    listed = [
+        _to_int((node.attributes.get("data-post") or "").rpartition("/")[2]) for node in messages
+    ]
     return ChannelPage(
         channel=channel,
         posts=sorted(posts.values(), key=lambda p: p.message_id),
         before=_older_page(tree),
+        listed=sorted(number for number in listed if number is not None),
     )
 
 

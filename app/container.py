@@ -29,6 +29,7 @@ from app.wiring.vision import build_vision_service
 from core.batching import BatchWriter
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
+from core.chats.service import ChatLifecycle
 from core.dlq.models import DeadLetter
 from core.dlq.service import DeadLetterService
 from core.ingest.indexing import BackgroundIndexer, Indexer
@@ -43,6 +44,7 @@ from core.quotas.report import QuotaReportService
 from core.quotas.service import BudgetGate
 from core.quotas.storage_usage import StorageQuotaService
 from core.rag.service import QuestionService
+from core.retention.service import RetentionService
 from core.tenant_cache import TenantCache
 from core.vision.service import VISION_DLQ_STREAM, VisionService
 from storage.db import create_engine, create_session_factory
@@ -72,6 +74,8 @@ class Container:
     interests: InterestServices
     dlq: DeadLetterService
     job_locks: JobLocks
+    retention: RetentionService
+    chats: ChatLifecycle
     closers: list[Closer] = field(default_factory=list)  # closed newest first
 
     # --- what entry points and jobs use, by name ------------------------------------------------
@@ -150,6 +154,7 @@ class Container:
             "user_contacts": self.user_contacts,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
+            "chat_lifecycle": self.chats,
         }
 
     async def close(self) -> None:
@@ -212,7 +217,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     interests = build_interest_services(settings, uow_factory, dead_letters=dlq)
     register_dead_letter_handlers(dlq, vision, interests)
     trends = build_trend_services(
-        settings, uow_factory, interests=interests.trend_scorer(), metrics=metrics
+        settings, uow_factory, interests=interests.trend_scorer(), gate=gate, metrics=metrics
     )
     questions = build_question_service(settings, uow_factory, index, gate=gate, metrics=metrics)
     gate.flush_question_log = questions.question_log.flush
@@ -246,5 +251,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         interests=interests,
         dlq=dlq,
         job_locks=job_locks,
+        retention=RetentionService(
+            uow_factory, index, question_days=settings.retention_question_days
+        ),
+        chats=ChatLifecycle(uow_factory, channels.background_indexer),
         closers=closers,
     )

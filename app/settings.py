@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     poll_interval_minutes: float = Field(default=10.0, gt=0)
     poll_jitter_seconds: float = Field(default=60.0, ge=0)
     index_batch_size: int = Field(default=256, ge=1)
+    subscribe_rate_limit: int = Field(default=5, ge=1)  # subscription changes per user ...
+    subscribe_rate_window_seconds: float = Field(default=60.0, gt=0)  # ... in this window
+    unreadable_channel_cache_seconds: float = Field(default=900.0, ge=0)
 
     # Embeddings and LLM
     embeddings: Literal["local", "openai", "none"] = "local"
@@ -95,6 +98,8 @@ class Settings(BaseSettings):
     trends_baseline_days: float = Field(default=7.0, gt=0)
     trends_min_channels: int = Field(default=3, ge=1)
     trends_min_z: float = Field(default=3.0, gt=0)
+    # trend stories: with an LLM, this many of a chat's best new stories per run get a summary
+    trends_summaries_per_run: int = Field(default=3, ge=0)
     alerts_min_score: float = Field(default=5.0, ge=0)
     alerts_interest_weight: float = Field(default=0.5, ge=0, le=1)
     alerts_max_per_run: int = Field(default=3, ge=1)
@@ -110,6 +115,10 @@ class Settings(BaseSettings):
     interests_max_topics: int = Field(default=50, ge=1)
     dlq_max_entries: int = Field(default=10_000, ge=100)
     dlq_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    # Retention (hours between runs, 0 = only `tgassist jobs run retention`; days, 0 = forever)
+    retention_interval_hours: float = Field(default=1.0, ge=0)
+    retention_question_days: float = Field(default=90.0, ge=0)
 
     # Operations
     log_format: Literal["auto", "json", "console"] = "auto"

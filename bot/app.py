@@ -16,6 +16,7 @@ from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMidd
 from bot.middlewares.retry import RetryRequests, UpdateScope
 from bot.routers import (
     channel_posts,
+    chats,
     dlq,
     errors,
     fallback,
@@ -33,6 +34,7 @@ from core.ports import TenantsUnitOfWork, UnitOfWorkFactory
 # router wants it, then the buttons nobody else took.
 FEATURES = (
     errors,
+    chats,
     start,
     subscriptions,
     channel_posts,

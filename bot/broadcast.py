@@ -156,7 +156,7 @@ class AlertBroadcaster:
     ) -> None:
         chat_id = alert.chat_id
         is_group = alert.chat_kind in _GROUP_KINDS
-        text = alert_text(alert.language, alert.trend, self._window_hours)
+        text = alert_text(alert.language, alert.trend, self._window_hours, alert.escalation)
         keyboard = alert_keyboard(alert.language, alert.trend)
         for _ in range(self._max_retry_after + 1):
             wait = await self._limiter.reserve(chat_id, is_group)

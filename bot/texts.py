@@ -65,15 +65,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "quota_exhausted_tokens": "⚠️ This chat has used its daily AI budget ({limit} tokens); it resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
         "quota_exhausted_questions": "⚠️ This chat has asked its {limit} questions for today; the limit resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
         "trend_alert": (
-            "📈 <b>Trending: {label}</b>\n{headline}\n\n"
+            "📈 Trending: <b>{headline}</b>\n{actors}{summary}\n"
             "<i>Why: {mentions} posts from {channels} channels in the last {hours} h; "
-            "usually about {baseline}.</i>\n{posts}"
+            "usually about {baseline}{rising}.</i>\n{posts}"
+        ),
+        # trend stories: actors and the LLM's summary under the headline
+        "trend_actors": "👥 {actors}\n",
+        "trend_summary": "{summary}\n",
+        "trend_rising": "; rising again: {ratio}× its own level of the last day",
+        "trend_escalation": (
+            "📈 Still developing: <b>{headline}</b>\n{actors}{summary}\n"
+            "<i>{new_posts} new posts from {new_channels} channels since {since} UTC "
+            "({mentions} in the last {hours} h).</i>\n{posts}"
         ),
         "trend_post_line": "• {link} — {snippet}",
         "trend_mute_button": "🔕 Mute this trend",
         "trend_alerts_off_button": "🚫 Alerts off",
         "trends_header": "<b>Trending now in this chat's channels</b>",
-        "trends_item": "{number}. <b>{label}</b> — {mentions} posts, {channels} channels (usually ~{baseline})\n{headline}\n{posts}",
+        "trends_item": "{number}. <b>{headline}</b>\n{actors}{summary}<i>{mentions} posts, {channels} channels (usually ~{baseline}){rising}</i>\n{posts}",
         "trends_none": "Nothing is trending in this chat's channels right now. I check every {minutes} minutes.",
         "alerts_usage": "Send <code>/alerts on</code> or <code>/alerts off</code>.",
         "alerts_state_on": "🔔 Trend alerts are <b>on</b> in this chat. /alerts off to stop them.",
@@ -103,6 +112,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_also": "also {links}",
         "ask_no_text": "(post without text)",
         "ask_throttled": "🐢 You're asking a little fast. Please wait {seconds} s and ask again.",
+        # hardening: subscription changes are rate-limited per user
+        "subscriptions_throttled": "🐢 Too many subscription changes. Please wait {seconds} s and try again.",
         "interests_header": "<b>Your interests</b> (✋ added by you, never fade · 🔍 from your questions, fade over time)",
         "interests_line": "{marker} {label} — {weight}",
         "interests_empty": "You have no interests yet. Ask questions and I will learn them, or add one: <code>/interests add topic</code>",
@@ -215,15 +226,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "quota_exhausted_tokens": "⚠️ Дневной бюджет ИИ этого чата ({limit} токенов) израсходован; он обновится в {resets}. Пока — самые подходящие фрагменты постов:",
         "quota_exhausted_questions": "⚠️ Этот чат уже задал {limit} вопросов за сегодня; лимит обновится в {resets}. Пока — самые подходящие фрагменты постов:",
         "trend_alert": (
-            "📈 <b>В тренде: {label}</b>\n{headline}\n\n"
+            "📈 В тренде: <b>{headline}</b>\n{actors}{summary}\n"
             "<i>Почему: {mentions} постов в {channels} каналах за последние {hours} ч; "
-            "обычно около {baseline}.</i>\n{posts}"
+            "обычно около {baseline}{rising}.</i>\n{posts}"
+        ),
+        # trend stories: actors and the LLM's summary under the headline
+        "trend_actors": "👥 {actors}\n",
+        "trend_summary": "{summary}\n",
+        "trend_rising": "; снова растёт: в {ratio} раза выше своего уровня за сутки",
+        "trend_escalation": (
+            "📈 Продолжение: <b>{headline}</b>\n{actors}{summary}\n"
+            "<i>С {since} UTC — новых постов: {new_posts}, каналов: {new_channels} "
+            "(всего {mentions} за последние {hours} ч).</i>\n{posts}"
         ),
         "trend_post_line": "• {link} — {snippet}",
         "trend_mute_button": "🔕 Не показывать этот тренд",
         "trend_alerts_off_button": "🚫 Выключить оповещения",
         "trends_header": "<b>Сейчас в тренде в каналах этого чата</b>",
-        "trends_item": "{number}. <b>{label}</b> — постов: {mentions}, каналов: {channels} (обычно ~{baseline})\n{headline}\n{posts}",
+        "trends_item": "{number}. <b>{headline}</b>\n{actors}{summary}<i>постов: {mentions}, каналов: {channels} (обычно ~{baseline}){rising}</i>\n{posts}",
         "trends_none": "Сейчас в каналах этого чата ничего не в тренде. Я проверяю каждые {minutes} мин.",
         "alerts_usage": "Отправьте <code>/alerts on</code> или <code>/alerts off</code>.",
         "alerts_state_on": "🔔 Оповещения о трендах в этом чате <b>включены</b>. /alerts off — выключить.",
@@ -253,6 +273,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_also": "также {links}",
         "ask_no_text": "(пост без текста)",
         "ask_throttled": "🐢 Вы спрашиваете слишком часто. Подождите {seconds} с и спросите снова.",
+        # hardening: subscription changes are rate-limited per user
+        "subscriptions_throttled": "🐢 Слишком много изменений подписок. Подождите {seconds} с и попробуйте снова.",
         "interests_header": "<b>Ваши интересы</b> (✋ добавлены вами, не угасают · 🔍 из ваших вопросов, угасают со временем)",
         "interests_line": "{marker} {label} — {weight}",
         "interests_empty": "Интересов пока нет. Задавайте вопросы — я их запомню, или добавьте сами: <code>/interests add тема</code>",

@@ -35,3 +35,16 @@ class ExportNotSingleChannel(CoreError):
 
 class IndexUnavailable(CoreError):
     """The search index cannot be reached or opened (e.g. locked by another process)."""
+
+
+class ImportFailed(CoreError):
+    """A file of an import could not be stored; nothing of that file was kept."""
+
+
+class TooManyChanges(CoreError):
+    """A user changed subscriptions too often; `wait_seconds` until the next change is allowed."""
+
+    def __init__(self, wait_seconds: int, notify: bool = True) -> None:
+        super().__init__(f"too many subscription changes; wait {wait_seconds} s")
+        self.wait_seconds = wait_seconds
+        self.notify = notify  # only the first refusal of a window is answered

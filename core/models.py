@@ -66,6 +66,7 @@ class ChannelPage:
     channel: ChannelInfo
     posts: list[PostDraft]
     before: int | None = None  # message id to ask for the next (older) page, if any
+    listed: list[int] = field(default_factory=list)  # every message id the page showed
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class Tenant:
     title: str | None = None
     language: str = "en"
     alerts_enabled: bool = True
+    active: bool = True  # False once the bot was removed from the chat or blocked
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,12 @@ class IndexDocument:
     @property
     def point_id(self) -> int:
         """Stable point id derived from channel and message id, so re-indexing is idempotent."""
-        return (self.channel_id << 32) | (self.message_id & 0xFFFFFFFF)
+        return point_id(self.channel_id, self.message_id)
+
+
+def point_id(channel_id: int, message_id: int) -> int:
+    """The index point of a channel's message (the same in every tenant's collection)."""
+    return (channel_id << 32) | (message_id & 0xFFFFFFFF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,10 @@ class TenantRepository(Protocol):
         self, chat_id: int, kind: str, title: str | None, language: str
     ) -> Tenant: ...
 
+    async def lock(self, tenant_id: int) -> None:
+        """Serialise the tenant's limit checks and index bookkeeping until the commit."""
+        ...
+
     async def by_chat_id(self, chat_id: int) -> Tenant | None: ...
 
     async def by_id(self, tenant_id: int) -> Tenant | None: ...
@@ -128,6 +137,10 @@ class TenantRepository(Protocol):
     async def set_alerts(self, tenant_id: int, enabled: bool) -> None: ...
 
     async def set_language(self, tenant_id: int, language: str) -> None: ...
+
+    async def set_active(self, chat_id: int, active: bool) -> bool: ...
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int | None: ...
 
 
 class UserRepository(Protocol):
@@ -165,11 +178,38 @@ class PostRepository(Protocol):
 
     async def tenants_with_pending(self) -> list[int]: ...
 
+    async def add_index_purge(self, tenant_id: int, channel_id: int) -> None: ...
+
+    async def mark_deleted(self, channel_id: int, listed: Sequence[int], at: datetime) -> int:
+        """Mark stored posts within the listed id range that the source no longer lists."""
+        ...
+
+    async def deleted(self, limit: int) -> list[DeletedPost]:
+        """Posts marked deleted, oldest first."""
+        ...
+
+    async def remove(self, post_ids: Sequence[int]) -> None:
+        """Delete posts (and, by cascade, their index state and media rows)."""
+        ...
+
+    async def index_purges(self, tenant_id: int) -> list[int]: ...
+
+    async def drop_index_purge(self, tenant_id: int, channel_id: int) -> None: ...
+
     async def count_for_tenant(self, tenant_id: int) -> int: ...
 
     async def bump_version(self, post_id: int) -> None:
         """Make a post pending for re-indexing everywhere (e.g. its vision text changed)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedPost:
+    """A post its source no longer has, waiting to be removed everywhere."""
+
+    post_id: int
+    channel_id: int
+    message_id: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,10 @@ class TenantCache:
             if tenant.id == tenant_id:
                 del self._tenants[chat_id]
 
+    def forget_chat(self, chat_id: int) -> None:
+        """Drop a chat's tenant (it moved, left or came back)."""
+        self._tenants.pop(chat_id, None)
+
     def user_stored(self, user_id: int, details: UserDetails) -> bool:
         """Whether these details of the user were stored recently."""
         return self._fresh(self._users, user_id) == details

@@ -34,7 +34,9 @@ def jobs(poller: ChannelPoller, background: BackgroundIndexer, indexer: Indexer)
         }
 
     async def index_pending(bot: Bot | None = None) -> JobResult:
-        """Index whatever posts any tenant's collection still lacks (e.g. after an outage)."""
-        return {"indexed": await indexer.index_all()}
+        """Index what any tenant's collection lacks (e.g. after an outage); a failing tenant
+        is counted and the others go on."""
+        run = await indexer.index_all()
+        return {"indexed": run.indexed, "failed_tenants": len(run.failed_tenants)}
 
     return [Job(POLL, poll_channels), Job(INDEX, index_pending)]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jobs import channels, dlq, interests, media, quotas, trends, vision
+from jobs import channels, dlq, interests, media, quotas, retention, trends, vision
 from jobs.base import Job, JobSpec
 
 if TYPE_CHECKING:
     from app.container import Container
 
-FEATURES = (channels, interests, dlq, quotas, media, vision, trends)
+FEATURES = (channels, interests, dlq, quotas, media, vision, trends, retention)
 
 SPECS: dict[str, JobSpec] = {spec.name: spec for feature in FEATURES for spec in feature.SPECS}
 
@@ -32,6 +32,7 @@ def build_jobs(container: Container) -> dict[str, Job]:
         *trends.jobs(
             container.trends.service, container.trends.outbox, container.trends.broadcaster
         ),
+        *retention.jobs(container.retention),
     ]
     by_name = {job.name: job for job in bound}
     return {name: by_name[name] for name in SPECS}

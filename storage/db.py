@@ -32,6 +32,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "before_cursor_execute", _sqlite_begin_at_first_write)
+        event.listen(engine.sync_engine, "commit", _sqlite_end)
+        event.listen(engine.sync_engine, "rollback", _sqlite_end)
     event.listen(engine.sync_engine, "before_cursor_execute", _without_nul, retval=True)
     return engine
 
@@ -59,12 +63,44 @@ def _clean(value: Any) -> Any:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy's pysqlite recipe: the driver stops opening transactions by itself (it would
+    # open none before a SAVEPOINT, whose RELEASE then commits), and the engine's `begin` event
+    # opens each one explicitly, so savepoints nest inside a real transaction and roll back
+    # with it.
+    dbapi_connection.isolation_level = None
     # WAL lets the CLI read while the bot writes; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+_BEGIN_PENDING = "tgassist_sqlite_begin_pending"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # The transaction really begins at its first write or savepoint, with BEGIN IMMEDIATE
+    # (see _sqlite_begin_at_first_write).
+    connection.info[_BEGIN_PENDING] = True
+
+
+def _sqlite_begin_at_first_write(
+    connection: Any, cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
+) -> None:
+    # An eager deferred BEGIN would pin a read snapshot at the first SELECT, and a later write
+    # then fails at once ("database is locked", SQLITE_BUSY_SNAPSHOT) whenever another
+    # connection committed meanwhile. Beginning IMMEDIATE at the first write takes the write
+    # lock (waiting up to the busy timeout) exactly where pysqlite's own implicit BEGIN did,
+    # and now also before a SAVEPOINT, so savepoints always nest inside a transaction.
+    if connection.info.get(_BEGIN_PENDING) and statement.lstrip()[:9].upper().startswith(_WRITES):
+        connection.info.pop(_BEGIN_PENDING)
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+def _sqlite_end(connection: Any) -> None:
+    connection.info.pop(_BEGIN_PENDING, None)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

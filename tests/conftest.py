@@ -19,7 +19,15 @@ settings.register_profile("reproducible", derandomize=True, database=None)
 settings.register_profile("explore", database=None)
 settings.load_profile("explore" if os.environ.get("FUZZ_EXPLORE") else "reproducible")
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "telegram-news-ru"
+# The shared corpus beside the checkout (a worktree sits one level deeper than the main one).
+SHARED_DATA = next(
+    (
+        parent / "shared" / "data" / "telegram-news-ru"
+        for parent in Path(__file__).resolve().parents
+        if (parent / "shared" / "data" / "telegram-news-ru" / "channels.json").exists()
+    ),
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "telegram-news-ru",
+)
 
 
 @pytest.fixture

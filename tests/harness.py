@@ -15,6 +15,7 @@ from app.container import Container, build_container
 from app.settings import Settings, reveal
 from app.webhook import SECRET_HEADER, webhook_server
 from bot.app import create_bot, create_dispatcher
+from core.ports import PostIndex
 from storage.migrate import upgrade_async
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.fixtures import polling
@@ -46,10 +47,18 @@ class BotHarness:
     instead, and updates arrive as real HTTP POSTs carrying the secret.
     """
 
-    def __init__(self, settings: Settings, bot_api: FakeBotAPI, *, webhook: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        bot_api: FakeBotAPI,
+        *,
+        webhook: bool = False,
+        index: PostIndex | None = None,
+    ) -> None:
         self.settings = settings
         self.api = bot_api
         self.webhook = webhook
+        self._index = index  # a wrapped index, for tests that interleave indexing
         self.webhook_port: int | None = None
         self._update_ids = itertools.count(1)
         self.container: Container
@@ -59,7 +68,7 @@ class BotHarness:
 
     async def __aenter__(self) -> Self:
         await upgrade_async(self.settings.resolved_database_url)
-        self.container = build_container(self.settings)
+        self.container = build_container(self.settings, index=self._index)
         self._stack.push_async_callback(self.container.close)
         self.bot = create_bot(self.settings.bot_token.get_secret_value(), self.api.base_url)
         self._stack.push_async_callback(self.bot.session.close)

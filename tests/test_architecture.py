@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("adapters", "app", "bot", "core", "jobs", "storage")
 OUTER = ("adapters", "app", "bot", "jobs", "storage")
 # What core may import besides itself: the standard library and these libraries only.
-CORE_LIBRARIES = {"structlog", "Stemmer", "razdel"}
+CORE_LIBRARIES = {"structlog", "Stemmer", "razdel", "pymorphy3"}  # text analysis only
 
 
 def _modules() -> dict[str, Path]:

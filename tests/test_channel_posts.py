@@ -18,9 +18,27 @@ CHANNEL = -1001234567890
 
 @pytest.fixture
 async def harness(tmp_path: Path, bot_api: FakeBotAPI) -> AsyncIterator[BotHarness]:
-    """The whole bot with embedded defaults."""
+    """The whole bot with embedded defaults; chat 1001 follows the admin channel."""
     async with BotHarness(make_settings(tmp_path, bot_api), bot_api) as running:
+        await _follow(running)
         yield running
+
+
+async def _follow(harness: BotHarness) -> None:
+    """The channel's first post makes it known (no chat follows it yet, so it is not stored);
+    then chat 1001 subscribes."""
+    api = harness.api
+    api.add_update(
+        api.channel_post("Канал открыт", chat_id=CHANNEL, message_id=1, username="adminchan")
+    )
+
+    async def known() -> bool:
+        async with harness.container.uow_factory() as uow:
+            return await uow.channels.by_telegram_id(CHANNEL) is not None
+
+    await eventually(known)
+    [reply] = await harness.send("/subscribe @adminchan")
+    assert "Subscribed" in reply
 
 
 async def _posts(harness: BotHarness) -> list[PostRow]:
@@ -77,26 +95,18 @@ async def test_album_messages_become_one_post(harness: BotHarness) -> None:
 async def test_subscribing_to_an_admin_channel_indexes_its_posts(harness: BotHarness) -> None:
     """A chat can /subscribe to a channel the bot administers; its posts reach that chat's index."""
     api = harness.api
-    api.add_update(
-        api.channel_post("Пост для индекса", chat_id=CHANNEL, username="adminchan", title="Admin")
-    )
-    await eventually(lambda: _posts(harness))
-    [reply] = await harness.send("/subscribe @adminchan")
-    assert "Subscribed" in reply
-    await harness.settle()
     async with harness.container.uow_factory() as uow:
         tenant = await uow.tenants.by_chat_id(1001)
     assert tenant is not None
-    stats = await harness.container.index.stats(tenant.id)
-    assert stats is not None and stats.points_count == 1
+    assert await _posts(harness) == []  # the post before anyone followed is not kept
     api.add_update(api.channel_post("Второй пост", chat_id=CHANNEL, username="adminchan"))
 
-    async def two_points() -> bool:
+    async def one_point() -> bool:
         await harness.settle()
         stats = await harness.container.index.stats(tenant.id)
-        return stats is not None and stats.points_count == 2
+        return stats is not None and stats.points_count == 1
 
-    await eventually(two_points)
+    await eventually(one_point)
 
 
 async def test_poll_venue_and_file_posts_are_searchable(harness: BotHarness) -> None:
@@ -141,9 +151,7 @@ async def test_poll_venue_and_file_posts_are_searchable(harness: BotHarness) -> 
         (41, "Mannings Venetian\nThe Venetian Macao", ["venue"]),
         (42, "budget-2025.pdf", ["document"]),
     ]
-    [reply] = await harness.send("/subscribe @adminchan")
-    assert "Subscribed" in reply
-    await harness.settle()
+    await harness.settle()  # chat 1001 follows the channel (the fixture subscribed it)
     [answer] = await harness.send("Капибара или аксолотль на значке?")
     assert 'href="https://t.me/adminchan/40"' in answer
 

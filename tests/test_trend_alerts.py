@@ -8,7 +8,8 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from core.clock import utc_now
 from core.trends.service import TREND_RETENTION
 from jobs.registry import build_jobs
 from tests.fakes.bot_api import BotAPIError, FakeBotAPI
+from tests.fakes.llm_api import FakeOpenAI
 from tests.harness import BotHarness, eventually, make_settings
+from tests.trend_streams import Stream, ongoing_story
 from tests.trend_support import (
     ECLIPSE,
     StoredStream,
@@ -164,6 +167,7 @@ async def test_blocked_chat_is_dropped_from_alerts(
     async with uow_factory() as uow:
         blocked = await uow.tenants.by_chat_id(7002)
         assert blocked is not None and not blocked.alerts_enabled
+        assert not blocked.active  # a 403: its channels stop being polled (retention)
 
     later = stored.now + timedelta(minutes=15)
     await add_posts(uow_factory, stored, [2, 3, 4, 5, 6], ECLIPSE, start=later - timedelta(hours=1))
@@ -344,6 +348,162 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+async def test_an_escalating_story_gets_one_escalation_alert_that_survives_a_crash(
+    harness: BotHarness,
+) -> None:
+    """A story alerted three days ago that rises again gets one "still developing" alert
+    (not a repeat of the first), exactly once across reruns, a crashed sender and a restart."""
+    rise = recent_hour() - timedelta(hours=1)
+    first = rise - timedelta(hours=78)
+    stream = Stream(channels=12, seed=5)
+    stream.steady(until=rise)
+    ongoing_story(stream, first, rise)
+    stored = await store_stream(harness.container.uow_factory, stream, rise)
+    await make_chats(harness.container.uow_factory, stored, [(7001, "private")])
+    service = harness.container.trends.service
+
+    assert (await service.refresh(first + timedelta(hours=4))).alerts_queued == 1
+    broadcaster = harness.container.trends.broadcaster(harness.bot)
+    assert (await broadcaster.deliver_pending()).sent == 1
+    assert (await service.refresh(rise - timedelta(hours=6))).alerts_queued == 0  # its level
+
+    assert (await service.refresh(rise)).alerts_queued == 1
+    # The sender claims the escalation and dies before sending it.
+    outbox = harness.container.trends.outbox
+    [claimed], _ = await outbox.claim("crashed-sender", limit=10)
+    assert claimed.escalation is not None and claimed.escalation.stage == 1
+    assert (await service.refresh(rise + timedelta(minutes=15))).alerts_queued == 0
+    assert (await broadcaster.deliver_pending()).sent == 0  # within the dead claim's lease
+    outbox.clock = lambda: utc_now() + outbox.lease + timedelta(seconds=1)
+    assert (await broadcaster.deliver_pending()).sent == 1
+    assert (await broadcaster.deliver_pending()).sent == 0
+
+    first_alert, escalation = (alert["text"] for alert in _alerts(harness.api, 7001))
+    assert first_alert.startswith("📈 Trending:") and "Тбилиси" in first_alert
+    assert escalation.startswith("📈 Still developing:") and "Тбилиси" in escalation
+    assert "24 new posts from 12 channels since" in escalation
+    assert f"{first + timedelta(hours=4):%Y-%m-%d %H:%M}" in escalation
+    assert await _counts(harness) == {"sent": 2}
+    [listing] = await harness.send("/trends", chat_id=7001, user_id=7001)
+    assert "Тбилиси" in listing and "rising again" in listing
+
+
+AFTERSHOCK = [
+    "Повторные толчки в Тбилиси: спасатели МЧС Грузии продолжают разбирать завалы после землетрясения",
+    "Афтершок магнитудой 4 в Тбилиси, жители ночуют на улицах после землетрясения",
+    "После землетрясения в Тбилиси открыли пункты временного размещения для жителей",
+    "Спасатели в Тбилиси: число пострадавших при землетрясении выросло",
+]
+
+
+async def test_a_new_facet_of_an_alerted_story_is_the_same_story(
+    harness: BotHarness, stored: StoredStream
+) -> None:
+    """The story grows a new facet (aftershocks, shelters): same key, its posts attached, and
+    no second alert — one alert per story, not per facet."""
+    uow_factory = harness.container.uow_factory
+    tenant_id = (await make_chats(uow_factory, stored, [(7001, "private")]))[7001]
+    service = harness.container.trends.service
+    assert (await service.refresh(stored.now)).alerts_queued == 1
+    async with uow_factory() as uow:
+        [before] = await uow.trends.current(tenant_id, stored.now)
+
+    later = stored.now + timedelta(minutes=30)
+    await add_posts(uow_factory, stored, [6, 2, 3, 4], AFTERSHOCK, start=later - timedelta(hours=1))
+    report = await service.refresh(later)
+    assert report.alerts_queued == 0 and report.new_trends == 0
+    async with uow_factory() as uow:
+        stored_trend = await uow.trends.by_key(tenant_id, before.trend.trend_key)
+    assert stored_trend is not None
+    assert len(stored_trend.trend.posts) >= len(before.trend.posts) + 3
+    assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent == 1
+    assert len(_alerts(harness.api, 7001)) == 1
+
+
+async def test_with_an_llm_the_alert_carries_a_cited_summary_within_the_budget(
+    tmp_path: Path, bot_api: FakeBotAPI, fake_llm: FakeOpenAI
+) -> None:
+    """The LLM sees only the story's posts and writes one cited sentence, shown under the
+    headline with its citation linked; later runs reuse it; over budget the alert still goes,
+    headline only."""
+    fake_llm.reply_with("В Тбилиси произошло землетрясение магнитудой 6 [1][2].")
+    async with _quake_with_llm(tmp_path, bot_api, fake_llm, daily_tokens=0) as (harness, now):
+        service = harness.container.trends.service
+        assert (await service.refresh(now)).alerts_queued == 1
+        [request] = fake_llm.chat_requests
+        prompt = request["messages"][-1]["content"]
+        assert prompt.count("Тбилиси") >= 3 and "футбол" not in prompt.lower()
+        assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent
+        [alert] = _alerts(harness.api, 7001)
+        assert "землетрясение магнитудой 6" in alert["text"]
+        assert '<a href="https://t.me/channel' in alert["text"].split("Why:")[0]
+
+        await service.refresh(now + timedelta(minutes=15))
+        assert len(fake_llm.chat_requests) == 1  # the story kept its summary
+        async with harness.container.uow_factory() as uow:
+            [current] = await service.current(uow, await _tenant_of(uow, 7001))
+        assert current.summary and current.summary.endswith("[1][2].")
+        assert current.summary_sources[0].startswith("https://t.me/channel")
+
+
+async def test_over_budget_a_story_has_no_summary_and_its_alert_still_goes(
+    tmp_path: Path, bot_api: FakeBotAPI, fake_llm: FakeOpenAI
+) -> None:
+    """A chat whose daily token budget is spent gets no LLM call: headline only, alert sent."""
+    async with _quake_with_llm(tmp_path, bot_api, fake_llm, daily_tokens=10) as (harness, now):
+        assert (await harness.container.trends.service.refresh(now)).alerts_queued == 1
+        assert fake_llm.chat_requests == []
+        assert (await harness.container.trends.broadcaster(harness.bot).deliver_pending()).sent
+        [alert] = _alerts(harness.api, 7001)
+        assert "Trending:" in alert["text"] and "Тбилиси" in alert["text"]
+
+
+@asynccontextmanager
+async def _quake_with_llm(
+    tmp_path: Path, bot_api: FakeBotAPI, fake_llm: FakeOpenAI, *, daily_tokens: int
+) -> AsyncIterator[tuple[BotHarness, datetime]]:
+    """The bot with the fake LLM configured, the Tbilisi earthquake stored, chat 7001 following."""
+    settings = make_settings(
+        tmp_path,
+        bot_api,
+        openai_base_url=fake_llm.base_url,
+        openai_api_key="sk-test",
+        llm_model="fake-chat",
+        quota_daily_tokens=daily_tokens,
+    )
+    async with BotHarness(settings, bot_api) as harness:
+        now = recent_hour() - timedelta(hours=1)
+        stored = await store_stream(harness.container.uow_factory, quake_stream(now), now)
+        await make_chats(harness.container.uow_factory, stored, [(7001, "private")])
+        yield harness, now
+
+
+async def _tenant_of(uow: Any, chat_id: int) -> Any:
+    tenant = await uow.tenants.by_chat_id(chat_id)
+    assert tenant is not None
+    return tenant
+
+
+async def test_stories_of_a_period_are_trend_stories_for_digests(
+    harness: BotHarness, stored: StoredStream
+) -> None:
+    """`TrendService.stories` gives a period's stories as TrendStory: key, headline, actors,
+    posts, channels, score; stories outside the period are left out."""
+    tenant_id = (await make_chats(harness.container.uow_factory, stored, [(7001, "private")]))[7001]
+    service = harness.container.trends.service
+    await service.refresh(stored.now)
+    hour = (stored.now - timedelta(minutes=30), stored.now + timedelta(minutes=30))
+    [story] = await service.stories(tenant_id, *hour)
+    assert "Тбилиси" in story.headline and "Тбилиси" in story.actors
+    assert story.summary is None and len(story.posts) == 5
+    assert story.channels == [f"@channel{n}" for n in range(1, 6)] and story.score > 0
+    async with harness.container.uow_factory() as uow:
+        [current] = await uow.trends.current(tenant_id, stored.now)
+    assert story.key == current.trend.trend_key and story.last_seen == stored.now
+    later = stored.now + timedelta(hours=1)
+    assert await service.stories(tenant_id, later, later + timedelta(days=1)) == []
 
 
 async def _stored_trends(harness: BotHarness, chat_id: int) -> int:

@@ -8,6 +8,7 @@ were read off the corpus by hand: each was covered by many channels within hours
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -152,9 +153,45 @@ def test_json_shape_and_a_quiet_moment(
         "baseline",
         "channels",
         "posts",
+        "headline",
+        "actors",
+        "summary",
+        "summary_sources",
+        "story_posts",
     ]
     assert all(list(post) == ["url", "date"] for post in first["posts"])
+    # The Korean martial law story: one story, its headline and actors, every post attached.
+    assert "Коре" in first["headline"] and "Южная Корея" in first["actors"]
+    assert first["summary"] is None  # no LLM configured
+    folded = [first["story_posts"], *[item["copies"] for item in first["story_posts"]]]
+    urls = [entry["url"] for entries in folded for entry in entries]
+    assert sorted(urls) == sorted(post["url"] for post in first["posts"])
+    assert any(item["copies"] for item in first["story_posts"])
     assert all(post["url"].startswith("https://t.me/") for post in first["posts"])
     assert len(first["posts"]) == first["mentions"]
     assert all(post["date"] < "2024-12-03T20:00:00" for post in first["posts"])
     assert _trends(corpus_dir, monkeypatch, capsys, "2023-01-01T00:00:00Z") == []
+
+
+@pytest.mark.parametrize(
+    ("as_of", "pattern"),
+    [
+        ("2024-12-03T20:00:00Z", r"Коре|Сеул"),  # South Korea's martial law: once, not 3-6 times
+        ("2024-11-30T22:00:00Z", r"Сири|Асад|Алеппо"),  # the Syrian offensive: once, not twice
+    ],
+)
+def test_one_event_is_one_story_in_the_top_ten(
+    as_of: str,
+    pattern: str,
+    corpus_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Facets of one big event are one story, with one headline, among the top 10."""
+    top = _trends(corpus_dir, monkeypatch, capsys, as_of)[:10]
+    about = [
+        trend
+        for trend in top
+        if re.search(pattern, trend["headline"] + " " + " ".join(trend["actors"]))
+    ]
+    assert len(about) == 1, [trend["headline"] for trend in top]

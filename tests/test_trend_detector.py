@@ -9,7 +9,7 @@ import pytest
 from core.text.terms import TermExtractor
 from core.trends.detector import TrendDetector
 from core.trends.models import PreviousTrend, TrendParams
-from tests.trend_streams import FOOTERS, NOW, QUAKE, Stream, every_quarter_hour
+from tests.trend_streams import FOOTERS, NOW, QUAKE, Stream, every_quarter_hour, ongoing_story
 
 
 def _footer_stems() -> set[str]:
@@ -145,3 +145,18 @@ def test_text_normalisation_drops_links_numbers_and_stop_words() -> None:
         "В 2024 году ЦБ повысил ставку до 21% https://example.com/news?id=5 @somechannel и т.д."
     )
     assert terms == {"цб", "повыс", "ставк"}
+
+
+def test_a_known_story_trends_again_when_it_escalates() -> None:
+    """A story big for three days has a high baseline; rising well above its own level of the
+    last day, it trends again, found by that second, shorter baseline alone."""
+    stream = Stream(channels=12, seed=5)
+    stream.steady()
+    rise = ongoing_story(stream, NOW - timedelta(hours=78), NOW)
+    detector = TrendDetector()
+    assert detector.detect(stream.sorted(), NOW - timedelta(hours=6)) == []  # its own level
+    [trend] = detector.detect(stream.sorted(), NOW)
+    assert trend.escalation >= 2 and {"землетрясен", "тбилис"} <= set(trend.stems)
+    assert {post.post_id for post in rise} <= trend.post_ids
+    long_baseline_only = TrendDetector(TrendParams(escalation_ratio=float("inf")))
+    assert long_baseline_only.detect(stream.sorted(), NOW) == []

@@ -108,3 +108,19 @@ def every_quarter_hour(start: datetime, end: datetime) -> Iterator[datetime]:
     while moment <= end:
         yield moment
         moment += timedelta(minutes=15)
+
+
+def ongoing_story(
+    stream: Stream, first: datetime, rise: datetime, every: timedelta = timedelta(minutes=45)
+) -> list[TrendPost]:
+    """The Tbilisi earthquake: a burst at `first`, then a post `every` so often (a known
+    story at its own level), then every channel twice in the 3 hours before `rise` (it
+    escalates). Returns the posts of the rise."""
+    stream.burst([1, 2, 3, 4, 5], QUAKE, start=first)
+    moment, number = first + timedelta(hours=3), 0
+    while moment < rise - timedelta(hours=6):
+        stream.add(number % stream.channels + 1, moment, QUAKE[number % len(QUAKE)])
+        moment += every
+        number += 1
+    channels = [channel for channel in range(1, stream.channels + 1) for _ in range(2)]
+    return stream.burst(channels, QUAKE, start=rise - timedelta(hours=3), spread=timedelta(hours=3))

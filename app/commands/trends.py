@@ -49,7 +49,25 @@ def trend_json(trend: Trend) -> dict[str, Any]:
         "baseline": trend.baseline,
         "channels": list(trend.channels),
         "posts": [{"url": post.url, "date": post.date.isoformat()} for post in trend.posts],
+        "headline": trend.headline,
+        "actors": list(trend.actors),
+        "summary": trend.summary,
+        "summary_sources": list(trend.summary_sources),
+        "story_posts": story_posts(trend),
     }
+
+
+def story_posts(trend: Trend) -> list[dict[str, Any]]:
+    """Every post of the story, oldest first, copies in other channels folded into theirs."""
+    originals: dict[int, dict[str, Any]] = {}
+    for post in trend.posts:
+        item = originals.get(post.copy_of) if post.copy_of is not None else None
+        entry = {"channel": post.channel_name, "url": post.url, "date": post.date.isoformat()}
+        if item is not None:
+            item["copies"].append(entry)
+            continue
+        originals[post.post_id] = {**entry, "text": post.snippet, "copies": []}
+    return list(originals.values())
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -70,6 +88,10 @@ def handle(args: argparse.Namespace) -> int:
                     f"in {len(trend.channel_ids)} channels, usually ~{trend.baseline:g}]"
                 )
                 print(f"   {trend.headline}")
+                if trend.actors:
+                    print(f"   {', '.join(trend.actors)}")
+                if trend.summary:
+                    print(f"   {trend.summary}")
                 for post in trend.posts[:5]:
                     print(f"   {post.date:%Y-%m-%d %H:%M} {post.channel_name}  {post.url}")
         return 0

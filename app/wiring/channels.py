@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from adapters.web_preview import WebPreviewSource
 from app.settings import Settings
+from core.channels.models import SubscriptionLimits
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
 from core.ingest.indexing import BackgroundIndexer, Indexer
@@ -55,6 +56,11 @@ def build_channel_services(
         background,
         max_channels=settings.max_channels_per_chat,
         channel_limit=gate.channel_limit,
+        limits=SubscriptionLimits(
+            changes_per_window=settings.subscribe_rate_limit,
+            window_seconds=settings.subscribe_rate_window_seconds,
+            unreadable_ttl_seconds=settings.unreadable_channel_cache_seconds,
+        ),
     )
     return ChannelServices(
         source=source,

@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING
 
 from adapters.ratelimit.local import LocalRateLimiter
 from app.settings import Settings
+from app.wiring.questions import build_chat_model
 from core.extras import require
 from core.metrics import NULL_METRICS, Metrics
+from core.rag.ports import QuestionGate
 from core.trends.detector import TrendDetector
 from core.trends.models import SendLimits, TrendParams
 from core.trends.outbox import AlertOutbox
 from core.trends.ports import InterestScorer, SendRateLimiter
 from core.trends.service import AlertPolicy, TrendService
+from core.trends.summary import StorySummarizer
 from storage.repositories import UnitOfWorkFactory
 
 if TYPE_CHECKING:  # aiogram loads slowly; CLI commands without a bot never need it
@@ -85,16 +88,26 @@ def build_trend_services(
     uow_factory: UnitOfWorkFactory,
     *,
     interests: InterestScorer | None = None,
+    gate: QuestionGate | None = None,
     metrics: Metrics = NULL_METRICS,
 ) -> TrendServices:
-    """The trends feature from settings; interests stay neutral unless a scorer is given."""
+    """The trends feature from settings; interests stay neutral unless a scorer is given.
+    With an LLM configured, stories get summaries within each chat's budget (`gate`)."""
     policy = AlertPolicy(
         min_score=settings.alerts_min_score,
         interest_weight=settings.alerts_interest_weight,
         max_per_run=settings.alerts_max_per_run,
     )
+    model = build_chat_model(settings) if settings.trends_summaries_per_run else None
     service = TrendService(
-        uow_factory, TrendDetector(trend_params(settings)), policy=policy, interests=interests
+        uow_factory,
+        TrendDetector(trend_params(settings)),
+        policy=policy,
+        interests=interests,
+        summarizer=StorySummarizer(model, gate, retries=settings.llm_max_retries)
+        if model
+        else None,
+        summaries_per_run=settings.trends_summaries_per_run,
     )
     return TrendServices(
         service=service,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -31,13 +32,17 @@ class TenantMiddleware(BaseMiddleware):
         data["lang"] = lang
         if chat is not None and chat.type != "channel":
             cache: TenantCache | None = data.get("tenant_cache")
-            tenant = cache.tenant(chat.id) if cache is not None else None
+            tenant = cache.tenant(chat.id) if cache is not None else None  # only active ones
             if tenant is None:
                 uow: TenantsUnitOfWork = data["uow"]
                 title = chat.title or chat.full_name if chat.type != "private" else None
                 tenant = await uow.tenants.get_or_create(chat.id, chat.type, title, lang)
+                if not tenant.active and getattr(event, "my_chat_member", None) is None:
+                    # Someone writes from a chat the bot had left or been blocked in: it is back.
+                    await uow.tenants.set_active(chat.id, True)
+                    tenant = replace(tenant, active=True)
                 await uow.commit()
-                if cache is not None:
+                if cache is not None and tenant.active:
                     cache.keep_tenant(tenant)
             data["tenant"] = tenant
             if user is not None and not user.is_bot:

@@ -22,6 +22,7 @@ from core.errors import (
     ChannelNotReadable,
     ChannelSourceError,
     InvalidChannelName,
+    TooManyChanges,
 )
 from core.models import Channel, SubscribedChannel, Tenant, channel_url
 
@@ -66,6 +67,9 @@ async def subscribe(
         limit = error.limit or subscriptions.max_channels
         await message.answer(t(lang, "limit_reached", limit=limit))
         return
+    except TooManyChanges as error:
+        await _throttled(message, lang, error)
+        return
     channel = outcome.channel
     title = escape(channel.title)
     if not outcome.created:
@@ -109,14 +113,23 @@ async def unsubscribe(
         await message.answer(t(lang, "unsubscribe_pick"), reply_markup=_keyboard(channels))
         return
     try:
-        channel = await subscriptions.unsubscribe(uow, tenant, name)
+        user_id = message.from_user.id if message.from_user else None
+        channel = await subscriptions.unsubscribe(uow, tenant, name, user_id)
     except InvalidChannelName as error:
         await message.answer(t(lang, "invalid_name", reason=echo(error, limit=300)))
+        return
+    except TooManyChanges as error:
+        await _throttled(message, lang, error)
         return
     if channel is None:
         await message.answer(t(lang, "not_subscribed", name=echo(name)))
     else:
         await message.answer(t(lang, "unsubscribed", title=escape(channel.title)))
+
+
+async def _throttled(message: Message, lang: str, error: TooManyChanges) -> None:
+    if error.notify:  # one notice per window, so a flood of commands stays quiet
+        await message.answer(t(lang, "subscriptions_throttled", seconds=error.wait_seconds))
 
 
 def _keyboard(channels: list[SubscribedChannel]) -> InlineKeyboardMarkup:
@@ -142,6 +155,13 @@ async def unsubscribe_button(
     """Unsubscribe from the channel whose button was pressed."""
     message = query.message
     if message is None:  # ChatManagersOnly refuses buttons without a message already
+        return
+    try:
+        subscriptions.admit_change(query.from_user.id, tenant)
+    except TooManyChanges as error:
+        await query.answer(
+            t(lang, "subscriptions_throttled", seconds=error.wait_seconds), show_alert=True
+        )
         return
     channel = await subscriptions.unsubscribe_channel(uow, tenant, callback_data.channel_id)
     if channel is None:

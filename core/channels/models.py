@@ -24,3 +24,12 @@ class PollResult:
     channel_id: int
     new_posts: int
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionLimits:
+    """How often users may change subscriptions, and how long an unreadable name is remembered."""
+
+    changes_per_window: int = 5
+    window_seconds: float = 60.0
+    unreadable_ttl_seconds: float = 900.0

@@ -42,6 +42,7 @@ async def read_channel(
     if limit < 1:
         raise ValueError("limit must be at least 1")
     page = await source.fetch_page(username)
+    first_listed = page.listed  # the newest page: what is missing from it was deleted
     posts: dict[int, PostDraft] = {}
     before, pages = page.before, 1
     while True:
@@ -83,7 +84,7 @@ async def read_channel(
     if len(ordered) > limit:
         ordered = ordered[-limit:]
         before = ordered[0].message_id  # older posts exist: continue just below the kept ones
-    return ChannelPage(channel=page.channel, posts=ordered, before=before)
+    return ChannelPage(channel=page.channel, posts=ordered, before=before, listed=first_listed)
 
 
 class ChannelPoller:
@@ -160,13 +161,14 @@ class ChannelPoller:
         )
         return channel
 
-    async def backfill(
-        self, uow: ChannelsUnitOfWork, channel: Channel | None, username: str
-    ) -> int:
-        """Read a channel's recent posts (on subscribe); returns how many were read."""
-        page = await read_channel(self._source, username, limit=self._max_posts)
-        await self.store_page(uow, channel, username, page)
-        return len(page.posts)
+    async def fetch_recent(self, username: str) -> ChannelPage:
+        """Read a channel's recent posts (on subscribe); network only, no database."""
+        return await read_channel(self._source, username, limit=self._max_posts)
+
+    def is_fresh(self, channel: Channel) -> bool:
+        """Whether the channel was polled within one poll interval (its stored posts will do)."""
+        polled = channel.last_polled_at
+        return polled is not None and self._clock() - polled < self._interval
 
     async def poll_channel(self, channel: Channel) -> PollResult:
         """Fetch posts newer than the last seen one; errors back the channel off."""
@@ -192,8 +194,11 @@ class ChannelPoller:
             return PollResult(channel.id, 0, str(error))
         async with self._uow_factory() as uow:
             await self.store_page(uow, channel, channel.username, page)
+            gone = await uow.posts.mark_deleted(channel.id, page.listed, self._clock())
             tenants = await uow.channels.subscriber_tenants(channel.id)
             await uow.commit()
+        if gone:
+            log.info("channel_posts_gone", channel_id=channel.id, posts=gone)
         if page.posts:
             self._indexer.kick(*tenants)
         return PollResult(channel.id, len(page.posts))

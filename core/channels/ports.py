@@ -11,7 +11,7 @@ from core.models import (
     SourceKind,
     SubscribedChannel,
 )
-from core.ports import PostRepository, Transaction
+from core.ports import PostRepository, TenantRepository, Transaction
 
 
 class ChannelSource(Protocol):
@@ -49,6 +49,10 @@ class ChannelRepository(Protocol):
         source: SourceKind | None = None,
     ) -> None: ...
 
+    async def clear_username(self, channel_id: int) -> None: ...
+
+    async def drop_unverified_subscriptions(self, channel_id: int) -> list[int]: ...
+
     async def record_poll(
         self,
         channel_id: int,
@@ -61,7 +65,18 @@ class ChannelRepository(Protocol):
 
     async def due_for_poll(self, now: datetime, limit: int) -> list[Channel]: ...
 
-    async def subscribe(self, tenant_id: int, channel_id: int, user_id: int | None) -> bool: ...
+    async def subscribe(
+        self,
+        tenant_id: int,
+        channel_id: int,
+        user_id: int | None,
+        *,
+        member_verified: bool = False,
+    ) -> bool: ...
+
+    async def is_subscribed(self, tenant_id: int, channel_id: int) -> bool: ...
+
+    async def subscribed_channel_ids(self, tenant_id: int) -> set[int]: ...
 
     async def unsubscribe(self, tenant_id: int, channel_id: int) -> bool: ...
 
@@ -73,7 +88,10 @@ class ChannelRepository(Protocol):
 
 
 class ChannelsUnitOfWork(Transaction, Protocol):
-    """What subscriptions and polling read and write."""
+    """What subscriptions and polling read and write (limits under the tenant's lock)."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
 
     @property
     def channels(self) -> ChannelRepository: ...

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import structlog
 
 from core.ingest.ports import IndexingUnitOfWork
-from core.ports import PostIndex, UnitOfWorkFactory
+from core.ports import PendingPost, PostIndex, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -35,47 +36,94 @@ class Indexer:
             return await uow.posts.pending_count(tenant_id)
 
     async def index_tenant(self, tenant_id: int, progress: Progress | None = None) -> int:
-        """Index every pending post of a tenant.
+        """Purge the points of channels the tenant left, then index every pending post.
 
+        No transaction stays open while the index works. Before a batch is marked indexed the
+        tenant's subscriptions are read again under its lock: posts of a channel unsubscribed
+        meanwhile are not marked, and their channel is purged from the index instead.
         On an index failure the batch is marked with the error and stays pending (a later run
         retries it), and the error is raised.
         """
+        await self.purge(tenant_id)
         done = 0
         while True:
             async with self._uow_factory() as uow:
                 batch = await uow.posts.pending_for_index(tenant_id, self._batch_size)
-                if not batch:
-                    return done
-                try:
-                    await self._index.upsert(tenant_id, [item.document for item in batch])
-                except Exception as error:
-                    log.warning(
-                        "index_batch_failed",
-                        tenant_id=tenant_id,
-                        posts=len(batch),
-                        error=str(error),
-                    )
+            if not batch:
+                return done
+            try:
+                await self._index.upsert(tenant_id, [item.document for item in batch])
+            except Exception as error:
+                log.warning(
+                    "index_batch_failed", tenant_id=tenant_id, posts=len(batch), error=str(error)
+                )
+                async with self._uow_factory() as uow:
                     await uow.posts.mark_index_error(
                         tenant_id, [item.document.post_id for item in batch], str(error)
                     )
                     await uow.commit()
-                    raise
-                await uow.posts.mark_indexed(
-                    tenant_id, {item.document.post_id: item.version for item in batch}
-                )
-                await uow.commit()
+                raise
+            left = await self._mark_indexed(tenant_id, batch)
+            if left:
+                await self.purge(tenant_id)
             done += len(batch)
             if progress is not None:
                 progress(len(batch))
 
-    async def index_all(self) -> int:
-        """Index pending posts of every tenant."""
+    async def _mark_indexed(self, tenant_id: int, batch: list[PendingPost]) -> set[int]:
+        """Mark the batch's posts of followed channels; returns the channels left meanwhile."""
+        async with self._uow_factory() as uow:
+            await uow.tenants.lock(tenant_id)
+            followed = await uow.channels.subscribed_channel_ids(tenant_id)
+            left = {item.document.channel_id for item in batch} - followed
+            await uow.posts.mark_indexed(
+                tenant_id,
+                {
+                    item.document.post_id: item.version
+                    for item in batch
+                    if item.document.channel_id in followed
+                },
+            )
+            for channel_id in left:
+                await uow.posts.add_index_purge(tenant_id, channel_id)
+            await uow.commit()
+        if left:
+            log.info("index_batch_channels_left", tenant_id=tenant_id, channels=sorted(left))
+        return left
+
+    async def purge(self, tenant_id: int) -> int:
+        """Remove from the tenant's index the channels recorded for purging; returns how many."""
+        async with self._uow_factory() as uow:
+            channels = await uow.posts.index_purges(tenant_id)
+        for channel_id in channels:
+            await self._index.delete_channel(tenant_id, channel_id)
+            async with self._uow_factory() as uow:
+                await uow.posts.drop_index_purge(tenant_id, channel_id)
+                await uow.commit()
+        return len(channels)
+
+    async def index_all(self) -> IndexRun:
+        """Index pending posts of every tenant; one tenant's failure never stops the others."""
         async with self._uow_factory() as uow:
             tenants = await uow.posts.tenants_with_pending()
-        total = 0
+        run = IndexRun()
         for tenant_id in tenants:
-            total += await self.index_tenant(tenant_id)
-        return total
+            try:
+                run.indexed += await self.index_tenant(tenant_id)
+            except Exception as error:  # stays pending (marked with the error); next run retries
+                log.warning("tenant_indexing_failed", tenant_id=tenant_id, error=str(error))
+                run.failed_tenants.append(tenant_id)
+        if run.failed_tenants:
+            log.warning("index_run_failures", failed=len(run.failed_tenants), tenants=len(tenants))
+        return run
+
+
+@dataclass(slots=True)
+class IndexRun:
+    """What one indexing pass over every tenant did."""
+
+    indexed: int = 0
+    failed_tenants: list[int] = field(default_factory=list)
 
 
 class BackgroundIndexer:

@@ -22,7 +22,13 @@ class IngestUnitOfWork(Transaction, Protocol):
 
 
 class IndexingUnitOfWork(Transaction, Protocol):
-    """What indexing reads and marks."""
+    """What indexing reads and marks (under the tenant's lock, against its subscriptions)."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def channels(self) -> ChannelRepository: ...
 
     @property
     def posts(self) -> PostRepository: ...

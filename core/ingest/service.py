@@ -11,7 +11,7 @@ import structlog
 
 from core.channels.identity import learn_username
 from core.channels.names import bot_api_channel_id
-from core.errors import ExportNotSingleChannel
+from core.errors import CoreError, ExportNotSingleChannel, ImportFailed
 from core.ingest.exports import ExportedChat, iter_export_files, parse_export
 from core.ingest.indexing import BackgroundIndexer
 from core.ingest.models import ImportReport
@@ -49,6 +49,32 @@ async def find_or_create_channel(
     return channel
 
 
+async def refresh_visibility(
+    uow: IngestUnitOfWork, channel: Channel, info: ChannelInfo
+) -> list[int]:
+    """Bring the stored title up to date, and notice a channel that lost its public username
+    (`find_or_create_channel` already learned a new or changed one).
+
+    A channel without a public username is private from now on: chats that never proved
+    membership stop following it, and its points leave their indexes (their tenant ids are
+    returned, to be indexed so the purge happens); the others re-index its links.
+    """
+    if info.title and info.title != channel.title:
+        await uow.channels.update_info(channel.id, title=info.title)
+    if info.username or channel.username is None:
+        return []
+    await uow.channels.clear_username(channel.id)
+    await uow.posts.reindex_channel(channel.id)  # links become members-only t.me/c/... ones
+    log.info("channel_went_private", channel_id=channel.id)
+    dropped = await uow.channels.drop_unverified_subscriptions(channel.id)
+    for tenant_id in dropped:
+        await uow.posts.forget_index_state(tenant_id, channel.id)
+        await uow.posts.add_index_purge(tenant_id, channel.id)
+    if dropped:
+        log.info("private_channel_unfollowed", channel_id=channel.id, tenants=len(dropped))
+    return dropped
+
+
 class ChannelPostIngestor:
     """Stores posts of channels where the bot is an administrator."""
 
@@ -61,15 +87,27 @@ class ChannelPostIngestor:
         self._locks: defaultdict[int | str | None, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def ingest(self, info: ChannelInfo, draft: PostDraft) -> StoredPosts:
-        """Store a new or edited channel post; album members fold into one post."""
+        """Store a new or edited channel post of a followed channel; albums fold into one post.
+
+        The channel itself is always recorded and its username refreshed (so a member can
+        follow it, and a channel gone private stops reaching outsiders); its posts are stored
+        only while some chat follows it.
+        """
         async with self._locks[info.telegram_id or info.username], self._uow_factory() as uow:
             channel = await find_or_create_channel(uow, info, SourceKind.BOT_ADMIN)
-            if draft.grouped_id:
-                stored = await uow.posts.merge_album_member(channel.id, draft)
-            else:
-                stored = await uow.posts.upsert_many(channel.id, [draft])
+            dropped = await refresh_visibility(uow, channel, info)
             tenants = await uow.channels.subscriber_tenants(channel.id)
+            stored = StoredPosts(0, 0, 0)
+            if tenants:
+                if draft.grouped_id:
+                    stored = await uow.posts.merge_album_member(channel.id, draft)
+                else:
+                    stored = await uow.posts.upsert_many(channel.id, [draft])
             await uow.commit()
+        if not tenants:
+            log.info("channel_post_unfollowed", channel_id=channel.id)
+        if dropped:
+            self._indexer.kick(*dropped)
         if tenants:  # new or edited posts, or links that changed with a learned username
             self._indexer.kick(*tenants)
         return stored
@@ -107,30 +145,48 @@ class ExportImporter:
             tenant = await uow.tenants.get_or_create(chat_id, kind, None, "en")
             await uow.commit()
         for path, chats in parsed:
-            async with self._uow_factory() as uow:
-                for chat in chats:
-                    info = ChannelInfo(
-                        username=username or chat.info.username,
-                        title=chat.info.title,
-                        telegram_id=bot_api_channel_id(chat.info.telegram_id)
-                        if chat.info.telegram_id is not None
-                        else None,
-                    )
-                    channel = await find_or_create_channel(uow, info, SourceKind.EXPORT)
-                    await uow.channels.subscribe(tenant.id, channel.id, None)
-                    stored = await uow.posts.upsert_many(channel.id, chat.posts)
-                    report.channels.append(channel.title)
-                    report.inserted += stored.inserted
-                    report.updated += stored.updated
-                    report.unchanged += stored.unchanged
-                    report.skipped += chat.skipped
-                    report.rejected += [f"{path}: {reason}" for reason in chat.rejected]
-                    if progress is not None:
-                        progress(len(chat.posts))
-                await uow.commit()
+            try:
+                await self._store_file(tenant.id, path, chats, report, progress, username)
+            except CoreError:
+                raise
+            except Exception as error:  # the file's transaction rolled back as a whole
+                log.warning("export_file_failed", path=str(path), error=str(error))
+                raise ImportFailed(f"could not store {path}: {str(error)[:300]}") from error
             report.files += 1
             log.info("export_file_imported", path=str(path), chats=len(chats))
         return tenant.id, report
+
+    async def _store_file(
+        self,
+        tenant_id: int,
+        path: Path,
+        chats: Sequence[ExportedChat],
+        report: ImportReport,
+        progress: Callable[[int], None] | None,
+        username: str | None,
+    ) -> None:
+        """One file in one transaction: its channels, the chat's subscriptions, their posts."""
+        async with self._uow_factory() as uow:
+            for chat in chats:
+                info = ChannelInfo(
+                    username=username or chat.info.username,
+                    title=chat.info.title,
+                    telegram_id=bot_api_channel_id(chat.info.telegram_id)
+                    if chat.info.telegram_id is not None
+                    else None,
+                )
+                channel = await find_or_create_channel(uow, info, SourceKind.EXPORT)
+                await uow.channels.subscribe(tenant_id, channel.id, None)
+                stored = await uow.posts.upsert_many(channel.id, chat.posts)
+                report.channels.append(channel.title)
+                report.inserted += stored.inserted
+                report.updated += stored.updated
+                report.unchanged += stored.unchanged
+                report.skipped += chat.skipped
+                report.rejected += [f"{path}: {reason}" for reason in chat.rejected]
+                if progress is not None:
+                    progress(len(chat.posts))
+            await uow.commit()
 
 
 def check_single_channel(parsed: Sequence[tuple[Path, list[ExportedChat]]]) -> None:

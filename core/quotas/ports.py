@@ -58,6 +58,16 @@ class QuotaRepository(Protocol):
         """Questions asked per tenant since a moment."""
         ...
 
+    async def count_question(
+        self, tenant_id: int, day: date, day_start: datetime, limit: int
+    ) -> tuple[bool, int]:
+        """Count one question of the tenant's day if it is below `limit`, atomically.
+
+        Returns (admitted, questions counted today). The day's counter starts from the
+        tenant's logged questions since `day_start`.
+        """
+        ...
+
     async def storage_usage(self, tenant_id: int | None = None) -> list[StorageUsage]: ...
 
     async def record_storage_usage(self, items: Sequence[StorageUsage]) -> None: ...

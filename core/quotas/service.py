@@ -208,12 +208,20 @@ class BudgetGate:
             return await uow.quotas.questions_since(start)
 
     async def check_question(self, tenant_id: int) -> None:
-        """Raise QuotaExceeded when the tenant asked its daily number of questions already."""
+        """Count a question; raise QuotaExceeded when the tenant asked its daily number already.
+
+        One tenant's counter is read and bumped in one statement, so concurrent questions
+        cannot pass the limit together (and no other tenant's questions are counted).
+        """
         limit = (await self.limits(tenant_id)).daily_questions
         if limit <= 0:
             return
-        asked = (await self.questions_today()).get(tenant_id, 0)
-        if asked >= limit:
+        now = self._clock()
+        start = next_utc_midnight(now) - timedelta(days=1)
+        async with self._uow_factory() as uow:
+            admitted, asked = await uow.quotas.count_question(tenant_id, utc_day(now), start, limit)
+            await uow.commit()
+        if not admitted:
             self._metrics.quota_violation(tenant_id, QuotaKind.DAILY_QUESTIONS.value)
             raise QuotaExceeded(
                 QuotaKind.DAILY_QUESTIONS, limit, asked, next_utc_midnight(self._clock())

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 
-from core.rag.ports import ChatMessage, ChatModel, ChatReply, LLMError
+from core.rag.ports import ChatMessage, ChatModel, ChatReply, LLMError, TokenReservation
 from core.rag.retrieval import RankedPost
 from core.text.tokens import clip
 
@@ -99,3 +99,15 @@ async def complete_with_retries(
         if not reply.text.strip():
             raise LLMError("the model returned an empty answer", retryable=False)
         return reply
+
+
+async def settle_reservation(reservation: TokenReservation, reply: ChatReply | None) -> None:
+    """Book the tokens of a successful call; give the reservation back otherwise (never raises)."""
+    try:
+        if reply is None:
+            await reservation.release()
+        else:
+            used = reply.prompt_tokens + reply.completion_tokens
+            await reservation.commit(used or None)  # None books the estimate (not reported)
+    except Exception as error:
+        log.warning("budget_settle_failed", error=str(error))

@@ -86,6 +86,10 @@ class QuestionRepository(Protocol):
         """A tenant's questions, newest first."""
         ...
 
+    async def delete_before(self, moment: datetime) -> int:
+        """Remove questions asked before `moment` (retention); returns how many."""
+        ...
+
 
 class TokenReservation(Protocol):
     """Tokens held for one LLM call (core.quotas.Reservation)."""

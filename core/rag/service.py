@@ -21,6 +21,7 @@ from core.rag.generation import (
     complete_with_retries,
     drop_invalid_citations,
     estimate_tokens,
+    settle_reservation,
 )
 from core.rag.models import (
     Answer,
@@ -326,7 +327,7 @@ class QuestionService:
             log.exception("llm_answer_crashed", tenant_id=tenant_id, model=model.model)
         finally:
             if reservation is not None:
-                await self._settle(reservation, reply)
+                await settle_reservation(reservation, reply)
         if reply is None:
             return self._extractive(answer, Fallback.LLM_FAILED)
         count = len(answer.sources)
@@ -338,18 +339,6 @@ class QuestionService:
         answer.prompt_tokens = reply.prompt_tokens
         answer.completion_tokens = reply.completion_tokens
         return answer
-
-    @staticmethod
-    async def _settle(reservation: TokenReservation, reply: ChatReply | None) -> None:
-        """Book the tokens of a successful answer; give the reservation back otherwise."""
-        try:
-            if reply is None:
-                await reservation.release()
-            else:
-                used = reply.prompt_tokens + reply.completion_tokens
-                await reservation.commit(used or None)  # None books the estimate (not reported)
-        except Exception as error:
-            log.warning("budget_settle_failed", error=str(error))
 
     async def _record(self, tenant_id: int, user_id: int | None, text: str, answer: Answer) -> None:
         record = QuestionRecord(

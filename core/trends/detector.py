@@ -24,19 +24,22 @@ import math
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from core.rag.retrieval import LENGTH_RATIO, MIN_DUPLICATE_TERMS, SHARED_WORDS
 from core.text.terms import TermExtractor, surface_forms
+from core.trends.labels import ActorFinder, headline
 from core.trends.models import PreviousTrend, Trend, TrendParams, TrendPost, TrendPostRef
 
 _CACHE_LIMIT = 50_000  # posts whose terms are remembered between runs
 _EDGE_SIMILARITY = 0.1  # two posts this similar (idf cosine) tell the same story
 _PROFILE_SIMILARITY = 0.25  # a post this similar to a trend's posts joins the trend
 _JOIN_SHARE = 0.5  # a term joins a trend when this share of its posts are the trend's
-_LEADING_JUNK = re.compile(r"^[\W_]+")
-_HEADLINE_LENGTH = 140
+_SISTER_MIN_TERMS = 10  # a repost is of a real text, not a one-liner that matches by chance
+_STORY_SHARE = 0.5  # a term covering this share of two clusters' posts (and specific) joins them
+_STORY_SIMILARITY = 0.3  # two clusters whose term profiles are this alike are one story
 _SNIPPET_LENGTH = 90
 
 
@@ -46,6 +49,7 @@ class _Scored:
     z: float
     expected: float  # posts usually mentioning it in a window like this one
     posts: set[int]  # window post indices
+    escalation: float = 0.0  # posts now against its own level of the last day (0: not known)
 
 
 @dataclass(slots=True)
@@ -63,6 +67,8 @@ class _Window:
     terms: list[frozenset[str]]
     sequences: list[list[tuple[str, str]]]
     postings: dict[str, list[int]]
+    signatures: dict[int, frozenset[str]] = field(default_factory=dict)
+    owners: dict[int, int] = field(default_factory=dict)  # channel -> its group of sisters
     idf: dict[str, float] = field(init=False)
     norms: list[float] = field(init=False)
 
@@ -92,7 +98,10 @@ class TrendDetector:
     def __init__(self, params: TrendParams | None = None, extractor: TermExtractor | None = None):
         self.params = params or TrendParams()
         self.extractor = extractor or TermExtractor()
+        self.actors = ActorFinder()
         self._terms_cache: dict[tuple[int, int], frozenset[str]] = {}
+        # Window posts' word sequences: a post stays in the window for hours of 15-minute runs.
+        self._sequence_cache: dict[tuple[int, int], list[tuple[str, str]]] = {}
         self._lock = threading.Lock()  # runs happen in worker threads; the cache is shared
 
     def detect(
@@ -122,12 +131,19 @@ class TrendDetector:
         if not chosen:
             return []
         window_posts = [recent[i] for i in chosen]
-        sequences = [self.extractor.sequence(post.text) for post in window_posts]
+        sequences = [self._post_sequence(post) for post in window_posts]
         window_terms = [
             self._with_phrases(terms[i], sequences[n], boilerplate.get(recent[i].channel_id))
             for n, i in enumerate(chosen)
         ]
-        window = _Window(window_posts, window_terms, sequences, _postings(window_terms))
+        window = _Window(
+            window_posts,
+            window_terms,
+            sequences,
+            _postings(window_terms),
+            signatures=boilerplate,
+            owners=_sister_groups(recent, terms, params.sister_share),
+        )
         candidates = self._candidates(window)
         if not candidates:
             return []
@@ -159,6 +175,16 @@ class TrendDetector:
             del self._terms_cache[next(iter(self._terms_cache))]
         self._terms_cache[key] = found
         return found
+
+    def _post_sequence(self, post: TrendPost) -> list[tuple[str, str]]:
+        key = (post.post_id, hash(post.text))
+        cached = self._sequence_cache.get(key)
+        if cached is None:
+            cached = self.extractor.sequence(post.text)
+            if len(self._sequence_cache) >= _CACHE_LIMIT // 10:
+                del self._sequence_cache[next(iter(self._sequence_cache))]
+            self._sequence_cache[key] = cached
+        return cached
 
     def _boilerplate(
         self, posts: list[TrendPost], terms: list[frozenset[str]], window_start: datetime
@@ -265,6 +291,7 @@ class TrendDetector:
                         counts[pair][bin_index] += 1
 
         alpha = 1.0 - 0.5 ** (params.window / params.half_life)
+        short_bins = max(1, min(bins, math.ceil(params.short_baseline / params.window)))
         now_volume = len(window.posts)
         beta = params.smoothing
         scored = []
@@ -275,8 +302,18 @@ class TrendDetector:
             expected = mean * now_volume
             spread = math.sqrt(variance) * now_volume
             z = (count - max(expected, beta)) / (spread + beta)
+            escalation = 0.0
+            # A known story (already big in the last day) is also measured against its own
+            # recent level: its long baseline is high, so only this shows it escalating.
+            recent_counts = (counts.get(term) or [0] * bins)[:short_bins]
+            recent_volume = sum(volume[:short_bins]) or 1
+            level = sum(recent_counts) / recent_volume * now_volume
+            if level >= params.min_mentions:  # a story's size already, per window
+                escalation = count / level
+                if escalation >= params.escalation_ratio:
+                    z = max(z, (count - level) / (math.sqrt(level) + beta))
             if z >= params.min_z / 2:
-                scored.append(_Scored(term, z, expected, set(indices)))
+                scored.append(_Scored(term, z, expected, set(indices), escalation))
         scored.sort(key=lambda s: (-s.z, s.term))
         return scored
 
@@ -312,28 +349,80 @@ class TrendDetector:
                     break
             else:
                 kept.append(cluster)
-        return kept
+        return self._stories_of(kept, scored, window)
+
+    def _stories_of(
+        self, clusters: list[_Cluster], scored: list[_Scored], window: _Window
+    ) -> list[_Cluster]:
+        """Facets of one event become one story.
+
+        Two clusters join when they share two bursting terms specific to them (each covers half
+        of both clusters' posts and has most of its posts there), or one such term that is a
+        name and seeds one of them, or when their term profiles read alike.
+        """
+        if len(clusters) < 2:
+            return clusters
+        groups = _UnionFind(range(len(clusters)))
+
+        covering: list[set[str]] = []
+        for cluster in clusters:
+            size = len(cluster.posts)
+            covering.append(
+                {
+                    item.term
+                    for item in scored
+                    if len(item.posts & cluster.posts) >= max(2, _STORY_SHARE * size)
+                }
+            )
+        by_term = {item.term: item for item in scored}
+        profiles = [_profile(cluster.posts, window) for cluster in clusters]
+        for first in range(len(clusters)):
+            for second in range(first + 1, len(clusters)):
+                if groups.root(first) == groups.root(second):
+                    continue
+                union = clusters[first].posts | clusters[second].posts
+                shared = [
+                    term
+                    for term in covering[first] & covering[second]
+                    if len(by_term[term].posts & union) >= _STORY_SHARE * len(by_term[term].posts)
+                ]
+                seeds = {clusters[first].seed.term, clusters[second].seed.term}
+                if (
+                    len(shared) >= 2
+                    or any(term in seeds and self._is_name(term, union, window) for term in shared)
+                    or _cosine(profiles[first], profiles[second]) >= _STORY_SIMILARITY
+                ):
+                    groups.join(first, second)
+        merged: dict[int, _Cluster] = {}
+        for index, cluster in enumerate(clusters):  # strongest first: the root's seed leads
+            head = merged.get(groups.root(index))
+            if head is None:
+                merged[groups.root(index)] = cluster
+            else:
+                head.terms.extend(cluster.terms)
+                head.posts |= cluster.posts
+        return list(merged.values())
+
+    @staticmethod
+    def _is_name(term: str, indices: set[int], window: _Window) -> bool:
+        """The term is mostly written capitalised in these posts: a person, place or body."""
+        forms = surface_forms((window.sequences[i] for i in indices), [term])
+        return term in forms and forms[term][:1].isupper()
 
     def _stories(self, indices: set[int], window: _Window) -> list[set[int]]:
         """The posts of one term split into groups that read alike, each of enough channels."""
         ordered = sorted(indices)
-        parent = {index: index for index in ordered}
-
-        def root(index: int) -> int:
-            while parent[index] != index:
-                parent[index] = parent[parent[index]]
-                index = parent[index]
-            return index
+        linked = _UnionFind(ordered)
 
         for position, first in enumerate(ordered):
             for second in ordered[position + 1 :]:
-                if root(first) != root(second) and (
+                if linked.root(first) != linked.root(second) and (
                     window.similarity(first, second) >= _EDGE_SIMILARITY
                 ):
-                    parent[root(second)] = root(first)
+                    linked.join(first, second)
         groups: defaultdict[int, set[int]] = defaultdict(set)
         for index in ordered:
-            groups[root(index)].add(index)
+            groups[linked.root(index)].add(index)
         return [
             group
             for group in groups.values()
@@ -377,19 +466,24 @@ class TrendDetector:
         shown = _display_terms(stems)
         forms = surface_forms((window.sequences[i] for i in members), shown)
         readable = [forms[term] for term in shown if term in forms][:6]
-        names = set(stems)
-        seed = cluster.seed
-        central = max(
-            (i for i in members if seed.term in window.terms[i]),
-            key=lambda i: (len(window.terms[i] & names) / math.sqrt(len(window.terms[i])), -i),
-        )
+        # The most representative post: closest to the story's profile, earlier on a tie.
+        profile = _profile(members, window)
+        closeness = {
+            i: sum(profile.get(t, 0.0) * window.idf[t] for t in window.terms[i]) / window.norms[i]
+            for i in members
+        }
+        by_closeness = sorted(members, key=lambda i: (-closeness[i], i))
+        central = by_closeness[0]
         names_by_id = {posts[i].channel_id: posts[i].channel_name for i in members}
-        score = seed.z * math.sqrt(len(channel_ids) / params.min_channels)
+        score, seed = self._rank(cluster, channel_ids, members, window)
         first_seen = posts[members[0]].date
+        copies = _copies(members, window)
         return Trend(
             trend_key=natural_key(seed.term, first_seen),
             label=" · ".join(readable[:3]),
-            headline=_first_line(posts[central].text, _HEADLINE_LENGTH),
+            headline=headline(
+                posts[central].text, self._signature_test(posts[central].channel_id, window)
+            ),
             terms=readable,
             stems=stems,
             score=round(score, 2),
@@ -405,12 +499,145 @@ class TrendDetector:
                     channel_name=posts[i].channel_name,
                     date=posts[i].date,
                     url=posts[i].url,
-                    snippet=_first_line(posts[i].text, _SNIPPET_LENGTH),
+                    snippet=headline(posts[i].text, limit=_SNIPPET_LENGTH),
+                    copy_of=copies.get(i),
+                    text=posts[i].text,
                 )
                 for i in members
             ],
             first_seen=first_seen,
+            actors=self.actors.actors(
+                ((posts[i].channel_id, posts[i].text) for i in by_closeness),
+                ignore=self._actor_filter(channel_ids, names_by_id, window),
+            ),
+            escalation=round(max((s.escalation for s in cluster.terms), default=0.0), 2),
+            reach=sum(posts[i].views or 0 for i in members),
         )
+
+    def _rank(
+        self, cluster: _Cluster, channel_ids: list[int], members: list[int], window: _Window
+    ) -> tuple[float, _Scored]:
+        """score = z x sqrt(independent channels / min channels) x (1 + log10(1 + reach) / 10).
+
+        z is the strongest term's (against the long baseline, or for a known story its own
+        recent level); a group of sister channels counts 1 + sister_weight per extra sister.
+        """
+        params = self.params
+        seed = max(cluster.terms, key=lambda s: (s.z, s.term))
+        groups = Counter(window.owners.get(channel_id, channel_id) for channel_id in channel_ids)
+        independent = sum(1 + params.sister_weight * (n - 1) for n in groups.values())
+        reach = sum(window.posts[i].views or 0 for i in members)
+        score = seed.z * math.sqrt(independent / params.min_channels)
+        return score * (1 + math.log10(1 + reach) / 10), seed
+
+    def _signature_test(self, channel_id: int, window: _Window) -> Callable[[str], bool]:
+        signature = window.signatures.get(channel_id, frozenset())
+
+        def is_signature(word: str) -> bool:
+            stem = self.extractor.stem(word)
+            return not stem or stem in signature
+
+        return is_signature
+
+    def _actor_filter(
+        self, channel_ids: list[int], names: dict[int, str], window: _Window
+    ) -> Callable[[str], bool]:
+        """Words of the channels' own names and signatures are not actors."""
+        signature: set[str] = set()
+        for channel_id in channel_ids:
+            signature |= window.signatures.get(channel_id, frozenset())
+        own = {word.lower() for name in names.values() for word in re.findall(r"\w+", name)}
+
+        def ignored(word: str) -> bool:
+            return word in own or self.extractor.stem(word) in signature
+
+        return ignored
+
+
+def _copies(members: list[int], window: _Window) -> dict[int, int]:
+    """Post index -> the earlier post of the story it copies (the criterion of answers)."""
+    result: dict[int, int] = {}
+    originals: list[int] = []
+    for index in members:  # oldest first
+        terms = window.terms[index]
+        for original in originals:
+            other = window.terms[original]
+            smaller, larger = sorted((len(terms), len(other)))
+            if smaller < MIN_DUPLICATE_TERMS or smaller / larger < LENGTH_RATIO:
+                continue
+            if len(terms & other) >= SHARED_WORDS * smaller:
+                result[index] = original
+                break
+        else:
+            originals.append(index)
+    return {index: window.posts[original].post_id for index, original in result.items()}
+
+
+def _sister_groups(
+    posts: list[TrendPost], terms: list[frozenset[str]], share: float
+) -> dict[int, int]:
+    """Channel -> a representative of its sisters: channels often posting the same text.
+
+    Inferred from the posts (the same terms, signature removed, in two channels), so a
+    network reposting itself counts less than independent newsrooms.
+    """
+    seen: dict[frozenset[str], set[int]] = defaultdict(set)
+    sizes: Counter[int] = Counter()
+    for post, post_terms in zip(posts, terms, strict=True):
+        sizes[post.channel_id] += 1
+        if len(post_terms) >= _SISTER_MIN_TERMS:
+            seen[post_terms].add(post.channel_id)
+    together: Counter[tuple[int, int]] = Counter()
+    for channels in seen.values():
+        if 1 < len(channels) <= 6:
+            ordered = sorted(channels)
+            for position, first in enumerate(ordered):
+                for second in ordered[position + 1 :]:
+                    together[(first, second)] += 1
+    sisters = _UnionFind(sizes)
+    for (first, second), count in together.items():
+        if count >= 3 and count >= share * min(sizes[first], sizes[second]):
+            sisters.join(first, second)
+    return {channel_id: sisters.root(channel_id) for channel_id in sizes}
+
+
+class _UnionFind:
+    """Groups of items joined pairwise; each group named by one of its items."""
+
+    def __init__(self, items: Iterable[int]) -> None:
+        self._parent = {item: item for item in items}
+
+    def root(self, item: int) -> int:
+        """The name of the item's group."""
+        parent = self._parent
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    def join(self, first: int, second: int) -> None:
+        """Put the second item's group into the first's."""
+        self._parent[self.root(second)] = self.root(first)
+
+
+def _profile(indices: Iterable[int], window: _Window) -> dict[str, float]:
+    """A group of posts as one idf-weighted term vector (share of its posts x idf)."""
+    counts: Counter[str] = Counter()
+    size = 0
+    for index in indices:
+        counts.update(window.terms[index])
+        size += 1
+    return {term: count / size * window.idf[term] for term, count in counts.items()}
+
+
+def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
+    if len(second) < len(first):
+        first, second = second, first
+    dot = sum(weight * second.get(term, 0.0) for term, weight in first.items())
+    norm = math.sqrt(sum(w * w for w in first.values())) * math.sqrt(
+        sum(w * w for w in second.values())
+    )
+    return dot / norm if norm else 0.0
 
 
 def _postings(window_terms: list[frozenset[str]]) -> dict[str, list[int]]:
@@ -451,20 +678,6 @@ def _display_terms(stems: list[str]) -> list[str]:
             continue  # an overlapping phrase says nothing new
         result.append(term)
     return result
-
-
-def _first_line(text: str, limit: int) -> str:
-    """The first line with some words in it, without leading emoji and markup, shortened."""
-    line = text.strip()
-    for candidate in text.splitlines():
-        candidate = _LEADING_JUNK.sub("", candidate.replace("**", "").replace("__", "")).strip()
-        if sum(ch.isalpha() for ch in candidate) >= 8:
-            line = candidate
-            break
-    if len(line) <= limit:
-        return line
-    cut = line[:limit].rsplit(" ", 1)[0]
-    return cut.rstrip(",.;:—- ") + "…"
 
 
 def natural_key(seed: str, first_seen: datetime) -> str:

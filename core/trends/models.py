@@ -17,6 +17,7 @@ class TrendPost:
     date: datetime
     text: str
     url: str
+    views: int | None = None  # where known
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,13 @@ class TrendParams:
     boilerplate_share: float = 0.3  # a term in this share of a channel's posts is its signature
     boilerplate_min_posts: int = 8  # ...once the channel has this many posts
     max_trends: int = 20
+    # Known stories: a second, shorter baseline; escalating = this many times its own level.
+    short_baseline: timedelta = timedelta(days=1)
+    escalation_ratio: float = 2.0
+    # Ranking: channels that repost each other this often (share of the smaller's posts)
+    # are sisters, and a group of sisters counts as one channel plus this much per sister.
+    sister_share: float = 0.1
+    sister_weight: float = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,8 @@ class TrendPostRef:
     date: datetime
     url: str
     snippet: str
+    copy_of: int | None = None  # the earlier post of the story this one copies
+    text: str = field(default="", repr=False, compare=False)  # at detection only, not stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +75,48 @@ class Trend:
     channel_ids: list[int]
     posts: list[TrendPostRef]  # oldest first
     first_seen: datetime  # the earliest post behind it
+    actors: list[str] = field(default_factory=list)  # named people, places, organisations
+    summary: str | None = None  # one sentence by the LLM from the story's posts, when there is one
+    summary_sources: list[str] = field(default_factory=list)  # URLs its [n] citations stand for
+    escalation: float = 0.0  # posts now against the story's own recent level (0: a new story)
+    reach: int = 0  # views of its posts, where known
 
     @property
     def post_ids(self) -> frozenset[int]:
         """Ids of the posts behind the trend."""
         return frozenset(post.post_id for post in self.posts)
+
+
+@dataclass(frozen=True, slots=True)
+class TrendStory:
+    """A story as other features (digests) see it: what happened, who, where it was told."""
+
+    key: str  # stable while the story continues (the trend key)
+    headline: str
+    actors: list[str]
+    summary: str | None  # one cited sentence when an LLM wrote one
+    summary_sources: list[str]  # URLs the summary's [n] stand for
+    posts: list[TrendPostRef]  # oldest first; copies carry copy_of
+    channels: list[str]
+    score: float
+    first_seen: datetime  # its earliest post
+    last_seen: datetime  # the latest run that found it
+
+    @classmethod
+    def of(cls, trend: Trend, last_seen: datetime) -> TrendStory:
+        """The story of a detected trend."""
+        return cls(
+            key=trend.trend_key,
+            headline=trend.headline or trend.label,
+            actors=list(trend.actors),
+            summary=trend.summary,
+            summary_sources=list(trend.summary_sources),
+            posts=list(trend.posts),
+            channels=list(trend.channels),
+            score=trend.score,
+            first_seen=trend.first_seen,
+            last_seen=last_seen,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +127,8 @@ class PreviousTrend:
     stems: list[str]
     post_ids: frozenset[int]
     last_seen: datetime
+    summary: str | None = None
+    summary_sources: list[str] = field(default_factory=list)
 
 
 class AlertStatus(StrEnum):
@@ -103,6 +152,16 @@ class StoredTrend:
 
 
 @dataclass(frozen=True, slots=True)
+class Escalation:
+    """What an escalation alert reports: new posts and channels since the previous alert."""
+
+    stage: int
+    since: datetime
+    new_posts: int
+    new_channels: int
+
+
+@dataclass(frozen=True, slots=True)
 class AlertToSend:
     """A claimed alert with what its message needs."""
 
@@ -113,6 +172,7 @@ class AlertToSend:
     language: str
     attempts: int
     trend: Trend
+    escalation: Escalation | None = None  # None: the story's first alert
 
 
 @dataclass(slots=True)

@@ -74,6 +74,7 @@ class AlertOutbox:
         async with self._uow_factory() as uow:
             await uow.trend_alerts.mark_failed(alert.alert_id, token, error)
             await uow.tenants.set_alerts(alert.tenant_id, False)
+            await uow.tenants.set_active(alert.chat_id, False)  # its channels stop polling
             await uow.commit()
         log.info("trend_alerts_disabled_blocked", tenant_id=alert.tenant_id)
 
@@ -93,6 +94,7 @@ class AlertOutbox:
         False when this alert stayed behind: the new chat already has the same trend's alert.
         """
         async with self._uow_factory() as uow:
+            await uow.tenants.move_chat(alert.chat_id, new_chat_id)
             moved = await uow.trend_alerts.move_chat(alert.chat_id, new_chat_id)
             await uow.commit()
         log.info("chat_migrated", old_chat_id=alert.chat_id, new_chat_id=new_chat_id)

@@ -29,6 +29,18 @@ class NewAlert:
     trend_key: str
     trend_id: int
     score: float
+    stage: int = 0  # 0: the story's first alert; n: its n-th escalation
+    since: datetime | None = None  # an escalation: the chat's previous alert about the story
+    new_posts: int | None = None  # ...and what is new since then
+    new_channels: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertMark:
+    """The latest alert a chat has about a story."""
+
+    stage: int
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +67,10 @@ class TrendRepository(Protocol):
     ) -> list[StoredTrend]: ...
 
     async def current(self, tenant_id: int, since: datetime) -> list[StoredTrend]: ...
+
+    async def seen_between(
+        self, tenant_id: int, since: datetime, until: datetime
+    ) -> list[StoredTrend]: ...
 
     async def by_key(self, tenant_id: int, trend_key: str) -> StoredTrend | None: ...
 
@@ -94,7 +110,7 @@ class TrendAlertRepository(Protocol):
         """Move the tenant and the chat's alerts to the new id; returns the moved alert ids."""
         ...
 
-    async def known_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]: ...
+    async def history(self, chat_id: int, trend_keys: Sequence[str]) -> dict[str, AlertMark]: ...
 
     async def counts(self) -> dict[str, int]: ...
 

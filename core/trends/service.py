@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import structlog
@@ -15,8 +15,16 @@ from core.models import Tenant
 from core.ports import UnitOfWorkFactory
 from core.trends.detector import TrendDetector, carry_identity
 from core.trends.interests import NeutralInterestScorer
-from core.trends.models import RefreshReport, StoredTrend, Trend
-from core.trends.ports import DetectionTarget, InterestScorer, Mute, NewAlert, TrendsUnitOfWork
+from core.trends.models import PreviousTrend, RefreshReport, StoredTrend, Trend, TrendStory
+from core.trends.ports import (
+    AlertMark,
+    DetectionTarget,
+    InterestScorer,
+    Mute,
+    NewAlert,
+    TrendsUnitOfWork,
+)
+from core.trends.summary import StorySummarizer
 
 log = structlog.get_logger(__name__)
 
@@ -33,10 +41,17 @@ class AlertPolicy:
     interest_weight: float = 0.5  # score x (1 + weight x affinity), affinity in -1..1
     max_per_run: int = 3  # per chat: the best new ones; the rest wait for the next run
     mute_memory: timedelta = timedelta(days=7)
+    # A story the chat has heard about is alerted again only when it escalates: rising well
+    # above its own recent level, this long after the previous alert, with this much new.
+    escalation_gap: timedelta = timedelta(hours=3)
+    escalation_ratio: float = 2.0
+    escalation_min_posts: int = 5
+    escalation_min_channels: int = 3
+    max_escalations: int = 3
 
 
 # Trends unseen this long cannot matter: detection looks back a window plus a baseline (days),
-# identities carry over for a day, mutes last a week.
+# identities carry over for four days, mutes last a week.
 TREND_RETENTION = timedelta(days=30)
 
 
@@ -50,8 +65,10 @@ class TrendService:
         *,
         policy: AlertPolicy | None = None,
         interests: InterestScorer | None = None,
-        identity_memory: timedelta = timedelta(hours=24),
+        identity_memory: timedelta = timedelta(days=4),  # an escalation on day four is known
         retention: timedelta = TREND_RETENTION,
+        summarizer: StorySummarizer | None = None,
+        summaries_per_run: int = 3,  # per chat: the best stories without one get a summary
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uow_factory = uow_factory
@@ -59,6 +76,8 @@ class TrendService:
         self.policy = policy or AlertPolicy()
         self.interests: InterestScorer = interests or NeutralInterestScorer()
         self._identity_memory = identity_memory
+        self.summarizer = summarizer
+        self.summaries_per_run = summaries_per_run
         self.retention = retention
         self._clock = clock
 
@@ -102,10 +121,12 @@ class TrendService:
                     self.detector.detect, posts, now
                 )
             previous = await uow.trends.previous(tenant.id, now - self._identity_memory)
-            known = {item.trend_key for item in previous}
-            trends = carry_identity(detected[target.channel_ids], previous)
+        known = {item.trend_key for item in previous}
+        trends = carry_identity(detected[target.channel_ids], previous)
+        trends = await self._with_summaries(tenant, trends, previous)  # no transaction held
+        async with self._uow_factory() as uow:
             stored = await uow.trends.save_run(tenant.id, now, trends)
-            queued = await self._queue_alerts(uow, tenant, stored, now)
+            queued = await self._queue_alerts(uow, tenant, stored, now, previous)
             await uow.commit()
         report.tenants += 1
         report.trends += len(trends)
@@ -113,31 +134,88 @@ class TrendService:
         report.alerts_queued += queued
         log.info("trends_refreshed", tenant_id=tenant.id, trends=len(trends), alerts=queued)
 
+    async def _with_summaries(
+        self, tenant: Tenant, trends: list[Trend], previous: Sequence[PreviousTrend]
+    ) -> list[Trend]:
+        """The best stories with their one-sentence summary: kept from an earlier run of the
+        same story, else written now (within the chat's budget); without an LLM, none."""
+        earlier = {item.trend_key: item for item in previous if item.summary}
+        result = []
+        for rank, trend in enumerate(trends):
+            known = earlier.get(trend.trend_key)
+            if known is not None:
+                trend = replace(trend, summary=known.summary, summary_sources=known.summary_sources)
+            elif self.summarizer is not None and rank < self.summaries_per_run:
+                written = await self.summarizer.summarize(tenant.id, trend)
+                if written is not None:
+                    trend = replace(trend, summary=written.text, summary_sources=written.sources)
+            result.append(trend)
+        return result
+
     async def _queue_alerts(
-        self, uow: TrendsUnitOfWork, tenant: Tenant, stored: list[StoredTrend], now: datetime
+        self,
+        uow: TrendsUnitOfWork,
+        tenant: Tenant,
+        stored: list[StoredTrend],
+        now: datetime,
+        previous: Sequence[PreviousTrend] = (),
     ) -> int:
-        """Pending alerts for the chat's best trends it has not been alerted about."""
+        """Pending alerts: the chat's best stories it has not heard about, and escalations
+        of those it has. One story is one alert, whichever facet of it trends now."""
         if not tenant.alerts_enabled or not stored:
             return 0
         policy = self.policy
         mutes = await uow.trends.mutes(tenant.id, now - policy.mute_memory)
-        alerted = await uow.trend_alerts.known_keys(
-            tenant.chat_id, [item.trend.trend_key for item in stored]
-        )
-        chosen: list[tuple[float, StoredTrend]] = []
+        keys = {item.trend.trend_key for item in stored} | {item.trend_key for item in previous}
+        history = await uow.trend_alerts.history(tenant.chat_id, sorted(keys))
+        heard = [item for item in previous if item.trend_key in history]
+        chosen: list[tuple[float, NewAlert]] = []
         for item in stored:
-            if item.trend.trend_key in alerted or is_muted(item.trend, mutes):
+            trend = item.trend
+            if is_muted(trend, mutes):
                 continue
-            affinity = await self.interests.affinity(tenant, item.trend)
-            adjusted = item.trend.score * (1 + policy.interest_weight * affinity)
+            mark = history.get(trend.trend_key)
+            if mark is None and any(len(trend.post_ids & story.post_ids) >= 2 for story in heard):
+                continue  # a facet of a story the chat already heard about
+            alert = NewAlert(tenant.id, tenant.chat_id, trend.trend_key, item.id, 0.0)
+            if mark is not None:
+                escalation = self._escalation(trend, mark, now)
+                if escalation is None:
+                    continue
+                alert = escalation(alert)
+            affinity = await self.interests.affinity(tenant, trend)
+            adjusted = trend.score * (1 + policy.interest_weight * affinity)
             if adjusted >= policy.min_score:
-                chosen.append((adjusted, item))
+                chosen.append((adjusted, replace(alert, score=round(adjusted, 2))))
         chosen.sort(key=lambda pair: -pair[0])
-        alerts = [
-            NewAlert(tenant.id, tenant.chat_id, item.trend.trend_key, item.id, round(score, 2))
-            for score, item in chosen[: policy.max_per_run]
-        ]
+        alerts = [alert for _, alert in chosen[: policy.max_per_run]]
         return await uow.trend_alerts.enqueue(alerts, now) if alerts else 0
+
+    def _escalation(
+        self, trend: Trend, mark: AlertMark, now: datetime
+    ) -> Callable[[NewAlert], NewAlert] | None:
+        """How to turn an alert into this story's next escalation, or None if it is not one."""
+        policy = self.policy
+        if (
+            mark.stage >= policy.max_escalations
+            or trend.escalation < policy.escalation_ratio
+            or now - mark.created_at < policy.escalation_gap
+        ):
+            return None
+        fresh = [post for post in trend.posts if post.date > mark.created_at]
+        channels = {post.channel_id for post in fresh}
+        if (
+            len(fresh) < policy.escalation_min_posts
+            or len(channels) < policy.escalation_min_channels
+        ):
+            return None
+        return lambda alert: replace(
+            alert,
+            stage=mark.stage + 1,
+            since=mark.created_at,
+            new_posts=len(fresh),
+            new_channels=len(channels),
+        )
 
     async def detect_for_chat(self, chat_id: int, as_of: datetime | None = None) -> list[Trend]:
         """Detection as of a moment over the chat's posts before it; stores nothing."""
@@ -152,7 +230,8 @@ class TrendService:
                 for item in await uow.trends.previous(tenant.id, as_of - self._identity_memory)
                 if item.last_seen <= as_of
             ]
-        return await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
+        trends = await asyncio.to_thread(self.detector.detect, posts, as_of, previous)
+        return await self._with_summaries(tenant, trends, previous)
 
     async def prune(self, now: datetime | None = None) -> int:
         """Forget trends not seen for `retention` (the table would otherwise grow forever)."""
@@ -169,6 +248,12 @@ class TrendService:
         stored = await uow.trends.current(tenant.id, now - self.freshness)
         mutes = await uow.trends.mutes(tenant.id, now - self.policy.mute_memory)
         return [item.trend for item in stored if not is_muted(item.trend, mutes)]
+
+    async def stories(self, tenant_id: int, since: datetime, until: datetime) -> list[TrendStory]:
+        """The chat's stories that trended in [since, until), best first: for digests."""
+        async with self._uow_factory() as uow:
+            stored = await uow.trends.seen_between(tenant_id, since, until)
+        return [TrendStory.of(item.trend, item.last_seen) for item in stored]
 
     async def mute(
         self, uow: TrendsUnitOfWork, tenant: Tenant, trend_key: str, user_id: int | None

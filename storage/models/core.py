@@ -15,6 +15,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +34,8 @@ class TenantRow(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # False once the bot was removed from the chat (kicked, left, 403): its channels stop polling.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class UserRow(Base):
@@ -72,6 +76,8 @@ class SubscriptionRow(Base):
     )
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # The subscriber proved membership of the channel; only such chats may follow a private one.
+    member_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PostRow(Base):
@@ -97,6 +103,7 @@ class PostRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    deleted_at: Mapped[datetime | None]  # gone from the source; the retention job removes it
 
 
 class PostIndexStateRow(Base):

@@ -42,6 +42,11 @@ class TrendRow(Base):
     mentions: Mapped[int] = mapped_column(Integer)
     baseline: Mapped[float] = mapped_column(Float)
     channel_count: Mapped[int] = mapped_column(Integer)
+    actors: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    summary: Mapped[str | None] = mapped_column(Text)
+    summary_sources: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    escalation: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    reach: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     first_post_at: Mapped[datetime]  # the earliest post behind it
     detected_at: Mapped[datetime] = mapped_column(default=utc_now)  # first run that found it
     last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)  # latest run that found it
@@ -64,14 +69,16 @@ class TrendPostRow(Base):
     date: Mapped[datetime]
     url: Mapped[str] = mapped_column(String(255), default="")
     snippet: Mapped[str] = mapped_column(String(255), default="")
+    copy_of: Mapped[int | None] = mapped_column(BigInteger)  # the post of the story it copies
 
 
 class TrendAlertRow(Base):
-    """The outbox: one row per chat and trend, written before sending, marked after."""
+    """The outbox: one row per chat, story and stage (0: the first alert, n: its n-th
+    escalation), written before sending, marked after."""
 
     __tablename__ = "trend_alerts"
     __table_args__ = (
-        UniqueConstraint("chat_id", "trend_key", name="uq_trend_alert_chat_trend"),
+        UniqueConstraint("chat_id", "trend_key", "stage", name="uq_trend_alert_chat_trend_stage"),
         Index("ix_trend_alerts_status_due", "status", "next_attempt_at"),
     )
 
@@ -82,6 +89,11 @@ class TrendAlertRow(Base):
     # The trend may be pruned later; the row stays, so the alert is never sent twice.
     trend_id: Mapped[int | None] = mapped_column(ForeignKey("trends.id", ondelete="SET NULL"))
     score: Mapped[float] = mapped_column(Float)
+    stage: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # An escalation: what is new since the chat's previous alert about the story.
+    since: Mapped[datetime | None]
+    new_posts: Mapped[int | None] = mapped_column(Integer)
+    new_channels: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claim_token: Mapped[str | None] = mapped_column(String(36))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
 from core.models import Channel, SourceKind, SubscribedChannel
-from storage.models import ChannelRow, PostRow, SubscriptionRow
+from storage.models import ChannelRow, PostRow, SubscriptionRow, TenantRow
 
 
 def to_channel(row: ChannelRow) -> Channel:
@@ -101,6 +101,25 @@ class SqlChannelRepository:
                 update(ChannelRow).where(ChannelRow.id == channel_id).values(**values)
             )
 
+    async def clear_username(self, channel_id: int) -> None:
+        """The channel has no public username any more (it went private)."""
+        await self._session.execute(
+            update(ChannelRow).where(ChannelRow.id == channel_id).values(username=None)
+        )
+
+    async def drop_unverified_subscriptions(self, channel_id: int) -> list[int]:
+        """Unsubscribe every chat that never proved membership; returns their tenant ids."""
+        unverified = (
+            SubscriptionRow.channel_id == channel_id,
+            SubscriptionRow.member_verified.is_(False),
+        )
+        tenants = list(
+            await self._session.scalars(select(SubscriptionRow.tenant_id).where(*unverified))
+        )
+        if tenants:
+            await self._session.execute(delete(SubscriptionRow).where(*unverified))
+        return tenants
+
     async def record_poll(
         self,
         channel_id: int,
@@ -123,12 +142,18 @@ class SqlChannelRepository:
         )
 
     async def due_for_poll(self, now: datetime, limit: int) -> list[Channel]:
-        """Web-preview channels with subscribers whose next poll time has come."""
-        subscribed = select(SubscriptionRow.channel_id).distinct()
+        """Web-preview channels followed by a chat the bot is still in, whose time has come."""
+        subscribed = (
+            select(SubscriptionRow.channel_id)
+            .join(TenantRow, TenantRow.id == SubscriptionRow.tenant_id)
+            .where(TenantRow.active.is_(True))
+            .distinct()
+        )
         rows = await self._session.scalars(
             select(ChannelRow)
             .where(
                 ChannelRow.source == SourceKind.WEB_PREVIEW.value,
+                ChannelRow.username.is_not(None),  # a channel gone private has no preview
                 ChannelRow.id.in_(subscribed),
                 or_(ChannelRow.next_poll_at.is_(None), ChannelRow.next_poll_at <= now),
             )
@@ -137,7 +162,14 @@ class SqlChannelRepository:
         )
         return [to_channel(row) for row in rows]
 
-    async def subscribe(self, tenant_id: int, channel_id: int, user_id: int | None) -> bool:
+    async def subscribe(
+        self,
+        tenant_id: int,
+        channel_id: int,
+        user_id: int | None,
+        *,
+        member_verified: bool = False,
+    ) -> bool:
         """Subscribe a tenant; False when it already was."""
         exists = await self._session.scalar(
             select(SubscriptionRow.id).where(
@@ -154,6 +186,7 @@ class SqlChannelRepository:
                         channel_id=channel_id,
                         created_by=user_id,
                         created_at=utc_now(),
+                        member_verified=member_verified,
                     )
                 )
         except IntegrityError:  # a concurrent subscribe won the race
@@ -168,6 +201,22 @@ class SqlChannelRepository:
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def is_subscribed(self, tenant_id: int, channel_id: int) -> bool:
+        """Whether the tenant follows the channel."""
+        found = await self._session.scalar(
+            select(SubscriptionRow.id).where(
+                SubscriptionRow.tenant_id == tenant_id, SubscriptionRow.channel_id == channel_id
+            )
+        )
+        return found is not None
+
+    async def subscribed_channel_ids(self, tenant_id: int) -> set[int]:
+        """Ids of the channels a tenant follows."""
+        rows = await self._session.scalars(
+            select(SubscriptionRow.channel_id).where(SubscriptionRow.tenant_id == tenant_id)
+        )
+        return set(rows)
 
     async def subscription_count(self, tenant_id: int) -> int:
         """How many channels a tenant follows."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -11,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
 from core.models import MediaRef, PostDraft, permalink
-from core.ports import IndexDocument, PendingPost, StoredPosts
+from core.ports import DeletedPost, IndexDocument, PendingPost, StoredPosts
 from storage.models import ChannelRow, PostIndexStateRow, PostRow, SubscriptionRow
+from storage.models.integrity import IndexPurgeRow
 from storage.repositories._upsert import upsert
 from storage.repositories.media import SqlMediaRepository
 
@@ -133,6 +135,7 @@ class SqlPostRepository:
             .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
             .outerjoin(state, and_(state.tenant_id == tenant_id, state.post_id == PostRow.id))
             .where(or_(state.post_id.is_(None), state.indexed_version < PostRow.version))
+            .where(PostRow.deleted_at.is_(None))
         )
 
     async def pending_for_index(self, tenant_id: int, limit: int) -> list[PendingPost]:
@@ -213,6 +216,64 @@ class SqlPostRepository:
             )
         )
 
+    async def mark_deleted(self, channel_id: int, listed: Sequence[int], at: datetime) -> int:
+        """Mark stored posts within the listed id range that the source no longer lists."""
+        if not listed:
+            return 0
+        present = set(listed)
+        candidates = await self._session.scalars(
+            select(PostRow.message_id).where(
+                PostRow.channel_id == channel_id,
+                PostRow.message_id.between(min(present), max(present)),
+                PostRow.deleted_at.is_(None),
+            )
+        )
+        gone = [number for number in candidates if number not in present]
+        for chunk in _chunks(gone):
+            await self._session.execute(
+                update(PostRow)
+                .where(PostRow.channel_id == channel_id, PostRow.message_id.in_(list(chunk)))
+                .values(deleted_at=at)
+            )
+        return len(gone)
+
+    async def deleted(self, limit: int) -> list[DeletedPost]:
+        """Posts marked deleted, oldest first."""
+        rows = await self._session.execute(
+            select(PostRow.id, PostRow.channel_id, PostRow.message_id)
+            .where(PostRow.deleted_at.is_not(None))
+            .order_by(PostRow.deleted_at, PostRow.id)
+            .limit(limit)
+        )
+        return [DeletedPost(*row) for row in rows]
+
+    async def remove(self, post_ids: Sequence[int]) -> None:
+        """Delete posts (and, by cascade, their index state and media rows)."""
+        for chunk in _chunks(list(post_ids)):
+            await self._session.execute(delete(PostRow).where(PostRow.id.in_(list(chunk))))
+
+    async def add_index_purge(self, tenant_id: int, channel_id: int) -> None:
+        """Remember that a channel's points must leave the tenant's index."""
+        statement = upsert(
+            self._session, IndexPurgeRow.__table__, keys=["tenant_id", "channel_id"], update=[]
+        ).values(tenant_id=tenant_id, channel_id=channel_id, created_at=utc_now())
+        await self._session.execute(statement)
+
+    async def index_purges(self, tenant_id: int) -> list[int]:
+        """Channels whose points still have to leave the tenant's index."""
+        rows = await self._session.scalars(
+            select(IndexPurgeRow.channel_id).where(IndexPurgeRow.tenant_id == tenant_id)
+        )
+        return list(rows)
+
+    async def drop_index_purge(self, tenant_id: int, channel_id: int) -> None:
+        """The channel's points are gone from the tenant's index."""
+        await self._session.execute(
+            delete(IndexPurgeRow).where(
+                IndexPurgeRow.tenant_id == tenant_id, IndexPurgeRow.channel_id == channel_id
+            )
+        )
+
     async def reindex_channel(self, channel_id: int) -> None:
         """Make a channel's posts pending in every tenant (their permalinks changed)."""
         posts = select(PostRow.id).where(PostRow.channel_id == channel_id)
@@ -221,7 +282,8 @@ class SqlPostRepository:
         )
 
     async def tenants_with_pending(self) -> list[int]:
-        """Tenants whose index lacks some posts of their channels."""
+        """Tenants whose index lacks some posts of their channels, or holds some to purge."""
+        purging = set(await self._session.scalars(select(IndexPurgeRow.tenant_id).distinct()))
         state = PostIndexStateRow
         rows = await self._session.scalars(
             select(SubscriptionRow.tenant_id)
@@ -233,7 +295,7 @@ class SqlPostRepository:
             .where(or_(state.post_id.is_(None), state.indexed_version < PostRow.version))
             .distinct()
         )
-        return list(rows)
+        return sorted(purging | set(rows))
 
     async def bump_version(self, post_id: int) -> None:
         """Make a post pending for re-indexing in every tenant (its vision text changed)."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
@@ -77,3 +77,10 @@ class SqlQuestionRepository:
             query = query.where(QuestionRow.created_at >= since)
         query = query.order_by(QuestionRow.created_at.desc(), QuestionRow.id.desc()).limit(limit)
         return [to_record(row) for row in await self._session.scalars(query)]
+
+    async def delete_before(self, moment: datetime) -> int:
+        """Remove questions asked before `moment` (retention); returns how many."""
+        result = await self._session.execute(
+            delete(QuestionRow).where(QuestionRow.created_at < moment)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
 from core.models import SourceKind
 from core.quotas.models import QuotaOverride, StorageUsage
 from storage.models import ChannelRow, PostRow, QuestionRow, SubscriptionRow
+from storage.models.integrity import QuestionCounterRow
 from storage.models.quotas import TenantQuotaOverrideRow, TenantStorageUsageRow
 from storage.repositories._upsert import upsert
 
@@ -51,6 +52,29 @@ class SqlQuotaRepository:
             .group_by(QuestionRow.tenant_id)
         )
         return {tenant_id: int(count) for tenant_id, count in rows}
+
+    async def count_question(
+        self, tenant_id: int, day: date, day_start: datetime, limit: int
+    ) -> tuple[bool, int]:
+        """Count one question of the tenant's day if it is below `limit`, atomically: the
+        conditional UPDATE waits for concurrent ones (row lock / SQLite's write lock)."""
+        logged = (
+            select(func.count(QuestionRow.id))
+            .where(QuestionRow.tenant_id == tenant_id, QuestionRow.created_at >= day_start)
+            .scalar_subquery()
+        )
+        seed = upsert(
+            self._session, QuestionCounterRow.__table__, keys=["tenant_id", "day"], update=[]
+        ).values(tenant_id=tenant_id, day=day, asked=logged)
+        await self._session.execute(seed)
+        counter = (QuestionCounterRow.tenant_id == tenant_id, QuestionCounterRow.day == day)
+        result = await self._session.execute(
+            update(QuestionCounterRow)
+            .where(*counter, QuestionCounterRow.asked < limit)
+            .values(asked=QuestionCounterRow.asked + 1)
+        )
+        asked = await self._session.scalar(select(QuestionCounterRow.asked).where(*counter))
+        return bool(result.rowcount), int(asked or 0)  # type: ignore[attr-defined]
 
     async def storage_usage(self, tenant_id: int | None = None) -> list[StorageUsage]:
         """Recorded usage rows, of one tenant or of all."""

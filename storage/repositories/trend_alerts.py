@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Update, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.trends.models import AlertStatus, AlertToSend
-from core.trends.ports import NewAlert
+from core.trends.models import AlertStatus, AlertToSend, Escalation
+from core.trends.ports import AlertMark, NewAlert
 from storage.models import TenantRow
 from storage.models.trends import TrendAlertRow
 from storage.repositories._upsert import upsert
@@ -39,13 +39,13 @@ class SqlTrendAlertRepository:
         self._session = session
 
     async def enqueue(self, alerts: Sequence[NewAlert], now: datetime) -> int:
-        """Write pending alerts; a (chat, trend) that already has one is left alone."""
+        """Write pending alerts; a (chat, story, stage) that already has one is left alone."""
         written = 0
         for alert in alerts:
             statement = upsert(
                 self._session,
                 TrendAlertRow.__table__,
-                keys=["chat_id", "trend_key"],
+                keys=["chat_id", "trend_key", "stage"],
                 update=[],
             ).values(
                 tenant_id=alert.tenant_id,
@@ -53,6 +53,10 @@ class SqlTrendAlertRepository:
                 trend_key=alert.trend_key,
                 trend_id=alert.trend_id,
                 score=alert.score,
+                stage=alert.stage,
+                since=alert.since,
+                new_posts=alert.new_posts,
+                new_channels=alert.new_channels,
                 status=AlertStatus.PENDING.value,
                 attempts=0,
                 next_attempt_at=now,
@@ -108,6 +112,11 @@ class SqlTrendAlertRepository:
                     language=language,
                     attempts=row.attempts,
                     trend=stored.trend,
+                    escalation=(
+                        Escalation(row.stage, row.since, row.new_posts or 0, row.new_channels or 0)
+                        if row.stage and row.since is not None
+                        else None
+                    ),
                 )
             )
         return claimed
@@ -181,32 +190,26 @@ class SqlTrendAlertRepository:
         )
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> set[int]:
-        """A group became a supergroup: its tenant and its alerts follow the new chat id.
+        """A group became a supergroup: its alerts follow the new chat id (the tenant moves
+        with `TenantRepository.move_chat`).
 
         An alert whose trend the new chat already has stays behind; returns the moved ids.
         """
-        taken = await self._session.scalar(
-            select(TenantRow.id).where(TenantRow.chat_id == new_chat_id)
-        )
-        if taken is None:
-            await self._session.execute(
-                update(TenantRow)
-                .where(TenantRow.chat_id == old_chat_id)
-                .values(chat_id=new_chat_id, kind="supergroup")
-            )
         known = set(
-            await self._session.scalars(
-                select(TrendAlertRow.trend_key).where(TrendAlertRow.chat_id == new_chat_id)
+            await self._session.execute(
+                select(TrendAlertRow.trend_key, TrendAlertRow.stage).where(
+                    TrendAlertRow.chat_id == new_chat_id
+                )
             )
         )
         movable = [
             alert_id
-            for alert_id, trend_key in await self._session.execute(
-                select(TrendAlertRow.id, TrendAlertRow.trend_key).where(
+            for alert_id, trend_key, stage in await self._session.execute(
+                select(TrendAlertRow.id, TrendAlertRow.trend_key, TrendAlertRow.stage).where(
                     TrendAlertRow.chat_id == old_chat_id
                 )
             )
-            if trend_key not in known
+            if (trend_key, stage) not in known
         ]
         for chunk in range(0, len(movable), 500):
             await self._session.execute(
@@ -217,16 +220,20 @@ class SqlTrendAlertRepository:
             )
         return set(movable)
 
-    async def known_keys(self, chat_id: int, trend_keys: Sequence[str]) -> set[str]:
-        """Which of these trends already have an alert (in any state) for the chat."""
+    async def history(self, chat_id: int, trend_keys: Sequence[str]) -> dict[str, AlertMark]:
+        """Per story: its latest alert for the chat (stage and when it was written)."""
         if not trend_keys:
-            return set()
-        rows = await self._session.scalars(
-            select(TrendAlertRow.trend_key).where(
+            return {}
+        rows = await self._session.execute(
+            select(TrendAlertRow.trend_key, TrendAlertRow.stage, TrendAlertRow.created_at).where(
                 TrendAlertRow.chat_id == chat_id, TrendAlertRow.trend_key.in_(list(trend_keys))
             )
         )
-        return set(rows)
+        latest: dict[str, AlertMark] = {}
+        for trend_key, stage, created_at in rows:
+            if trend_key not in latest or stage > latest[trend_key].stage:
+                latest[trend_key] = AlertMark(stage, created_at)
+        return latest
 
     async def counts(self) -> dict[str, int]:
         """How many alerts are in each state."""

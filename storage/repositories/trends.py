@@ -65,6 +65,7 @@ class SqlTrendRepository:
                 PostRow.message_id,
                 PostRow.date,
                 PostRow.text,
+                PostRow.views,
                 ChannelRow.username,
                 ChannelRow.title,
                 ChannelRow.telegram_id,
@@ -86,8 +87,19 @@ class SqlTrendRepository:
                 date=date,
                 text=text or "",
                 url=permalink(username, telegram_id, message_id),
+                views=views,
             )
-            for post_id, channel_id, message_id, date, text, username, title, telegram_id in rows
+            for (
+                post_id,
+                channel_id,
+                message_id,
+                date,
+                text,
+                views,
+                username,
+                title,
+                telegram_id,
+            ) in rows
         ]
 
     async def previous(self, tenant_id: int, since: datetime) -> list[PreviousTrend]:
@@ -106,6 +118,8 @@ class SqlTrendRepository:
                 stems=list(row.stems),
                 post_ids=frozenset(post_ids.get(row.id, ())),
                 last_seen=row.last_seen_at,
+                summary=row.summary,
+                summary_sources=list(row.summary_sources or []),
             )
             for row in trends
         ]
@@ -147,6 +161,11 @@ class SqlTrendRepository:
                 "mentions": trend.mentions,
                 "baseline": trend.baseline,
                 "channel_count": len(trend.channel_ids),
+                "actors": list(trend.actors),
+                "summary": trend.summary,
+                "summary_sources": list(trend.summary_sources),
+                "escalation": trend.escalation,
+                "reach": trend.reach,
                 "first_post_at": trend.first_seen,
                 "last_seen_at": ran_at,
             }
@@ -174,6 +193,7 @@ class SqlTrendRepository:
                             "date": post.date,
                             "url": post.url[:255],
                             "snippet": post.snippet[:255],
+                            "copy_of": post.copy_of,
                         }
                         for post in trend.posts
                     ],
@@ -196,6 +216,23 @@ class SqlTrendRepository:
             await self._session.scalars(
                 select(TrendRow)
                 .where(TrendRow.tenant_id == tenant_id, TrendRow.last_seen_at >= ran_at)
+                .order_by(TrendRow.score.desc(), TrendRow.id)
+            )
+        )
+        return await self.load(rows)
+
+    async def seen_between(
+        self, tenant_id: int, since: datetime, until: datetime
+    ) -> list[StoredTrend]:
+        """The tenant's trends that were trending at some run in [since, until); best first."""
+        rows = list(
+            await self._session.scalars(
+                select(TrendRow)
+                .where(
+                    TrendRow.tenant_id == tenant_id,
+                    TrendRow.detected_at < until,
+                    TrendRow.last_seen_at >= since,
+                )
                 .order_by(TrendRow.score.desc(), TrendRow.id)
             )
         )
@@ -237,6 +274,7 @@ class SqlTrendRepository:
                         date=post.date,
                         url=post.url,
                         snippet=post.snippet,
+                        copy_of=post.copy_of,
                     )
                 )
         return [_stored(row, posts.get(row.id, [])) for row in rows]
@@ -290,5 +328,10 @@ def _stored(row: TrendRow, posts: list[TrendPostRef]) -> StoredTrend:
         channel_ids=channel_ids,
         posts=posts,
         first_seen=row.first_post_at,
+        actors=list(row.actors or []),
+        summary=row.summary,
+        summary_sources=list(row.summary_sources or []),
+        escalation=row.escalation,
+        reach=row.reach,
     )
     return StoredTrend(row.id, row.tenant_id, trend, row.last_seen_at, row.detected_at)

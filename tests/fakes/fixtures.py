@@ -19,6 +19,9 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.llm_api import FakeOpenAI
+from tests.fakes.tme import FakeTelegramWeb
+
+NEWS = [f"Новость {i}: правительство обсуждает бюджет и налоги" for i in range(1, 11)]
 
 
 def make_bot(bot_api: FakeBotAPI, *, token: str | None = None, **bot_kwargs: Any) -> Bot:
@@ -70,6 +73,14 @@ async def bot(bot_api: FakeBotAPI) -> AsyncIterator[Bot]:
     instance = make_bot(bot_api)
     yield instance
     await instance.session.close()
+
+
+@pytest_asyncio.fixture
+async def news_tme() -> AsyncIterator[FakeTelegramWeb]:
+    """A started fake t.me with one public channel, @dailynews, of ten posts (NEWS)."""
+    async with FakeTelegramWeb() as web:
+        web.add_channel("dailynews", "Daily News", NEWS)
+        yield web
 
 
 @pytest_asyncio.fixture

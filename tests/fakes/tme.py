@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +44,7 @@ class FakeTelegramWeb:
     def __init__(self) -> None:
         self.channels: dict[str, FakeChannel] = {}
         self.requests: list[str] = []
+        self.delay = 0.0  # seconds every preview page takes (a slow t.me)
         self._server: TestServer | None = None
 
     def add_channel(
@@ -99,6 +101,8 @@ class FakeTelegramWeb:
     async def _preview(self, request: web.Request) -> web.StreamResponse:
         username = request.match_info["username"]
         self.requests.append(str(request.rel_url))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         channel = self.channels.get(username.lower())
         if channel is None or channel.private:
             raise web.HTTPFound(f"/{username}")

@@ -1,0 +1,1 @@
+"""The lifecycle of the chats the bot serves: migrations to supergroups, removal of the bot."""

@@ -1,0 +1,1 @@
+"""Retention: what the bot stops keeping (deleted posts, old question logs)."""
