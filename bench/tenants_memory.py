@@ -23,12 +23,16 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bot_load import DEFAULT_CORPUS  # noqa: E402
 from bench.report import machine, write_section  # noqa: E402
+
+if TYPE_CHECKING:
+    from storage.index.edge import EdgePostIndex
 
 COUNTS = (1, 100, 1000)
 
@@ -61,7 +65,7 @@ def _documents(corpus: Path, posts: int) -> list[dict[str, object]]:
     return picked
 
 
-def _index(root: Path, max_open: int):  # type: ignore[no-untyped-def]
+def _index(root: Path, max_open: int) -> EdgePostIndex:
     from storage.index.edge import EdgePostIndex
     from storage.index.sparse import SparseEncoder
 
