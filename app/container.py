@@ -18,6 +18,7 @@ from adapters.web_preview import WebPreviewSource
 from app.settings import Settings
 from app.wiring.channels import ChannelServices, build_channel_services
 from app.wiring.dlq import build_dead_letters
+from app.wiring.embedding import build_embedding_service, build_settings_embedder
 from app.wiring.index import build_index
 from app.wiring.interests import InterestServices, build_interest_services
 from app.wiring.locks import build_job_locks
@@ -32,6 +33,8 @@ from core.channels.service import SubscriptionService
 from core.chats.service import ChatLifecycle
 from core.dlq.models import DeadLetter
 from core.dlq.service import DeadLetterService
+from core.embedding.service import EmbeddingService
+from core.foreground import ForegroundActivity
 from core.ingest.indexing import BackgroundIndexer, Indexer
 from core.ingest.service import ChannelPostIngestor, ExportImporter
 from core.interests.service import INTERESTS_DLQ_STREAM
@@ -76,6 +79,8 @@ class Container:
     job_locks: JobLocks
     retention: RetentionService
     chats: ChatLifecycle
+    embedding: EmbeddingService | None = None  # None: EMBEDDINGS=none (lexical search only)
+    foreground: ForegroundActivity = field(default_factory=ForegroundActivity)
     closers: list[Closer] = field(default_factory=list)  # closed newest first
 
     # --- what entry points and jobs use, by name ------------------------------------------------
@@ -154,6 +159,7 @@ class Container:
             "user_contacts": self.user_contacts,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
+            "embedding_service": self.embedding,
             "chat_lifecycle": self.chats,
         }
 
@@ -186,7 +192,8 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     uow_factory = UnitOfWorkFactory(
         create_session_factory(engine), TenantCache(settings.tenant_cache_seconds)
     )
-    index = index or build_index(settings)
+    embedder = build_settings_embedder(settings)
+    index = index or build_index(settings, embedder)
 
     async def store_contacts(contacts: list[UserContact]) -> None:
         async with uow_factory() as uow:
@@ -195,12 +202,16 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
 
     user_contacts: BatchWriter[UserContact] = BatchWriter(store_contacts, name="user-contacts")
     metrics = PrometheusMetrics()
+    # Answers in progress, which the embed job gives way to.
+    foreground = ForegroundActivity()
     closers: list[Closer] = [engine.dispose, index.close]
 
     gate, close_ledger = build_budget_gate(settings, engine, uow_factory, metrics)
     if close_ledger is not None:
         closers.append(close_ledger)
-    channels = build_channel_services(settings, uow_factory, index, gate)
+    dense_model = embedder.name if embedder is not None else None
+    channels = build_channel_services(settings, uow_factory, index, gate, dense_model)
+    embedding = build_embedding_service(settings, uow_factory, index, embedder, foreground)
     media = build_media_services(settings, uow_factory, gate, metrics)
     quotas = build_quota_services(settings, uow_factory, index, media.store, gate, metrics)
     dlq = build_dead_letters(settings, engine)
@@ -219,7 +230,9 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     trends = build_trend_services(
         settings, uow_factory, interests=interests.trend_scorer(), gate=gate, metrics=metrics
     )
-    questions = build_question_service(settings, uow_factory, index, gate=gate, metrics=metrics)
+    questions = build_question_service(
+        settings, uow_factory, index, gate=gate, metrics=metrics, activity=foreground
+    )
     gate.flush_question_log = questions.question_log.flush
     job_locks = build_job_locks(settings)
     # Scrapes refresh what only the database knows.
@@ -251,6 +264,8 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         interests=interests,
         dlq=dlq,
         job_locks=job_locks,
+        embedding=embedding,
+        foreground=foreground,
         retention=RetentionService(
             uow_factory, index, question_days=settings.retention_question_days
         ),

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     # Embeddings and LLM
     embeddings: Literal["local", "openai", "none"] = "local"
     embedding_model: str = "text-embedding-3-small"
+    # Dense vectors come from the `embed` job, off the ingest path (search: embedding feature).
+    embed_max_tokens: int = Field(
+        default=128, ge=0
+    )  # 0 = the whole text; chosen by bench/embedding.py
+    embed_batch_size: int = Field(default=16, ge=1)
+    embed_interval_seconds: float = Field(default=30.0, ge=0)
+    embed_job_seconds: float = Field(default=240.0, gt=0)
+    embed_busy_threads: int = Field(default=1, ge=1)
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"

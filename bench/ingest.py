@@ -3,8 +3,10 @@
 Run: .venv/bin/python bench/ingest.py [--corpus PATH] [--modes none,local] [--sample N]
 Each mode runs `tgassist import` in a fresh data directory as a child process, so its peak RSS
 is the child's own. `--sample N` makes the local-dense mode import only the newest ~N posts,
-spread evenly over the channels (its model needs about an hour for the whole corpus on 2 cores);
-the lexical mode always imports the whole corpus.
+spread evenly over the channels; the lexical mode always imports the whole corpus. Since dense
+vectors moved to the background `embed` job (issue 13), the import indexes lexically in every mode
+and the model's own rate is what that job runs at; bench/backfill.py times the default import of the
+whole corpus.
 """
 
 from __future__ import annotations

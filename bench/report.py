@@ -9,6 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
+# The shared corpus sits next to the checkout (/work/main) or next to the worktrees (/work/wt/x).
+SHARED_CORPUS = next(
+    (
+        base / "shared" / "data" / "telegram-news-ru"
+        for base in Path(__file__).resolve().parents[1:4]
+        if (base / "shared" / "data" / "telegram-news-ru").exists()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "telegram-news-ru",
+)
 HEADER = "# Benchmarks\n\nFigures written by the scripts in `bench/`; each section is replaced on a re-run.\n"
 
 

@@ -38,6 +38,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_channels": "This chat follows no channels yet. Try /subscribe @channel",
         "channels_header": "<b>Channels of this chat ({count})</b>",
         "channel_line": "• {link} — {posts} posts, last {last}",
+        # search: dense vector coverage in /channels
+        "dense_coverage": "🧠 Search by meaning: {percent}% of posts ready ({ready} of {total}); until then a post is found by its words.",
         "admins_only": "⛔ Only group administrators can change this chat's channels.",
         "error": "😔 Sorry, something went wrong on my side. Please try again in a moment.",
         "quota_refused": "⛔ This command is not available.",
@@ -199,6 +201,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_channels": "Этот чат пока ни на что не подписан. Попробуйте /subscribe @channel",
         "channels_header": "<b>Каналы этого чата ({count})</b>",
         "channel_line": "• {link} — постов: {posts}, последний {last}",
+        # search: dense vector coverage in /channels
+        "dense_coverage": "🧠 Поиск по смыслу: готово {percent}% постов ({ready} из {total}); пока вектора нет, пост находится по словам.",
         "admins_only": "⛔ Менять каналы этого чата могут только администраторы группы.",
         "error": "😔 Извините, что-то пошло не так. Попробуйте ещё раз чуть позже.",
         "quota_refused": "⛔ Эта команда недоступна.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,8 +80,24 @@ class PostIndex(Protocol):
         """Return the tenant's collection stats, or None when the collection does not exist."""
         ...
 
-    async def upsert(self, tenant_id: int, documents: Sequence[IndexDocument]) -> None:
-        """Insert or replace documents (idempotent by point id); creates the collection."""
+    async def upsert(
+        self,
+        tenant_id: int,
+        documents: Sequence[IndexDocument],
+        vectors: Mapping[int, Sequence[float]] | None = None,
+    ) -> None:
+        """Insert or replace documents (idempotent by point id); creates the collection.
+
+        `vectors` are dense vectors by post id, computed elsewhere (the index computes none);
+        a document without one is searched lexically until `set_vectors` gives it one.
+        """
+        ...
+
+    async def set_vectors(
+        self, tenant_id: int, vectors: Sequence[tuple[int, Sequence[float]]]
+    ) -> int:
+        """Set the dense vector of points (point id, vector) the tenant's collection holds;
+        returns how many it held (others are skipped)."""
         ...
 
     async def delete_channel(self, tenant_id: int, channel_id: int) -> None:

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jobs import channels, dlq, interests, media, quotas, retention, trends, vision
+from jobs import channels, dlq, embedding, interests, media, quotas, retention, trends, vision
 from jobs.base import Job, JobSpec
 
 if TYPE_CHECKING:
     from app.container import Container
 
-FEATURES = (channels, interests, dlq, quotas, media, vision, trends, retention)
+FEATURES = (channels, embedding, interests, dlq, quotas, media, vision, trends, retention)
 
 SPECS: dict[str, JobSpec] = {spec.name: spec for feature in FEATURES for spec in feature.SPECS}
 
 
-def build_jobs(container: Container) -> dict[str, Job]:
-    """Every job bound to the container's services, in `SPECS` order."""
+def build_jobs(container: Container, *, interactive: bool = False) -> dict[str, Job]:
+    """Every job bound to the container's services, in `SPECS` order (`interactive`: run by
+    hand, `tgassist jobs run`, rather than by the scheduler)."""
+    settings = container.settings
     bound = [
         *channels.jobs(container.poller, container.background_indexer, container.indexer),
+        *embedding.jobs(container.embedding, settings.embed_job_seconds, interactive=interactive),
         *interests.jobs(container.interests.sync),
         *dlq.jobs(container.dlq, container.metrics),
         *quotas.jobs(container.storage_usage),

@@ -118,6 +118,13 @@ def ids(hits: list[Any]) -> list[int]:
     return [hit.document.point_id for hit in hits]
 
 
+async def vectors_of(embedder: Embedder, documents: Sequence[IndexDocument]) -> dict[int, Any]:
+    """Dense vectors of the documents with text, by post id (what the embed job stores)."""
+    texted = [doc for doc in documents if doc.text.strip()]
+    vectors = await embedder.embed_passages([doc.text for doc in texted])
+    return {doc.post_id: vector for doc, vector in zip(texted, vectors, strict=True)}
+
+
 # -- the contract ------------------------------------------------------------------------
 
 
@@ -247,7 +254,7 @@ async def test_hybrid_finds_paraphrase(
 ) -> None:
     """With the dense embedder a paraphrase sharing no words ranks first."""
     index = make_index(e5)
-    await index.upsert(1, CORPUS)
+    await index.upsert(1, CORPUS, await vectors_of(e5, CORPUS))
     hits = await index.search(1, query, limit=3)
     assert ids(hits)[0] == expected.point_id
 
@@ -256,7 +263,7 @@ async def test_blank_post_gets_no_dense_vector(make_index: IndexFactory, e5: Emb
     """A post without text is stored but never matched by the dense retriever."""
     index = make_index(e5)
     blank = post(4, 1, "   ")
-    await index.upsert(1, [*CORPUS, blank])
+    await index.upsert(1, [*CORPUS, blank], await vectors_of(e5, [*CORPUS, blank]))
     stats = await index.stats(1)
     assert stats is not None
     assert stats.points_count == len(CORPUS) + 1
@@ -270,7 +277,7 @@ async def test_embedder_added_later(make_index: IndexFactory, e5: Embedder) -> N
     if isinstance(lexical, EdgePostIndex):
         await lexical.close()  # the shard is single-process: hand it over
     hybrid = make_index(e5)
-    await hybrid.upsert(1, CORPUS[4:])
+    await hybrid.upsert(1, CORPUS[4:], await vectors_of(e5, CORPUS[4:]))
     stats = await hybrid.stats(1)
     assert stats is not None
     assert stats.points_count == len(CORPUS)
@@ -279,6 +286,63 @@ async def test_embedder_added_later(make_index: IndexFactory, e5: Embedder) -> N
     assert (
         ids(await hybrid.search(1, "американская валюта подорожала", limit=3))[0] == DOLLAR.point_id
     )
+
+
+async def test_vectors_set_later_make_search_hybrid(make_index: IndexFactory, e5: Embedder) -> None:
+    """Posts indexed lexically gain dense vectors later; points the index lacks are skipped."""
+    index = make_index(e5)
+    await index.upsert(1, CORPUS)
+    stats = await index.stats(1)
+    assert stats is not None
+    assert stats.extra["dense_points"] == 0
+    assert await index.search(1, "американская валюта резко подорожала", limit=3) == []
+    vectors = await vectors_of(e5, CORPUS)
+    pairs = [(doc.point_id, vectors[doc.post_id]) for doc in CORPUS]
+    missing = (post(9, 9, "not indexed").point_id, vectors[DOLLAR.post_id])
+    assert await index.set_vectors(1, [*pairs, missing]) == len(CORPUS)
+    hits = await index.search(1, "американская валюта резко подорожала", limit=3)
+    assert ids(hits)[0] == DOLLAR.point_id
+    stats = await index.stats(1)
+    assert stats is not None
+    assert stats.extra["dense_points"] == len(CORPUS)
+    assert await index.set_vectors(2, pairs) == 0  # no collection: nothing to set
+
+
+class _RenamedE5:
+    """The e5 model under another name, as after a change of model or clip setting."""
+
+    def __init__(self, e5: Embedder) -> None:
+        self._e5 = e5
+        self.dim = e5.dim
+        self.name = "another-model"
+
+    async def embed_passages(
+        self, texts: Sequence[str], *, threads: int | None = None
+    ) -> list[list[float]]:
+        return await self._e5.embed_passages(texts)
+
+    async def embed_query(self, text: str) -> list[float]:
+        return await self._e5.embed_query(text)
+
+
+async def test_model_change_keeps_search_up_while_vectors_refill(
+    make_index: IndexFactory, e5: Embedder
+) -> None:
+    """A new model gets its own vectors beside the old: search stays lexical until they fill."""
+    first = make_index(e5)
+    await first.upsert(1, CORPUS, await vectors_of(e5, CORPUS))
+    if isinstance(first, EdgePostIndex):
+        await first.close()
+    renamed = _RenamedE5(e5)
+    second = make_index(renamed)
+    assert ids(await second.search(1, "выборы", limit=3))[0] == ELECTION.point_id
+    stats = await second.stats(1)
+    assert stats is not None
+    assert (stats.points_count, stats.extra["dense_points"]) == (len(CORPUS), 0)
+    vectors = await vectors_of(renamed, CORPUS)
+    await second.set_vectors(1, [(doc.point_id, vectors[doc.post_id]) for doc in CORPUS])
+    hits = await second.search(1, "американская валюта резко подорожала", limit=3)
+    assert ids(hits)[0] == DOLLAR.point_id
 
 
 # -- Qdrant Edge specifics ---------------------------------------------------------------
@@ -461,11 +525,14 @@ def test_build_embedder_choices(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class _TinyEmbedder:
-    """An 8-dim embedder, to meet a collection built for another model."""
+    """An 8-dim embedder under the bundled model's name, as if the model file were swapped."""
 
     dim = 8
+    name = LocalE5Embedder.model_name()
 
-    async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+    async def embed_passages(
+        self, texts: Sequence[str], *, threads: int | None = None
+    ) -> list[list[float]]:
         return [[1.0] * self.dim for _ in texts]
 
     async def embed_query(self, text: str) -> list[float]:
@@ -473,7 +540,8 @@ class _TinyEmbedder:
 
 
 async def test_embedder_of_another_size_falls_back(make_index: IndexFactory, e5: Embedder) -> None:
-    """A collection built for another vector size warns and serves lexical search."""
+    """A collection built for another vector size under the same model name warns and serves
+    lexical search."""
     first = make_index(e5)
     await first.upsert(1, CORPUS[:4])
     if isinstance(first, EdgePostIndex):
@@ -503,3 +571,15 @@ async def test_search_survives_query_embedding_failure(make_index: IndexFactory)
         hits = await index.search(1, "выборы")
     assert ids(hits) == [ELECTION.point_id]
     assert [entry["event"] for entry in logs] == ["index_query_embedding_failed"]
+
+
+def test_local_model_reads_the_first_tokens_of_a_long_post() -> None:
+    """A clipped passage is the text's longest word-boundary prefix within the token limit."""
+    model = LocalE5Embedder(max_tokens=16)
+    text = " ".join(doc.text for doc in CORPUS)
+    head = model.clip(text)
+    assert text.startswith(head) and text[len(head)] == " "
+    assert model.count(head) <= 16 < model.count(text[: len(head) + 12])
+    assert model.clip(METRO.text[:20]) == METRO.text[:20]  # short texts stay whole
+    assert model.name == "multilingual-e5-small-q4@16"
+    assert LocalE5Embedder.model_name(None) == "multilingual-e5-small-q4"

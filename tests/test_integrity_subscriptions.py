@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +40,16 @@ class GatedIndex:
         self.gate = asyncio.Event()
         self.entered = asyncio.Event()
 
-    async def upsert(self, tenant_id: int, documents: Sequence[IndexDocument]) -> None:
+    async def upsert(
+        self,
+        tenant_id: int,
+        documents: Sequence[IndexDocument],
+        vectors: Mapping[int, Sequence[float]] | None = None,
+    ) -> None:
         """Signal that indexing is under way, wait for the gate, then upsert for real."""
         self.entered.set()
         await self.gate.wait()
-        await self.inner.upsert(tenant_id, documents)
+        await self.inner.upsert(tenant_id, documents, vectors)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -106,7 +111,7 @@ async def test_unsubscribe_during_indexing_leaves_the_channel_in_the_chats_index
     """A channel unsubscribed while its posts are being upserted ends with no points in the
     chat's index, and a question finds none of its posts."""
     settings = _settings(tmp_path, bot_api, tme)
-    index = GatedIndex(build_index(settings))
+    index = GatedIndex(build_index(settings, None))  # lexical, as the harness
     async with BotHarness(settings, bot_api, index=index) as harness:
         [subscribed] = await harness.send("/subscribe @dailynews")
         assert "Subscribed" in subscribed

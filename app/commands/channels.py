@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from app.commands.common import Subparsers, load_settings, opened_container, print_json, run_async
 from core.models import channel_url
@@ -25,6 +26,17 @@ def handle(args: argparse.Namespace) -> int:
             tenant = await uow.tenants.by_chat_id(args.chat)
             items = await uow.channels.subscribed(tenant.id) if tenant else []
             pending = await uow.posts.pending_count(tenant.id) if tenant else 0
+            dense: dict[str, Any] | None = None
+            by_channel: dict[int, int] = {}
+            if container.embedding is not None and tenant is not None:
+                model = container.embedding.model
+                coverage, by_channel = await uow.embeddings.coverage(tenant.id, model)
+                dense = {
+                    "model": model,
+                    "ready": coverage.ready,
+                    "total": coverage.total,
+                    "coverage": round(coverage.share, 4),
+                }
         rows = [
             {
                 "id": item.channel.id,
@@ -35,11 +47,14 @@ def handle(args: argparse.Namespace) -> int:
                 "posts": item.post_count,
                 "last_post_at": item.last_post_at.isoformat() if item.last_post_at else None,
                 "last_error": item.channel.last_error,
+                "dense_ready": by_channel.get(item.channel.id, 0) if dense else None,
             }
             for item in items
         ]
         if args.json:
-            print_json({"chat": args.chat, "channels": rows, "pending_index": pending})
+            print_json(
+                {"chat": args.chat, "channels": rows, "pending_index": pending, "dense": dense}
+            )
         elif not rows:
             print(f"chat {args.chat} follows no channels")
         else:
@@ -47,6 +62,11 @@ def handle(args: argparse.Namespace) -> int:
                 name = f"@{row['username']}" if row["username"] else row["title"]
                 print(f"{name}\t{row['posts']} posts\tlast {row['last_post_at'] or '-'}")
             print(f"{pending} post(s) waiting to be indexed")
+            if dense:
+                print(
+                    f"dense vectors ({dense['model']}): {dense['ready']} of {dense['total']} "
+                    f"posts ({100 * dense['coverage']:.1f}%); the rest are searched by words"
+                )
         return 0
 
     return int(run_async(work))

@@ -84,6 +84,11 @@ def handle(args: argparse.Namespace) -> int:
                     f"{report.skipped} skipped, {len(report.rejected)} rejected; "
                     f"indexed {indexed} for chat {args.chat}"
                 )
+                if container.embedding is not None:
+                    print(
+                        "searchable now by words; dense vectors follow in the background "
+                        "(the running bot's `embed` job, or `tgassist jobs run embed`)"
+                    )
             for reason in report.rejected[:_REJECTED_SHOWN]:
                 print(f"rejected: {reason}", file=sys.stderr)
             if len(report.rejected) > _REJECTED_SHOWN:

@@ -54,7 +54,7 @@ def handle_run(args: argparse.Namespace) -> int:
 
     async def work() -> int:
         async with opened_container(settings) as container:
-            job = build_jobs(container)[name]
+            job = build_jobs(container, interactive=True)[name]
             result = await run_job(job, container.job_locks, settings)
         if args.json:
             print_json({"job": name, "result": result})

@@ -36,11 +36,16 @@ class ChannelServices:
 
 
 def build_channel_services(
-    settings: Settings, uow_factory: UnitOfWorkFactory, index: PostIndex, gate: BudgetGate
+    settings: Settings,
+    uow_factory: UnitOfWorkFactory,
+    index: PostIndex,
+    gate: BudgetGate,
+    dense_model: str | None = None,
 ) -> ChannelServices:
-    """Polling at the configured interval and jitter; subscriptions within the chat's limit."""
+    """Polling at the configured interval and jitter; subscriptions within the chat's limit;
+    indexing with the stored vectors of `dense_model`."""
     source = WebPreviewSource(settings.telegram_web_base)
-    indexer = Indexer(uow_factory, index, settings.index_batch_size)
+    indexer = Indexer(uow_factory, index, settings.index_batch_size, model=dense_model)
     background = BackgroundIndexer(indexer)
     poller = ChannelPoller(
         uow_factory,

@@ -5,18 +5,13 @@ from __future__ import annotations
 from app.settings import Settings, reveal
 from core.extras import require
 from core.ports import PostIndex
-from storage.index.embeddings import build_embedder
+from storage.index.embeddings import Embedder
 from storage.index.sparse import SparseEncoder
 
 
-def build_index(settings: Settings) -> PostIndex:
-    """Qdrant server when QDRANT_URL is set, else Qdrant Edge shards under DATA_DIR."""
-    embedder = build_embedder(
-        settings.embeddings,
-        model=settings.embedding_model,
-        base_url=settings.openai_base_url,
-        api_key=reveal(settings.openai_api_key),
-    )
+def build_index(settings: Settings, embedder: Embedder | None) -> PostIndex:
+    """Qdrant server when QDRANT_URL is set, else Qdrant Edge shards under DATA_DIR; `embedder`
+    embeds queries and names the dense vectors (None: lexical search)."""
     sparse = SparseEncoder()
     if settings.qdrant_url:
         require("qdrant_client", "qdrant-server")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.settings import Settings, reveal
 from core.extras import require
+from core.foreground import ForegroundActivity
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex
 from core.rag.ports import ChatModel, QuestionGate
@@ -35,6 +36,7 @@ def build_question_service(
     *,
     gate: QuestionGate | None = None,
     metrics: Metrics = NULL_METRICS,
+    activity: ForegroundActivity | None = None,
 ) -> QuestionService:
     """The question service every entry point (bot, `tgassist ask`/`search`) shares."""
     return QuestionService(
@@ -49,4 +51,5 @@ def build_question_service(
         throttle=UserRateLimiter(
             settings.question_rate_limit, settings.question_rate_window_seconds
         ),
+        activity=activity,
     )

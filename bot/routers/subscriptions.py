@@ -17,6 +17,7 @@ from bot.replies import answer_long
 from bot.texts import t
 from core.channels.ports import ChannelsUnitOfWork
 from core.channels.service import SubscriptionService
+from core.embedding.service import EmbeddingService
 from core.errors import (
     ChannelLimitReached,
     ChannelNotReadable,
@@ -181,8 +182,9 @@ async def channels(
     tenant: Tenant,
     lang: str,
     subscriptions: SubscriptionService,
+    embedding_service: EmbeddingService | None = None,
 ) -> None:
-    """List the chat's channels with post counts and last update."""
+    """List the chat's channels with post counts and last update, and dense vector coverage."""
     items = await subscriptions.list(uow, tenant)
     if not items:
         await message.answer(t(lang, "no_channels"))
@@ -198,6 +200,17 @@ async def channels(
                 link=link(url, label) if url else escape(label),
                 posts=item.post_count,
                 last=short_date(item.last_post_at),
+            )
+        )
+    if embedding_service is not None:
+        coverage, _ = await embedding_service.coverage(tenant.id)
+        lines.append(
+            t(
+                lang,
+                "dense_coverage",
+                percent=int(100 * coverage.share),
+                ready=coverage.ready,
+                total=coverage.total,
             )
         )
     await answer_long(message, "\n".join(lines))

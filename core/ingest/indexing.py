@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from core.embedding.models import text_hash
 from core.ingest.ports import IndexingUnitOfWork
-from core.ports import PendingPost, PostIndex, UnitOfWorkFactory
+from core.ports import IndexDocument, PendingPost, PostIndex, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -18,17 +19,25 @@ Progress = Callable[[int], None]
 
 
 class Indexer:
-    """Indexes whatever posts a tenant's collection lacks; idempotent and restartable."""
+    """Indexes whatever posts a tenant's collection lacks; idempotent and restartable.
+
+    Posts go in lexically at once, with the dense vectors of `model` that the embed job already
+    stored for them (computed once per post, whatever chats follow it); the rest get theirs
+    from the embed job later.
+    """
 
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory[IndexingUnitOfWork],
         index: PostIndex,
         batch_size: int = 256,
+        *,
+        model: str | None = None,
     ):
         self._uow_factory = uow_factory
         self._index = index
         self._batch_size = batch_size
+        self._model = model
 
     async def pending(self, tenant_id: int) -> int:
         """How many posts wait to be indexed for a tenant."""
@@ -49,10 +58,12 @@ class Indexer:
         while True:
             async with self._uow_factory() as uow:
                 batch = await uow.posts.pending_for_index(tenant_id, self._batch_size)
+                documents = [item.document for item in batch]
+                vectors = await self._stored_vectors(uow, documents)
             if not batch:
                 return done
             try:
-                await self._index.upsert(tenant_id, [item.document for item in batch])
+                await self._index.upsert(tenant_id, documents, vectors)
             except Exception as error:
                 log.warning(
                     "index_batch_failed", tenant_id=tenant_id, posts=len(batch), error=str(error)
@@ -66,9 +77,36 @@ class Indexer:
             left = await self._mark_indexed(tenant_id, batch)
             if left:
                 await self.purge(tenant_id)
+            await self._late_vectors(tenant_id, [d for d in documents if d.post_id not in vectors])
             done += len(batch)
             if progress is not None:
                 progress(len(batch))
+
+    async def _stored_vectors(
+        self, uow: IndexingUnitOfWork, documents: list[IndexDocument]
+    ) -> dict[int, list[float]]:
+        """Stored vectors (by post id) that match the documents' current text."""
+        if self._model is None or not documents:
+            return {}
+        stored = await uow.embeddings.stored(self._model, [doc.post_id for doc in documents])
+        vectors = {}
+        for document in documents:
+            known = stored.get(document.post_id)
+            fresh = known is not None and known.text_hash == text_hash(document.text)
+            if fresh and known is not None and known.vector is not None:
+                vectors[document.post_id] = known.vector
+        return vectors
+
+    async def _late_vectors(self, tenant_id: int, documents: list[IndexDocument]) -> None:
+        """Vectors the embed job stored while this batch was written: it did not see the
+        points yet, so they are set here."""
+        if self._model is None or not documents:
+            return
+        async with self._uow_factory() as uow:
+            vectors = await self._stored_vectors(uow, documents)
+        if vectors:
+            pairs = [(d.point_id, vectors[d.post_id]) for d in documents if d.post_id in vectors]
+            await self._index.set_vectors(tenant_id, pairs)
 
     async def _mark_indexed(self, tenant_id: int, batch: list[PendingPost]) -> set[int]:
         """Mark the batch's posts of followed channels; returns the channels left meanwhile."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from core.channels.ports import ChannelRepository
+from core.embedding.ports import EmbeddingRepository
 from core.ports import PostRepository, TenantRepository, Transaction
 
 
@@ -22,7 +23,8 @@ class IngestUnitOfWork(Transaction, Protocol):
 
 
 class IndexingUnitOfWork(Transaction, Protocol):
-    """What indexing reads and marks (under the tenant's lock, against its subscriptions)."""
+    """What indexing reads and marks (under the tenant's lock, against its subscriptions), and the
+    stored vectors it puts in with the posts."""
 
     @property
     def tenants(self) -> TenantRepository: ...
@@ -32,3 +34,6 @@ class IndexingUnitOfWork(Transaction, Protocol):
 
     @property
     def posts(self) -> PostRepository: ...
+
+    @property
+    def embeddings(self) -> EmbeddingRepository: ...

@@ -11,6 +11,7 @@ import structlog
 
 from core.batching import BatchWriter
 from core.clock import utc_now
+from core.foreground import ForegroundActivity
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex, SearchFilter, UnitOfWorkFactory
 from core.quotas.service import QuotaExceeded
@@ -80,8 +81,11 @@ class QuestionService:
         retry_base_delay: float = 0.5,
         throttle: UserRateLimiter | None = None,
         clock: Callable[[], datetime] = utc_now,
+        activity: ForegroundActivity | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        # Background embedding gives way while answers are in progress.
+        self._activity = activity or ForegroundActivity()
         self._log: BatchWriter[QuestionRecord] = BatchWriter(
             self._store_records, name="question-log"
         )
@@ -116,7 +120,8 @@ class QuestionService:
         """Answer a question (filters like `@channel 7d` may lead it); records the outcome."""
         started = time.perf_counter()
         question = parse_question(text)
-        answer = await self._answer(tenant_id, question)
+        with self._activity.working():
+            answer = await self._answer(tenant_id, question)
         seconds = time.perf_counter() - started
         answer.latency_ms = round(seconds * 1000)
         if answer.status is not AnswerStatus.INVALID:  # bad input changes nothing
@@ -139,6 +144,14 @@ class QuestionService:
         started = time.perf_counter()
         question = parse_question(text)
         outcome = SearchOutcome(AnswerStatus.OK, question)
+        with self._activity.working():
+            await self._search(tenant_id, question, outcome, limit)
+        outcome.latency_ms = round((time.perf_counter() - started) * 1000)
+        return outcome
+
+    async def _search(
+        self, tenant_id: int, question: ParsedQuestion, outcome: SearchOutcome, limit: int
+    ) -> None:
         checked = await self._prepare(tenant_id, question)
         if isinstance(checked, _Invalid):
             outcome.status, outcome.problem = AnswerStatus.INVALID, checked.problem
@@ -151,8 +164,6 @@ class QuestionService:
                 outcome.status, outcome.error_detail = AnswerStatus.ERROR, _describe(posts)
             else:
                 outcome.results = self._sources(question.text, posts)
-        outcome.latency_ms = round((time.perf_counter() - started) * 1000)
-        return outcome
 
     # --- steps ------------------------------------------------------------------------------
 

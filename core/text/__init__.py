@@ -1,6 +1,8 @@
 """Text analysis shared by every feature: words, stems, stop words, sentences, terms.
 
-- `tokens`: words of a text (lower case, "ё" folded into "е"), script detection, clipping.
+- `tokens`: words of a text (lower case, "ё" folded into "е"), script detection, clipping,
+  a post's headline.
+- `lemmas`: dictionary forms of Russian words (optional pymorphy3; measured, not the default).
 - `stems`: Snowball stems, one cached PyStemmer per language and thread.
 - `stopwords`: stop-word lists per language, read from `data/` (a shared base plus per-use
   extras: `answers`, `trends`, `questions`).

@@ -23,6 +23,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def headline(text: str) -> str:
+    """The first non-empty line of a post (news posts lead with their headline)."""
+    return text.strip().split("\n", 1)[0]
+
+
 def is_cyrillic(text: str) -> bool:
     """Whether a text has Cyrillic letters (a Russian question gets a Russian reply)."""
     return bool(_CYRILLIC.search(text))

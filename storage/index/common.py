@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 
@@ -21,6 +23,18 @@ INDEXED_FIELDS = ("channel_id", "date")
 # Qdrant server's default RRF constant, so both adapters rank alike; small k lets the top hit
 # of one retriever win over documents that are merely mediocre in both.
 RRF_K = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """How search combines its retrievers (benchmarks compare the choices; defaults measured)."""
+
+    legs: Literal["hybrid", "lexical", "dense"] = "hybrid"
+    fusion: Literal["rrf", "dbsf"] = "rrf"  # reciprocal rank, or distribution-based score fusion
+    rrf_k: int = RRF_K
+
+
+DEFAULT_RANKING = Ranking()
 
 
 def prefetch_limit(limit: int) -> int:
@@ -80,17 +94,18 @@ def date_bounds(filters: SearchFilter) -> tuple[float | None, float | None]:
     return since, until
 
 
-async def embed_documents(
-    embedder: Embedder, documents: Sequence[IndexDocument]
+def dense_vector_name(model: str) -> str:
+    """The named vector holding one model's vectors: a new model gets a new one beside the old,
+    so search keeps working (lexically for posts not yet re-embedded) while it fills."""
+    return f"{DENSE_VECTOR}-{re.sub(r'[^a-z0-9]+', '-', model.lower()).strip('-')}"[:64]
+
+
+def dense_of(
+    documents: Sequence[IndexDocument], vectors: Mapping[int, Sequence[float]] | None
 ) -> list[list[float] | None]:
-    """Dense vectors in document order; None for posts without text (a vector of nothing
-    would sit close to every query)."""
-    wanted = [position for position, doc in enumerate(documents) if doc.text.strip()]
-    vectors = await embedder.embed_passages([documents[position].text for position in wanted])
-    result: list[list[float] | None] = [None] * len(documents)
-    for position, vector in zip(wanted, vectors, strict=True):
-        result[position] = vector
-    return result
+    """Each document's given vector (by post id), None where it has none yet."""
+    given = vectors or {}
+    return [list(given[doc.post_id]) if doc.post_id in given else None for doc in documents]
 
 
 async def embed_query_or_none(embedder: Embedder, query: str) -> list[float] | None:

@@ -13,7 +13,7 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,11 +31,13 @@ from qdrant_edge import (
     FieldCondition,
     Filter,
     Fusion,
+    HasVectorCondition,
     MatchAny,
     MatchValue,
     Modifier,
     PayloadSchemaType,
     Point,
+    PointVectors,
     Prefetch,
     Query,
     QueryRequest,
@@ -48,12 +50,14 @@ from qdrant_edge import (
 from core.errors import IndexUnavailable
 from core.ports import CollectionStats, IndexDocument, SearchFilter, SearchHit, collection_name
 from storage.index.common import (
+    DEFAULT_RANKING,
     DENSE_VECTOR,
     INDEXED_FIELDS,
-    RRF_K,
     SPARSE_VECTOR,
+    Ranking,
     date_bounds,
-    embed_documents,
+    dense_of,
+    dense_vector_name,
     embed_query_or_none,
     from_payload,
     matches_nothing,
@@ -99,10 +103,16 @@ class EdgePostIndex:
         workers: int = 4,
         max_open: int = 64,
         idle_seconds: float = 600.0,
+        ranking: Ranking = DEFAULT_RANKING,
     ) -> None:
         self._root = root
+        self._ranking = ranking
         self._sparse = sparse
         self._embedder = embedder
+        # One named vector per model: a model change fills a new one while search goes on.
+        self._dense_name = (
+            dense_vector_name(embedder.name) if embedder is not None else DENSE_VECTOR
+        )
         self._shards: OrderedDict[int, _Shard] = OrderedDict()  # least recently used first
         self._max_open = max(1, max_open)
         self._idle_seconds = idle_seconds
@@ -116,20 +126,41 @@ class EdgePostIndex:
             if shard is None:
                 return None
             count = await self._call(self._count, shard)
-        extra = {"engine": "qdrant-edge", "dense": shard.dense, "path": str(shard.path)}
+            extra: dict[str, object] = {
+                "engine": "qdrant-edge",
+                "dense": shard.dense,
+                "path": str(shard.path),
+            }
+            if shard.dense:
+                extra["dense_points"] = await self._call(self._count, shard, self._dense_name)
         return CollectionStats(name=shard.name, points_count=count, extra=extra)
 
-    async def upsert(self, tenant_id: int, documents: Sequence[IndexDocument]) -> None:
-        """Insert or replace documents by point id; creates the shard on first use."""
+    async def upsert(
+        self,
+        tenant_id: int,
+        documents: Sequence[IndexDocument],
+        vectors: Mapping[int, Sequence[float]] | None = None,
+    ) -> None:
+        """Insert or replace documents by point id (with the given dense vectors by post id);
+        creates the shard on first use."""
         if not documents:
             return
         async with self._using(tenant_id, create=True) as shard:
             assert shard is not None  # created when missing
-            dense: list[list[float] | None] = [None] * len(documents)
-            if shard.dense and self._embedder is not None:
-                dense = await embed_documents(self._embedder, documents)
+            dense = dense_of(documents, vectors if shard.dense else None)
             await self._call(self._write, shard, documents, dense)
         log.debug("index_upserted", collection=shard.name, points=len(documents))
+
+    async def set_vectors(
+        self, tenant_id: int, vectors: Sequence[tuple[int, Sequence[float]]]
+    ) -> int:
+        """Give points of the tenant's shard their dense vector; points it lacks are skipped."""
+        if not vectors:
+            return 0
+        async with self._using(tenant_id, create=False) as shard:
+            if shard is None or not shard.dense:
+                return 0
+            return await self._call(self._set_vectors, shard, vectors)
 
     async def delete_channel(self, tenant_id: int, channel_id: int) -> None:
         """Remove every point of one channel from one tenant's shard."""
@@ -156,7 +187,7 @@ class EdgePostIndex:
             if shard is None:
                 return []
             dense: list[float] | None = None
-            if shard.dense and self._embedder is not None:
+            if shard.dense and self._embedder is not None and self._ranking.legs != "lexical":
                 dense = await embed_query_or_none(self._embedder, query)
             return await self._call(self._query, shard, query, dense, limit, filters)
 
@@ -247,7 +278,7 @@ class EdgePostIndex:
         vectors = None
         if self._embedder is not None:
             params = EdgeVectorParams(size=self._embedder.dim, distance=Distance.Cosine)
-            vectors = {DENSE_VECTOR: params}
+            vectors = {self._dense_name: params}
         sparse = {SPARSE_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)}
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -268,7 +299,9 @@ class EdgePostIndex:
         dim = self._embedder.dim
         try:
             # Cheapest way to learn the shard's dense config through the public API.
-            shard.query(QueryRequest(limit=1, query=Query.Nearest([0.0] * dim, using=DENSE_VECTOR)))
+            shard.query(
+                QueryRequest(limit=1, query=Query.Nearest([0.0] * dim, using=self._dense_name))
+            )
         except Exception as exc:
             if "Not existing vector name" not in str(exc):
                 log.warning(
@@ -278,9 +311,11 @@ class EdgePostIndex:
                     fallback="lexical search for this tenant; delete the shard and re-index",
                 )
                 return False
-            # Made while embeddings were off: new posts get vectors, older ones on re-index.
-            shard.update(UpdateOperation.create_dense_vector(DENSE_VECTOR, dim, Distance.Cosine))
-            log.warning("index_dense_added", collection=name, dim=dim)
+            # Made while embeddings were off or for another model: the embed job fills it.
+            shard.update(
+                UpdateOperation.create_dense_vector(self._dense_name, dim, Distance.Cosine)
+            )
+            log.warning("index_dense_added", collection=name, dim=dim, vector=self._dense_name)
         return True
 
     def _write(
@@ -291,15 +326,38 @@ class EdgePostIndex:
     ) -> None:
         sparse = self._sparse.documents([doc.text for doc in documents])
         points = [
-            _point(document, terms, embedding)
+            _point(document, terms, embedding, self._dense_name)
             for document, terms, embedding in zip(documents, sparse, dense, strict=True)
         ]
         with _locked(shard):
             shard.shard.update(UpdateOperation.upsert_points(points))
 
-    def _count(self, shard: _Shard) -> int:
+    def _count(self, shard: _Shard, vector: str | None = None) -> int:
+        """Points of the shard, or those having the named vector."""
+        condition = Filter(must=[HasVectorCondition(vector)]) if vector else None
         with _locked(shard):
-            return shard.shard.count(CountRequest(exact=True))
+            return shard.shard.count(CountRequest(exact=True, filter=condition))
+
+    def _set_vectors(self, shard: _Shard, vectors: Sequence[tuple[int, Sequence[float]]]) -> int:
+        updates = [
+            PointVectors(point, {self._dense_name: list(vector)}) for point, vector in vectors
+        ]
+        with _locked(shard):
+            try:
+                shard.shard.update(UpdateOperation.update_vectors(updates))
+                return len(updates)
+            except Exception as exc:
+                if "No point with id" not in str(exc):
+                    raise
+            held = 0  # a point was deleted meanwhile (unsubscribed): set the others one by one
+            for update in updates:
+                try:
+                    shard.shard.update(UpdateOperation.update_vectors([update]))
+                    held += 1
+                except Exception as exc:
+                    if "No point with id" not in str(exc):
+                        raise
+            return held
 
     def _query(
         self,
@@ -309,7 +367,9 @@ class EdgePostIndex:
         limit: int,
         filters: SearchFilter | None,
     ) -> list[SearchHit]:
-        request = _request(self._sparse, text, dense, limit, _filter(filters))
+        request = _request(
+            self._sparse, text, dense, self._dense_name, limit, _filter(filters), self._ranking
+        )
         if request is None:
             return []
         with _locked(shard):
@@ -352,10 +412,12 @@ def _apply(shard: _Shard, operation: UpdateOperation) -> None:
         shard.shard.update(operation)
 
 
-def _point(document: IndexDocument, terms: SparseTerms, embedding: list[float] | None) -> Point:
+def _point(
+    document: IndexDocument, terms: SparseTerms, embedding: list[float] | None, dense_name: str
+) -> Point:
     vector: dict[str, Any] = {SPARSE_VECTOR: SparseVector(terms.indices, terms.values)}
     if embedding is not None:
-        vector[DENSE_VECTOR] = embedding
+        vector[dense_name] = embedding
     return Point(document.point_id, vector, to_payload(document))
 
 
@@ -377,12 +439,14 @@ def _request(
     sparse: SparseEncoder,
     text: str,
     dense: list[float] | None,
+    dense_name: str,
     limit: int,
     condition: Filter | None,
+    ranking: Ranking,
 ) -> QueryRequest | None:
-    """Query one retriever directly, or fuse sparse and dense candidates with RRF."""
+    """Query one retriever directly, or fuse sparse and dense candidates (RRF by default)."""
     legs: list[tuple[Query, SearchParams | None]] = []
-    terms = sparse.query(text)
+    terms = sparse.query(text) if ranking.legs != "dense" else None
     if terms:
         legs.append(
             (Query.Nearest(SparseVector(terms.indices, terms.values), using=SPARSE_VECTOR), None)
@@ -390,7 +454,7 @@ def _request(
     if dense is not None:
         # Exact: HNSW recall is poor on this data at default ef; a full scan of tens of
         # thousands of 384-dim vectors takes a few milliseconds.
-        legs.append((Query.Nearest(dense, using=DENSE_VECTOR), SearchParams(exact=True)))
+        legs.append((Query.Nearest(dense, using=dense_name), SearchParams(exact=True)))
     if not legs:
         return None
     if len(legs) == 1:
@@ -402,7 +466,7 @@ def _request(
     ]
     return QueryRequest(
         limit,
-        query=Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # the stub omits Fusion.Rrf
+        query=Fusion.Dbsf() if ranking.fusion == "dbsf" else Fusion.Rrf(k=ranking.rrf_k),  # type: ignore[arg-type]  # the stub omits Fusion
         prefetches=prefetches,
         filter=condition,
         with_payload=True,

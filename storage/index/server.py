@@ -8,7 +8,7 @@ but runs synchronously inside the event loop; production points it at a real ser
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import structlog
@@ -22,7 +22,8 @@ from storage.index.common import (
     INDEXED_FIELDS,
     SPARSE_VECTOR,
     date_bounds,
-    embed_documents,
+    dense_of,
+    dense_vector_name,
     embed_query_or_none,
     from_payload,
     matches_nothing,
@@ -48,6 +49,9 @@ class QdrantServerIndex:
         self._client = client
         self._sparse = sparse
         self._embedder = embedder
+        self._dense_name = (
+            dense_vector_name(embedder.name) if embedder is not None else DENSE_VECTOR
+        )
         self._dense: dict[str, bool] = {}  # known collections: whether dense vectors are used
         self._create_lock = asyncio.Lock()
 
@@ -58,28 +62,59 @@ class QdrantServerIndex:
             if name is None:
                 return None
             count = await self._client.count(name, exact=True)
-        extra = {"engine": "qdrant", "dense": self._dense[name]}
+            extra: dict[str, object] = {"engine": "qdrant", "dense": self._dense[name]}
+            if self._dense[name]:
+                has = models.Filter(must=[models.HasVectorCondition(has_vector=self._dense_name)])
+                dense = await self._client.count(name, count_filter=has, exact=True)
+                extra["dense_points"] = dense.count
         return CollectionStats(name=name, points_count=count.count, extra=extra)
 
-    async def upsert(self, tenant_id: int, documents: Sequence[IndexDocument]) -> None:
-        """Insert or replace documents by point id; creates the collection on first use."""
+    async def upsert(
+        self,
+        tenant_id: int,
+        documents: Sequence[IndexDocument],
+        vectors: Mapping[int, Sequence[float]] | None = None,
+    ) -> None:
+        """Insert or replace documents by point id (with the given dense vectors by post id);
+        creates the collection on first use."""
         if not documents:
             return
         texts = [doc.text for doc in documents]
         with _reachable():
             name = await self._collection(tenant_id, create=True)
             assert name is not None  # created when missing
-            dense: list[list[float] | None] = [None] * len(documents)
-            if self._dense[name] and self._embedder is not None:
-                dense = await embed_documents(self._embedder, documents)
+            dense = dense_of(documents, vectors if self._dense[name] else None)
             # ~15k texts/s: a batch would stall the loop for a noticeable moment.
             sparse = await asyncio.to_thread(self._sparse.documents, texts)
             points = [
-                _point(document, terms, embedding)
+                _point(document, terms, embedding, self._dense_name)
                 for document, terms, embedding in zip(documents, sparse, dense, strict=True)
             ]
             await self._client.upsert(name, points=points, wait=True)
         log.debug("index_upserted", collection=name, points=len(documents))
+
+    async def set_vectors(
+        self, tenant_id: int, vectors: Sequence[tuple[int, Sequence[float]]]
+    ) -> int:
+        """Give points of the tenant's collection their dense vector; points it lacks are skipped."""
+        if not vectors:
+            return 0
+        with _reachable():
+            name = await self._collection(tenant_id, create=False)
+            if name is None or not self._dense[name]:
+                return 0
+            found = await self._client.retrieve(
+                name, ids=[point for point, _ in vectors], with_payload=False, with_vectors=False
+            )
+            held = {point.id for point in found}
+            updates = [
+                models.PointVectors(id=point, vector={self._dense_name: list(vector)})
+                for point, vector in vectors
+                if point in held
+            ]
+            if updates:
+                await self._client.update_vectors(name, points=updates, wait=True)
+        return len(updates)
 
     async def delete_channel(self, tenant_id: int, channel_id: int) -> None:
         """Remove every point of one channel from one tenant's collection."""
@@ -118,7 +153,7 @@ class QdrantServerIndex:
                 dense = await embed_query_or_none(self._embedder, query)
                 if dense is not None:
                     # Exact, as on Edge: recall matters more than the ms HNSW would save.
-                    legs.append((dense, DENSE_VECTOR, models.SearchParams(exact=True)))
+                    legs.append((dense, self._dense_name, models.SearchParams(exact=True)))
             if not legs:
                 return []
             condition = _filter(filters)
@@ -178,7 +213,7 @@ class QdrantServerIndex:
     async def _create(self, name: str) -> None:
         vectors: dict[str, models.VectorParams] = {}
         if self._embedder is not None:
-            vectors[DENSE_VECTOR] = models.VectorParams(
+            vectors[self._dense_name] = models.VectorParams(
                 size=self._embedder.dim, distance=models.Distance.COSINE
             )
         sparse = {SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)}
@@ -203,15 +238,15 @@ class QdrantServerIndex:
         dim = self._embedder.dim
         info = await self._client.get_collection(name)
         vectors = info.config.params.vectors
-        params = vectors.get(DENSE_VECTOR) if isinstance(vectors, dict) else None
+        params = vectors.get(self._dense_name) if isinstance(vectors, dict) else None
         if params is not None and params.size == dim:
             return True
         if params is None:
-            # Made while embeddings were off: new posts get vectors, older ones on re-index.
+            # Made while embeddings were off or for another model: the embed job fills it.
             config = models.DenseVectorConfig(size=dim, distance=models.Distance.COSINE)
             try:
                 await self._client.create_vector_name(
-                    name, DENSE_VECTOR, models.DenseVectorNameConfig(dense=config)
+                    name, self._dense_name, models.DenseVectorNameConfig(dense=config)
                 )
             except UnexpectedResponse as exc:  # servers before named-vector creation
                 log.warning("index_dense_unavailable", collection=name, error=str(exc))
@@ -244,13 +279,13 @@ def _reachable() -> Iterator[None]:
 
 
 def _point(
-    document: IndexDocument, terms: SparseTerms, embedding: list[float] | None
+    document: IndexDocument, terms: SparseTerms, embedding: list[float] | None, dense_name: str
 ) -> models.PointStruct:
     vector: dict[str, models.Vector] = {
         SPARSE_VECTOR: models.SparseVector(indices=terms.indices, values=terms.values)
     }
     if embedding is not None:
-        vector[DENSE_VECTOR] = embedding
+        vector[dense_name] = embedding
     return models.PointStruct(id=document.point_id, vector=vector, payload=to_payload(document))
 
 

@@ -19,8 +19,9 @@ from functools import lru_cache
 
 from qdrant_edge import Bm25, Bm25Config, Language, StopwordsSet
 
+from core.text.lemmas import lemmatise
 from core.text.stems import stemmer
-from core.text.tokens import fold_yo
+from core.text.tokens import fold_yo, headline
 
 # Telegram posts are short: ~54 words on average in a 22k-post Russian news sample, ~40
 # after stop words. BM25's length normalisation needs a realistic average (default is 256).
@@ -62,9 +63,24 @@ def _latin_stem_match(match: re.Match[str]) -> str:
 
 
 class SparseEncoder:
-    """Turns post texts and queries into BM25 sparse vectors; thread-safe and cheap to share."""
+    """Turns post texts and queries into BM25 sparse vectors; thread-safe and cheap to share.
 
-    def __init__(self, *, avg_len: float = DEFAULT_AVG_LEN, k: float = 1.2, b: float = 0.75):
+    Variants measured by bench/ranking.py: `headline_repeat` counts a post's first line that
+    many extra times (news headlines name the story); `lemmas` puts Russian words in their
+    dictionary form (pymorphy3) before Snowball stemming.
+    """
+
+    def __init__(
+        self,
+        *,
+        avg_len: float = DEFAULT_AVG_LEN,
+        k: float = 1.2,
+        b: float = 0.75,
+        headline_repeat: int = 0,
+        lemmas: bool = False,
+    ):
+        self._headline_repeat = headline_repeat
+        self._lemmas = lemmas
         self._documents = Bm25(
             Bm25Config(
                 k=k,
@@ -77,7 +93,9 @@ class SparseEncoder:
 
     def document(self, text: str) -> SparseTerms:
         """Term-frequency weights of a post (IDF is applied by the index)."""
-        vector = self._documents.embed_document(_normalise(text))
+        if self._headline_repeat:
+            text = "\n".join([*[headline(text)] * self._headline_repeat, text])
+        vector = self._documents.embed_document(self._normalise(text))
         return SparseTerms(vector.indices, vector.values)
 
     def documents(self, texts: Sequence[str]) -> list[SparseTerms]:
@@ -86,8 +104,11 @@ class SparseEncoder:
 
     def query(self, text: str) -> SparseTerms:
         """Weight 1.0 for each distinct query term; empty when the query is all stop words."""
-        vector = _BM25.embed_query(_normalise(text))
+        vector = _BM25.embed_query(self._normalise(text))
         return SparseTerms(vector.indices, vector.values)
+
+    def _normalise(self, text: str) -> str:
+        return _normalise(lemmatise(text) if self._lemmas else text)
 
 
 def _normalise(text: str) -> str:

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 ORM models; the schema itself is owned by the Alembic migrations."""
 
-from storage.models import dlq, integrity, interests, quotas, trends
+from storage.models import dlq, embeddings, integrity, interests, quotas, trends
 from storage.models.base import Base, BigId, UTCDateTime
 from storage.models.core import (
     ChannelRow,
@@ -24,6 +24,7 @@ __all__ = [
     "UTCDateTime",
     "UserRow",
     "dlq",
+    "embeddings",
     "integrity",
     "interests",
     "quotas",

@@ -48,6 +48,38 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
+def document_columns() -> Any:
+    """SELECT of what `index_documents` needs, to be joined and filtered by the caller."""
+    return select(PostRow, ChannelRow.username, ChannelRow.title, ChannelRow.telegram_id).join(
+        ChannelRow, ChannelRow.id == PostRow.channel_id
+    )
+
+
+async def index_documents(
+    session: AsyncSession, rows: Sequence[Any]
+) -> list[tuple[IndexDocument, int]]:
+    """Rows of `document_columns()` as index documents with their post version."""
+    # What the vision job saw in a post's images is searchable like its text.
+    seen = await SqlMediaRepository(session).vision_texts([row[0].id for row in rows])
+    return [
+        (
+            IndexDocument(
+                post_id=post.id,
+                channel_id=post.channel_id,
+                channel_username=username,
+                channel_title=title,
+                message_id=post.message_id,
+                date=post.date,
+                permalink=permalink(username, telegram_id, post.message_id),
+                text=f"{post.text}\n\n{seen[post.id]}" if post.id in seen else post.text,
+                album_id=post.grouped_id,
+            ),
+            post.version,
+        )
+        for post, username, title, telegram_id in rows
+    ]
+
+
 class SqlPostRepository:
     """Posts in SQL."""
 
@@ -124,7 +156,7 @@ class SqlPostRepository:
     def _pending_query(self, tenant_id: int) -> Any:
         state = PostIndexStateRow
         return (
-            select(PostRow, ChannelRow.username, ChannelRow.title, ChannelRow.telegram_id)
+            document_columns()
             .join(
                 SubscriptionRow,
                 and_(
@@ -132,7 +164,6 @@ class SqlPostRepository:
                     SubscriptionRow.tenant_id == tenant_id,
                 ),
             )
-            .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
             .outerjoin(state, and_(state.tenant_id == tenant_id, state.post_id == PostRow.id))
             .where(or_(state.post_id.is_(None), state.indexed_version < PostRow.version))
             .where(PostRow.deleted_at.is_(None))
@@ -145,24 +176,9 @@ class SqlPostRepository:
                 self._pending_query(tenant_id).order_by(PostRow.id).limit(limit)
             )
         )
-        # What the vision job saw in a post's images is searchable like its text.
-        seen = await SqlMediaRepository(self._session).vision_texts([row[0].id for row in rows])
         return [
-            PendingPost(
-                document=IndexDocument(
-                    post_id=post.id,
-                    channel_id=post.channel_id,
-                    channel_username=username,
-                    channel_title=title,
-                    message_id=post.message_id,
-                    date=post.date,
-                    permalink=permalink(username, telegram_id, post.message_id),
-                    text=f"{post.text}\n\n{seen[post.id]}" if post.id in seen else post.text,
-                    album_id=post.grouped_id,
-                ),
-                version=post.version,
-            )
-            for post, username, title, telegram_id in rows
+            PendingPost(document=document, version=version)
+            for document, version in await index_documents(self._session, rows)
         ]
 
     async def pending_count(self, tenant_id: int) -> int:

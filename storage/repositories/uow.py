@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.tenant_cache import TenantCache
 from storage.repositories.channels import SqlChannelRepository
+from storage.repositories.embeddings import SqlEmbeddingRepository
 from storage.repositories.interests import SqlInterestRepository
 from storage.repositories.media import SqlMediaRepository
 from storage.repositories.posts import SqlPostRepository
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.trend_alerts = SqlTrendAlertRepository(session)
         self.questions = SqlQuestionRepository(session)
         self.interests = SqlInterestRepository(session)
+        self.embeddings = SqlEmbeddingRepository(session)
 
     async def commit(self) -> None:
         """Commit the transaction."""
