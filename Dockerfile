@@ -10,7 +10,7 @@ COPY core ./core
 COPY storage ./storage
 COPY jobs ./jobs
 COPY migrations ./migrations
-RUN pip install . && useradd --create-home tgassist && mkdir /data && chown tgassist /data
+RUN pip install '.[all]' && useradd --create-home tgassist && mkdir /data && chown tgassist /data
 USER tgassist
 ENV DATA_DIR=/data LOG_FORMAT=json
 ENTRYPOINT ["tgassist"]

@@ -13,6 +13,8 @@ from typing import Any
 
 import structlog
 
+from core.extras import require
+
 log = structlog.get_logger(__name__)
 
 # Only the holder whose token matches may renew or release the lease.
@@ -42,8 +44,7 @@ class RedisJobLocks:
     @classmethod
     def from_url(cls, url: str) -> RedisJobLocks:
         """Leases on the Redis at `url`."""
-        import redis.asyncio as redis
-
+        redis = require("redis.asyncio", "redis")
         return cls(redis.from_url(url, socket_timeout=5, socket_connect_timeout=5))
 
     @contextlib.asynccontextmanager

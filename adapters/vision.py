@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from core.extras import require
 from core.vision.models import VisionContext, VisionImage, VisionReply
 
 SYSTEM_PROMPT = (
@@ -51,9 +52,8 @@ class OpenAIVisionModel:
         cls, model: str, *, base_url: str | None, api_key: str | None, timeout: float
     ) -> OpenAIVisionModel:
         """A model with its own SDK client (SDK retries off)."""
-        from openai import AsyncOpenAI
-
-        client = AsyncOpenAI(
+        openai = require("openai", "llm")
+        client = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
         )
         return cls(client, model)

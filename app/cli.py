@@ -10,6 +10,7 @@ from pathlib import Path
 
 from app.commands import COMMAND_MODULES
 from app.settings import ENV_FILE_VARIABLE
+from core.extras import MissingExtra
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ[ENV_FILE_VARIABLE] = str(Path(args.env_file).resolve())
     try:
         return int(args.handler(args) or 0)
+    except MissingExtra as missing:  # a configured backend's client is not installed
+        print(f"tgassist: {missing}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

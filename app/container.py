@@ -30,6 +30,7 @@ from app.wiring.quotas import QuotaServices, build_budget_gate, build_quota_serv
 from app.wiring.trends import TrendServices, build_trend_services
 from app.wiring.vision import build_vision_service
 from app.wiring.watches import WatchServices, build_watch_services
+from core.batching import BatchWriter
 from core.channels.polling import ChannelPoller
 from core.channels.service import SubscriptionService
 from core.chats.service import ChatLifecycle
@@ -45,12 +46,14 @@ from core.interests.service import INTERESTS_DLQ_STREAM
 from core.locks import JobLocks
 from core.media.ports import MediaStore
 from core.media.service import MediaService
+from core.models import UserContact
 from core.ports import PostIndex
 from core.quotas.report import QuotaReportService
 from core.quotas.service import BudgetGate
 from core.quotas.storage_usage import StorageQuotaService
 from core.rag.service import QuestionService
 from core.retention.service import RetentionService
+from core.tenant_cache import TenantCache
 from core.vision.service import VISION_DLQ_STREAM, VisionService
 from storage.db import create_engine, create_session_factory
 from storage.repositories import UnitOfWorkFactory
@@ -69,6 +72,7 @@ class Container:
     uow_factory: UnitOfWorkFactory
     index: PostIndex
     metrics: PrometheusMetrics
+    user_contacts: BatchWriter[UserContact]
     channels: ChannelServices
     quotas: QuotaServices
     media_services: MediaServices
@@ -165,6 +169,8 @@ class Container:
             "quota_report": self.quota_report,
             "trend_service": self.trends.service,
             "question_service": self.questions,
+            "tenant_cache": self.uow_factory.tenant_cache,
+            "user_contacts": self.user_contacts,
             "interest_service": self.interests.service,
             "dlq_service": self.dlq,
             "watch_service": self.watches.service,
@@ -200,9 +206,18 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     """Assemble every feature's wiring; nothing connects until first use."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
-    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
+    uow_factory = UnitOfWorkFactory(
+        create_session_factory(engine), TenantCache(settings.tenant_cache_seconds)
+    )
     embedder = build_settings_embedder(settings)
     index = index or build_index(settings, embedder)
+
+    async def store_contacts(contacts: list[UserContact]) -> None:
+        async with uow_factory() as uow:
+            await uow.users.touch_many(contacts)
+            await uow.commit()
+
+    user_contacts: BatchWriter[UserContact] = BatchWriter(store_contacts, name="user-contacts")
     metrics = PrometheusMetrics()
     # Answers in progress, which the embed job gives way to.
     foreground = ForegroundActivity()
@@ -235,6 +250,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
     questions = build_question_service(
         settings, uow_factory, index, gate=gate, metrics=metrics, activity=foreground
     )
+    gate.flush_question_log = questions.question_log.flush
     job_locks = build_job_locks(settings)
     messages = build_message_delivery(settings, uow_factory, trends.limiter)
     watches = build_watch_services(settings, uow_factory, messages)
@@ -257,6 +273,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         dlq.close,
         job_locks.close,
         watches.close,
+        user_contacts.close,
     ]
     return Container(
         settings=settings,
@@ -264,6 +281,7 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         uow_factory=uow_factory,
         index=index,
         metrics=metrics,
+        user_contacts=user_contacts,
         channels=channels,
         quotas=quotas,
         media_services=media,

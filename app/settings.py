@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"  # the metrics carry per-chat figures: not public by default
     metrics_cache_seconds: float = Field(default=15.0, ge=0)
 
+    # Answers at scale
+    tenant_cache_seconds: float = Field(default=30.0, ge=0)  # 0: read the tenant every update
+    index_max_open_shards: int = Field(default=64, ge=1)  # embedded index: shards kept open
+    index_shard_idle_seconds: float = Field(default=600.0, gt=0)  # closed after this idle time
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _parse_admin_ids(cls, value: object) -> object:

@@ -14,11 +14,15 @@ a single-process deployment receives updates, so getUpdates batching, the HTTP r
 sendChatAction/sendMessage and aiogram's task-per-update scheduling are all in the figures; a
 child process keeps the load generator and the fake server out of the bot's CPU time and RSS.
 
-Each simulated user owns one forum topic of the group (``message_thread_id``; the bot's reply
+Closed loop (`--users`, `--questions`): each simulated user owns one forum topic of the group (``message_thread_id``; the bot's reply
 goes to the same topic, which is how a reply is matched to its question) and asks
 ``--questions`` questions one after another (closed loop: the next once the answer arrived),
-all users at once. Latency is measured from putting the update in the fake's queue to the fake
-receiving the answer's sendMessage, so it includes the long-poll pickup.
+all users at once. Open loop (`--rates 25,50,100`, `--seconds`): questions arrive at a fixed
+rate, each from one of many users in a topic of its own, whether or not earlier ones were
+answered (how real traffic arrives: a slow bot builds a queue instead of slowing its users).
+Both run against the same bot process, closed loop first. Latency is measured from putting
+the update in the fake's queue to the fake receiving the answer's sendMessage, so it includes
+the long-poll pickup.
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ import argparse
 import asyncio
 import hashlib
 import json
+import math
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,11 +48,24 @@ sys.path.insert(0, str(ROOT))
 from bench.report import machine, write_section  # noqa: E402
 from tests.fakes.bot_api import Call, FakeBotAPI  # noqa: E402
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "telegram-news-ru"
+DEFAULT_CORPUS = (
+    next(
+        (
+            path
+            for path in (ROOT.parent / "shared", ROOT.parents[1] / "shared")  # checkout, worktree
+            if path.exists()
+        ),
+        ROOT.parent / "shared",
+    )
+    / "data"
+    / "telegram-news-ru"
+)
 QUESTIONS = ROOT / "tests" / "data" / "retrieval_questions.json"
 GROUP = -1001500000001  # the forum supergroup whose tenant holds every post
 TOKEN_SECRET = "BENCH-token-abcdefghijklmnopqrstuvwxyz"
 FIRST_USER = 10_000
+OPEN_LOOP_USERS = 5_000  # open-loop questions come from this many users in turn
+OPEN_LOOP_THREADS = 100_000  # open-loop topics start here (closed-loop ones are 1..users)
 
 
 def _base_env(data_dir: Path) -> dict[str, str]:
@@ -71,6 +88,7 @@ def _cache_key(corpus: Path) -> str:
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
         digest.update(path.name.encode())
+    digest.update((ROOT / "storage" / "index" / "common.py").read_bytes())  # payload layout
     return digest.hexdigest()[:16]
 
 
@@ -111,6 +129,8 @@ class Results:
     seconds: float = 0.0
     failed_sends: int = 0
     parts: int = 0
+    unanswered: int = 0
+    offered_seconds: float = 0.0  # open loop: how long sending took (the rate really offered)
 
 
 class Replies:
@@ -140,8 +160,22 @@ class Replies:
             self._seen = len(calls)
 
 
+def _ask(api: FakeBotAPI, question: str, user_id: int, thread: int) -> None:
+    api.add_update(
+        api.message(
+            f"/ask {question}",
+            chat_id=GROUP,
+            chat_type="supergroup",
+            user_id=user_id,
+            language_code="ru",
+            message_thread_id=thread,
+            is_topic_message=True,
+        )
+    )
+
+
 async def load(api: FakeBotAPI, users: int, per_user: int, questions: list[str]) -> Results:
-    """Every user asks `per_user` questions in their own topic, one after another."""
+    """Closed loop: every user asks `per_user` questions in their own topic, one after another."""
     results = Results()
     replies = Replies(api)
     collector = asyncio.create_task(replies.run())
@@ -149,19 +183,9 @@ async def load(api: FakeBotAPI, users: int, per_user: int, questions: list[str])
     async def user(number: int) -> None:
         user_id, thread = FIRST_USER + number, number + 1
         for asked in range(per_user):
-            question = questions[(number * 7 + asked) % len(questions)]
             answered = replies.expect(thread)
-            update = api.message(
-                f"/ask {question}",
-                chat_id=GROUP,
-                chat_type="supergroup",
-                user_id=user_id,
-                language_code="ru",
-                message_thread_id=thread,
-                is_topic_message=True,
-            )
             queued = time.monotonic()
-            api.add_update(update)
+            _ask(api, questions[(number * 7 + asked) % len(questions)], user_id, thread)
             call = await asyncio.wait_for(answered, timeout=300)
             results.latencies.append(call.at - queued)
 
@@ -171,15 +195,62 @@ async def load(api: FakeBotAPI, users: int, per_user: int, questions: list[str])
     finally:
         collector.cancel()
     results.seconds = time.monotonic() - started
-    sends = api.calls("sendMessage")
-    results.failed_sends = sum(1 for call in sends if not call.ok)
-    results.parts = sum(1 for call in sends if call.ok)
+    _count_sends(api, results)
     return results
 
 
-async def measure(data: Path, users: int, per_user: int) -> tuple[Results, float, float, int]:
-    """Start the bot on a copy of `data`, load it; (results, idle RSS, peak RSS, exit code)."""
+async def open_loop(api: FakeBotAPI, rate: float, seconds: float, questions: list[str]) -> Results:
+    """Open loop: `rate` questions a second for `seconds`, each in a new topic, answered or not."""
+    results = Results()
+    replies = Replies(api)
+    collector = asyncio.create_task(replies.run())
+    total = max(1, round(rate * seconds))
+
+    async def wait(answered: asyncio.Future[Call], queued: float) -> None:
+        try:
+            call = await asyncio.wait_for(answered, timeout=120)
+        except TimeoutError:
+            results.unanswered += 1
+            return
+        results.latencies.append(call.at - queued)
+
+    waiting = []
+    started = time.monotonic()
+    try:
+        for number in range(total):
+            delay = started + number / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            thread = OPEN_LOOP_THREADS + number
+            answered = replies.expect(thread)
+            queued = time.monotonic()
+            user_id = FIRST_USER + number % OPEN_LOOP_USERS
+            _ask(api, questions[number % len(questions)], user_id, thread)
+            waiting.append(asyncio.create_task(wait(answered, queued)))
+        results.offered_seconds = time.monotonic() - started
+        await asyncio.gather(*waiting)
+    finally:
+        collector.cancel()
+    results.seconds = time.monotonic() - started
+    _count_sends(api, results)
+    return results
+
+
+def _count_sends(api: FakeBotAPI, results: Results) -> None:
+    sends = api.calls("sendMessage")
+    results.failed_sends = sum(1 for call in sends if not call.ok)
+    results.parts = sum(1 for call in sends if call.ok)
+
+
+async def measure(
+    data: Path, users: int, per_user: int, rates: list[float], seconds: float
+) -> tuple[Results, dict[float, Results], float, float, int]:
+    """Start the bot on a copy of `data`, load it closed then open loop.
+
+    Returns (closed-loop results, open-loop results by rate, idle RSS, peak RSS, exit code).
+    """
     questions = [item["question"] for item in json.loads(QUESTIONS.read_text())["questions"]]
+    opened: dict[float, Results] = {}
     async with FakeBotAPI() as api:
         api.add_chat(GROUP, "supergroup", title="Bench forum", is_forum=True)
         with tempfile.TemporaryDirectory(prefix="tgassist-bot-load-") as work:
@@ -189,7 +260,7 @@ async def measure(data: Path, users: int, per_user: int) -> tuple[Results, float
                 "BOT_TOKEN": f"{api.bot_user['id']}:{TOKEN_SECRET}",
                 "TELEGRAM_API_BASE": api.base_url,
                 # The bench measures answers, not the per-user throttle's refusals.
-                "QUESTION_RATE_LIMIT": str(per_user * 10),
+                "QUESTION_RATE_LIMIT": str(max(per_user * 10, 1000)),
                 "QUOTA_DAILY_QUESTIONS": "0",
             }
             errors_path = Path(work) / "bot.err"
@@ -210,6 +281,10 @@ async def measure(data: Path, users: int, per_user: int) -> tuple[Results, float
                 api.reset()
                 idle = _rss_mib(child.pid)
                 results = await load(api, users, per_user, questions)
+                for rate in rates:
+                    api.reset()
+                    await asyncio.sleep(2)  # the question log of the previous phase is written
+                    opened[rate] = await open_loop(api, rate, seconds, questions)
             finally:
                 child.send_signal(signal.SIGTERM)
                 _, status, usage = await asyncio.to_thread(os.wait4, child.pid, 0)
@@ -217,7 +292,14 @@ async def measure(data: Path, users: int, per_user: int) -> tuple[Results, float
     code = os.waitstatus_to_exitcode(status)
     if '"level": "error"' in errors:
         print(errors[-4000:], file=sys.stderr)
-    return results, idle, usage.ru_maxrss / 1024, code
+    return results, opened, idle, usage.ru_maxrss / 1024, code
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    """The nearest-rank percentile of sorted seconds, in milliseconds."""
+    if not ordered:
+        return math.nan
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] * 1000
 
 
 def main() -> None:
@@ -226,34 +308,64 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--questions", type=int, default=5, help="questions per user")
+    parser.add_argument(
+        "--rates", default="25,50,100", help="open-loop questions/s, comma-separated ('' for none)"
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="open-loop seconds per rate")
     parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
     args = parser.parse_args()
+    rates = [float(rate) for rate in args.rates.split(",") if rate.strip()]
     data, import_seconds = prepared_data(args.corpus)
     load_before = os.getloadavg()[0]  # other work on the machine skews the figures
     prepared = "imported now" if import_seconds is not None else "reused from cache"
     print(f"data: {data} ({prepared})")
-    results, idle, peak, code = asyncio.run(measure(data, args.users, args.questions))
+    results, opened, idle, peak, code = asyncio.run(
+        measure(data, args.users, args.questions, rates, args.seconds)
+    )
+    load_after = os.getloadavg()[0]
     answers = len(results.latencies)
     rate = answers / results.seconds
     ordered = sorted(results.latencies)
-    p50 = statistics.median(ordered) * 1000
-    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)] * 1000
-    worst = ordered[-1] * 1000
+    p50, p95, worst = percentile(ordered, 0.5), percentile(ordered, 0.95), ordered[-1] * 1000
     print(
-        f"{args.users} users x {args.questions} questions: {answers} answers in "
+        f"closed loop {args.users} users x {args.questions} questions: {answers} answers in "
         f"{results.seconds:.1f} s = {rate:.1f} answers/s; update->reply p50 {p50:.0f} ms, "
         f"p95 {p95:.0f} ms, max {worst:.0f} ms; bot RSS idle {idle:.0f} MiB, peak {peak:.0f} MiB; "
         f"failed sends {results.failed_sends}, bot exit code {code}"
     )
+    open_rows = []
+    for offered, outcome in opened.items():
+        times = sorted(outcome.latencies)
+        asked = len(times) + outcome.unanswered
+        row = (
+            f"| {offered:g} | {asked / outcome.offered_seconds:.1f} | {len(times)} "
+            f"| {outcome.unanswered} | {percentile(times, 0.5):.0f} | {percentile(times, 0.95):.0f} "
+            f"| {percentile(times, 0.99):.0f} |"
+        )
+        open_rows.append(row)
+        print(f"open loop {offered:g} q/s: {row}")
+    print(f"load average before {load_before:.1f}, after {load_after:.1f}")
     if args.no_record:
         return
+    open_table = (
+        (
+            f"\n\nOpen loop, same bot process afterwards: questions arrive at a fixed rate for "
+            f"{args.seconds:g} s each, every one from one of {OPEN_LOOP_USERS} users in a topic "
+            "of its own, whether or not earlier ones were answered.\n\n"
+            "| offered q/s | achieved q/s | answered | unanswered (120 s) | p50 ms | p95 ms "
+            "| p99 ms |\n|---|---|---|---|---|---|---|\n" + "\n".join(open_rows)
+        )
+        if open_rows
+        else ""
+    )
     write_section(
         "bot_load",
         "## Bot under load: concurrent questions through Telegram (`bench/bot_load.py`)\n\n"
-        f"Measured on {machine()} (1-minute load average {load_before:.1f} before the run). "
-        "`tgassist bot` (polling) in a child process against the fake "
+        f"Measured on {machine()} (1-minute load average {load_before:.1f} before the run, "
+        f"{load_after:.1f} after; the machine is shared, so these are lower bounds on a quiet "
+        "one). `tgassist bot` (polling, one process) in a child process against the fake "
         "Bot API; one forum supergroup whose tenant holds all 22,099 posts of the shared corpus "
-        "(SQLite + Qdrant Edge, EMBEDDINGS=none, no LLM: extractive answers); "
+        "(SQLite + Qdrant Edge, EMBEDDINGS=none, no LLM: extractive answers). Closed loop: "
         f"{args.users} users, each in their own topic, ask {args.questions} `/ask` questions one "
         "after another (the 40 questions of `tests/data/retrieval_questions.json`), all at once. "
         "Latency: update queued at the fake → the answer's sendMessage received (long-poll pickup "
@@ -262,7 +374,7 @@ def main() -> None:
         "| RSS idle MiB | peak RSS MiB |\n"
         "|---|---|---|---|---|---|---|---|---|\n"
         f"| {args.users} × {args.questions} | {answers} | {results.seconds:.1f} | {rate:.1f} "
-        f"| {p50:.0f} | {p95:.0f} | {worst:.0f} | {idle:.0f} | {peak:.0f} |",
+        f"| {p50:.0f} | {p95:.0f} | {worst:.0f} | {idle:.0f} | {peak:.0f} |" + open_table,
     )
 
 

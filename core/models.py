@@ -99,6 +99,17 @@ class Tenant:
 
 
 @dataclass(frozen=True, slots=True)
+class UserContact:
+    """A user seen in an update: stored later, in a batch, off the answer path."""
+
+    user_id: int
+    username: str | None
+    first_name: str | None
+    language: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     """A stored post."""
 

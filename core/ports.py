@@ -12,6 +12,7 @@ from core.index_progress.models import ChannelBacklog
 from core.models import (
     PostDraft,
     Tenant,
+    UserContact,
 )
 
 
@@ -33,6 +34,8 @@ class IndexDocument:
     permalink: str
     text: str
     album_id: str | None = None
+    # The text's content stems, computed once when indexed (None: a point stored before them).
+    stems: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def point_id(self) -> int:
@@ -163,6 +166,8 @@ class UserRepository(Protocol):
     async def touch(
         self, user_id: int, username: str | None, first_name: str | None, language: str | None
     ) -> None: ...
+
+    async def touch_many(self, contacts: Sequence[UserContact]) -> None: ...
 
 
 class PostRepository(Protocol):

@@ -14,11 +14,15 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core.extras import require
+
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
+    if parsed.get_driver_name() == "asyncpg":
+        require("asyncpg", "postgres")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

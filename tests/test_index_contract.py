@@ -23,6 +23,7 @@ from qdrant_client import AsyncQdrantClient
 
 from core.errors import IndexUnavailable
 from core.ports import IndexDocument, PostIndex, SearchFilter
+from core.text.terms import term_set
 from storage.index.edge import EdgePostIndex
 from storage.index.embeddings import Embedder, LocalE5Embedder, OpenAIEmbedder, build_embedder
 from storage.index.server import QdrantServerIndex
@@ -140,6 +141,15 @@ async def test_upsert_creates_collection(index: PostIndex) -> None:
     assert stats is not None
     assert stats.name == "t1_posts"
     assert stats.points_count == len(CORPUS)
+
+
+async def test_hits_carry_the_stems_computed_at_indexing(index: PostIndex) -> None:
+    """Each point stores its text's content stems, so answering does not stem the posts again."""
+    await index.upsert(1, CORPUS)
+    [hit, *_] = await index.search(1, "ключевая ставка центробанк")
+    assert hit.document.permalink == RATE.permalink
+    assert hit.document.stems == term_set(RATE.text)
+    assert {"ставк", "ключев"} <= hit.document.stems
 
 
 async def test_reupsert_is_idempotent(index: PostIndex) -> None:

@@ -137,6 +137,7 @@ async def test_prompt_holds_only_retrieved_posts_and_citations_link_to_them(
         assert TEXT_BY_URL[source.post.url] == blocks[source.number][1]
         assert f'<a href="{source.post.url}">[{source.number}]</a>' in html
     assert "[9]" not in html
+    await app.questions.question_log.flush()
     async with app.uow_factory() as uow:
         [record] = await uow.questions.recent(tenant_id)
     assert record.mode == "llm"

@@ -30,6 +30,7 @@ async def app(tmp_path: Path) -> AsyncIterator[Container]:
 
 
 async def _recorded(app: Container, tenant_id: int) -> list[QuestionRecord]:
+    await app.questions.question_log.flush()  # the log is written in batches
     async with app.uow_factory() as uow:
         return await uow.questions.recent(tenant_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.settings import Settings, reveal
+from core.extras import require
 from core.ports import PostIndex
 from storage.index.embeddings import Embedder
 from storage.index.sparse import SparseEncoder
@@ -13,6 +14,7 @@ def build_index(settings: Settings, embedder: Embedder | None) -> PostIndex:
     embeds queries and names the dense vectors (None: lexical search)."""
     sparse = SparseEncoder()
     if settings.qdrant_url:
+        require("qdrant_client", "qdrant-server")
         from qdrant_client import AsyncQdrantClient
 
         from storage.index.server import QdrantServerIndex
@@ -21,4 +23,10 @@ def build_index(settings: Settings, embedder: Embedder | None) -> PostIndex:
         return QdrantServerIndex(client, sparse, embedder)
     from storage.index.edge import EdgePostIndex
 
-    return EdgePostIndex(settings.qdrant_path, sparse, embedder)
+    return EdgePostIndex(
+        settings.qdrant_path,
+        sparse,
+        embedder,
+        max_open=settings.index_max_open_shards,
+        idle_seconds=settings.index_shard_idle_seconds,
+    )

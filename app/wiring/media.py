@@ -11,7 +11,7 @@ from core.media.ports import ImageFetcher, MediaStore
 from core.media.service import MediaService
 from core.metrics import Metrics
 from core.quotas.service import BudgetGate
-from storage.media import DirectoryMediaStore, S3MediaStore
+from storage.media import DirectoryMediaStore
 from storage.repositories import UnitOfWorkFactory
 
 
@@ -32,6 +32,8 @@ class MediaServices:
 def build_media_store(settings: Settings) -> MediaStore:
     """S3 when S3_BUCKET is set, else a directory under DATA_DIR/media."""
     if settings.s3_bucket:
+        from storage.media.s3 import S3MediaStore
+
         return S3MediaStore.from_settings(
             settings.s3_bucket,
             endpoint_url=settings.s3_endpoint_url,

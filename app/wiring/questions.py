@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.settings import Settings, reveal
+from core.extras import require
 from core.foreground import ForegroundActivity
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex
@@ -16,6 +17,7 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
     """The OpenAI-compatible chat model, or None (extractive answers) when none is configured."""
     if not settings.llm_configured:
         return None
+    require("openai", "llm")
     from adapters.llm import OpenAIChatModel
 
     api_key = reveal(settings.openai_api_key)

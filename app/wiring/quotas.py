@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import Settings
+from core.extras import require
 from core.media.ports import MediaStore
 from core.metrics import Metrics
 from core.ports import PostIndex, collection_name
@@ -69,8 +70,7 @@ def build_budget_gate(
     """The gate over a Redis ledger (shared by processes) when REDIS_URL is set, else SQL;
     with what closes the ledger's connection."""
     if settings.redis_url:
-        import redis.asyncio as redis
-
+        redis = require("redis.asyncio", "redis")
         client: Any = redis.from_url(settings.redis_url)
         ttl = settings.llm_reservation_ttl_seconds
         ledger: TokenLedger = RedisTokenLedger(client, reservation_ttl_seconds=ttl)

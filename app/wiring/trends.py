@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from adapters.ratelimit.local import LocalRateLimiter
 from app.settings import Settings
 from app.wiring.questions import build_chat_model
+from core.extras import require
 from core.metrics import NULL_METRICS, Metrics
 from core.rag.ports import QuestionGate
 from core.trends.detector import TrendDetector
@@ -75,6 +76,7 @@ def build_limiter(settings: Settings) -> SendRateLimiter:
         group_per_minute=settings.alerts_group_per_minute,
     )
     if settings.redis_url:
+        require("redis", "redis")
         from adapters.ratelimit.redis import RedisRateLimiter
 
         return RedisRateLimiter.from_url(settings.redis_url, limits)

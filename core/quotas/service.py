@@ -9,7 +9,7 @@ reservation back.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
 
@@ -107,6 +107,8 @@ class BudgetGate:
         self._clock = clock
         self._cache_seconds = cache_seconds
         self._cache: dict[int, tuple[float, TenantLimits]] = {}
+        # Set by the composition root: stores the question log queued in this process first.
+        self.flush_question_log: Callable[[], Awaitable[None]] | None = None
 
     @property
     def defaults(self) -> TenantLimits:
@@ -200,6 +202,8 @@ class BudgetGate:
     async def questions_today(self) -> dict[int, int]:
         """Questions asked per tenant since the start of today (UTC)."""
         start = next_utc_midnight(self._clock()) - timedelta(days=1)
+        if self.flush_question_log is not None:
+            await self.flush_question_log()
         async with self._uow_factory() as uow:
             return await uow.quotas.questions_since(start)
 

@@ -23,11 +23,13 @@ class SentencePicker:
     def __init__(self, question: str, texts: Sequence[str]) -> None:
         self._query = term_set(question)
         self._split = {text: sentences(text) for text in texts}
+        # Each sentence's question words, stemmed once (scoring and choosing both use them).
+        self._matched: dict[str, frozenset[str]] = {}
         frequency: Counter[str] = Counter()
         total = 0
         for pieces in self._split.values():
             for piece in pieces:
-                frequency.update(term_set(piece) & self._query)
+                frequency.update(self._words(piece))
                 total += 1
         self._weights = {
             term: math.log(1.0 + (total + 1) / (frequency[term] + 1)) for term in self._query
@@ -48,7 +50,7 @@ class SentencePicker:
         covered: set[str] = set()
         length = 0
         for position in sorted(range(len(pieces)), key=lambda i: (-scores[i], i)):
-            words = term_set(pieces[position]) & self._query
+            words = self._words(pieces[position])
             if scores[position] <= 0 or (chosen and not words - covered):
                 continue
             if chosen and length + len(pieces[position]) > limit:
@@ -58,8 +60,14 @@ class SentencePicker:
             length += len(pieces[position]) + 1
         return clip(" ".join(pieces[i] for i in sorted(chosen)), limit)
 
+    def _words(self, piece: str) -> frozenset[str]:
+        matched = self._matched.get(piece)
+        if matched is None:
+            matched = self._matched[piece] = term_set(piece) & self._query
+        return matched
+
     def _score(self, piece: str) -> float:
-        return sum(self._weights[term] for term in term_set(piece) & self._query)
+        return sum(self._weights[term] for term in self._words(piece))
 
 
 def extractive_text(numbered_snippets: Sequence[tuple[int, str]]) -> str:

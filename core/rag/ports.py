@@ -76,6 +76,10 @@ class QuestionRepository(Protocol):
         """Store a question; returns its id."""
         ...
 
+    async def add_many(self, records: Sequence[QuestionRecord]) -> None:
+        """Store a batch of questions at once."""
+        ...
+
     async def recent(
         self, tenant_id: int, *, since: datetime | None = None, limit: int = 100
     ) -> list[QuestionRecord]:

@@ -69,9 +69,9 @@ def collapse(hits: list[SearchHit], limit: int) -> list[RankedPost]:
             if album is not None:
                 if not album.document.text.strip() and document.text.strip():
                     album.document = replace(album.document, text=document.text)
-                    album.terms = term_set(document.text)
+                    album.terms = stems_of(document)
                 continue
-        terms = term_set(document.text)
+        terms = stems_of(document)
         story = next((post for post in ranked if same_story(post, document, terms)), None)
         if story is not None:
             if all(other.permalink != document.permalink for other in story.duplicates):
@@ -84,6 +84,11 @@ def collapse(hits: list[SearchHit], limit: int) -> list[RankedPost]:
         if document.album_id is not None:
             albums[(document.channel_id, document.album_id)] = post
     return ranked
+
+
+def stems_of(document: IndexDocument) -> frozenset[str]:
+    """The document's content stems: stored with the point, computed for older points."""
+    return document.stems if document.stems is not None else term_set(document.text)
 
 
 def same_story(post: RankedPost, document: IndexDocument, terms: frozenset[str]) -> bool:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import structlog
 
+from core.batching import BatchWriter
 from core.clock import utc_now
 from core.foreground import ForegroundActivity
 from core.metrics import NULL_METRICS, Metrics
@@ -85,6 +86,9 @@ class QuestionService:
         self._uow_factory = uow_factory
         # Background embedding gives way while answers are in progress.
         self._activity = activity or ForegroundActivity()
+        self._log: BatchWriter[QuestionRecord] = BatchWriter(
+            self._store_records, name="question-log"
+        )
         self._index = index
         self._retriever = Retriever(index)
         self._chat_model = chat_model
@@ -106,8 +110,14 @@ class QuestionService:
         """The configured model (None: extractive answers); digests write summaries with it."""
         return self._chat_model
 
+    @property
+    def question_log(self) -> BatchWriter[QuestionRecord]:
+        """The background writer of the question log (flush it before reading the log)."""
+        return self._log
+
     async def close(self) -> None:
-        """Release the chat model's connections."""
+        """Store the queued question log and release the chat model's connections."""
+        await self._log.close()
         if self._chat_model is not None:
             await self._chat_model.close()
 
@@ -368,13 +378,14 @@ class QuestionService:
             source_channel_ids=answer.cited_channel_ids(),
             prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens,
+            created_at=self._clock(),
         )
-        try:
-            async with self._uow_factory() as uow:
-                await uow.questions.add(record)
-                await uow.commit()
-        except Exception as error:  # the user still gets the answer
-            log.warning("question_record_failed", tenant_id=tenant_id, error=str(error))
+        await self._log.submit(record)  # stored in a batch off the answer path
+
+    async def _store_records(self, records: list[QuestionRecord]) -> None:
+        async with self._uow_factory() as uow:
+            await uow.questions.add_many(records)
+            await uow.commit()
 
 
 def _describe(error: Exception) -> str:

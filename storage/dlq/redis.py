@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.dlq.models import DEFAULT_MAX_ENTRIES, DeadLetter
+from core.extras import require
 
 STREAMS_KEY = "dlq:streams"  # a set of every stream that ever had an entry
 _JSON_FIELDS = "_json"
@@ -73,8 +74,7 @@ class RedisDeadLetterQueue:
         cls, url: str, *, max_entries: int = DEFAULT_MAX_ENTRIES, timeout: float = 2.0
     ) -> RedisDeadLetterQueue:
         """A queue on its own client that gives up quickly when Redis does not answer."""
-        import redis.asyncio as redis
-
+        redis = require("redis.asyncio", "redis")
         client = redis.from_url(
             url, socket_connect_timeout=timeout, socket_timeout=timeout, retry_on_timeout=False
         )

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import structlog
 
 from core.ports import IndexDocument, SearchFilter
+from core.text.terms import term_set
 from storage.index.embeddings import Embedder
 
 log = structlog.get_logger(__name__)
@@ -60,6 +61,8 @@ def to_payload(document: IndexDocument) -> dict[str, Any]:
         "permalink": document.permalink,
         "text": document.text,
         "album_id": document.album_id,
+        # Answers compare posts by their stems: stemmed once here, not on every question.
+        "stems": sorted(term_set(document.text) if document.stems is None else document.stems),
     }
 
 
@@ -75,6 +78,7 @@ def from_payload(payload: Mapping[str, Any]) -> IndexDocument:
         permalink=str(payload["permalink"]),
         text=str(payload["text"]),
         album_id=payload.get("album_id"),
+        stems=frozenset(payload["stems"]) if "stems" in payload else None,
     )
 
 

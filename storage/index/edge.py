@@ -8,9 +8,12 @@ the worker, so a cancelled caller cannot let a second operation in while the fir
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -77,13 +80,18 @@ class _Shard:
     dense: bool  # dense vectors are written and searched
     lock: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False
+    evicted: bool = False  # closed to bound memory and open files; reopened on next use
+    last_used: float = field(default_factory=time.monotonic)
+    users: int = 0  # operations between open and done: such a shard is never evicted
 
 
 class EdgePostIndex:
     """`PostIndex` on qdrant-edge shards under `root/t{tenant_id}_posts`, opened lazily and cached.
 
     A shard can be open in one process only (its WAL is locked): a second process gets
-    IndexUnavailable instead of a traceback.
+    IndexUnavailable instead of a traceback. At most `max_open` shards stay open (least
+    recently used closed first) and shards idle for `idle_seconds` are closed, so memory and
+    open files do not grow with the number of tenants.
     """
 
     def __init__(
@@ -93,6 +101,8 @@ class EdgePostIndex:
         embedder: Embedder | None,
         *,
         workers: int = 4,
+        max_open: int = 64,
+        idle_seconds: float = 600.0,
         ranking: Ranking = DEFAULT_RANKING,
     ) -> None:
         self._root = root
@@ -103,24 +113,26 @@ class EdgePostIndex:
         self._dense_name = (
             dense_vector_name(embedder.name) if embedder is not None else DENSE_VECTOR
         )
-        self._shards: dict[int, _Shard] = {}
+        self._shards: OrderedDict[int, _Shard] = OrderedDict()  # least recently used first
+        self._max_open = max(1, max_open)
+        self._idle_seconds = idle_seconds
         self._open_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qdrant-edge")
         self._closed = False
 
     async def stats(self, tenant_id: int) -> CollectionStats | None:
         """Points in the tenant's shard, or None when it was never created."""
-        shard = await self._call(self._open, tenant_id, False)
-        if shard is None:
-            return None
-        count = await self._call(self._count, shard)
-        extra: dict[str, object] = {
-            "engine": "qdrant-edge",
-            "dense": shard.dense,
-            "path": str(shard.path),
-        }
-        if shard.dense:
-            extra["dense_points"] = await self._call(self._count, shard, self._dense_name)
+        async with self._using(tenant_id, create=False) as shard:
+            if shard is None:
+                return None
+            count = await self._call(self._count, shard)
+            extra: dict[str, object] = {
+                "engine": "qdrant-edge",
+                "dense": shard.dense,
+                "path": str(shard.path),
+            }
+            if shard.dense:
+                extra["dense_points"] = await self._call(self._count, shard, self._dense_name)
         return CollectionStats(name=shard.name, points_count=count, extra=extra)
 
     async def upsert(
@@ -133,10 +145,10 @@ class EdgePostIndex:
         creates the shard on first use."""
         if not documents:
             return
-        shard = await self._call(self._open, tenant_id, True)
-        assert shard is not None  # created when missing
-        dense = dense_of(documents, vectors if shard.dense else None)
-        await self._call(self._write, shard, documents, dense)
+        async with self._using(tenant_id, create=True) as shard:
+            assert shard is not None  # created when missing
+            dense = dense_of(documents, vectors if shard.dense else None)
+            await self._call(self._write, shard, documents, dense)
         log.debug("index_upserted", collection=shard.name, points=len(documents))
 
     async def set_vectors(
@@ -145,10 +157,10 @@ class EdgePostIndex:
         """Give points of the tenant's shard their dense vector; points it lacks are skipped."""
         if not vectors:
             return 0
-        shard = await self._call(self._open, tenant_id, False)
-        if shard is None or not shard.dense:
-            return 0
-        return await self._call(self._set_vectors, shard, vectors)
+        async with self._using(tenant_id, create=False) as shard:
+            if shard is None or not shard.dense:
+                return 0
+            return await self._call(self._set_vectors, shard, vectors)
 
     async def delete_channel(self, tenant_id: int, channel_id: int) -> None:
         """Remove every point of one channel from one tenant's shard."""
@@ -171,13 +183,13 @@ class EdgePostIndex:
         """BM25 (and dense, with an embedder) exact search fused by RRF, best first."""
         if limit <= 0 or matches_nothing(filters):
             return []
-        shard = await self._call(self._open, tenant_id, False)
-        if shard is None:
-            return []
-        dense: list[float] | None = None
-        if shard.dense and self._embedder is not None and self._ranking.legs != "lexical":
-            dense = await embed_query_or_none(self._embedder, query)
-        return await self._call(self._query, shard, query, dense, limit, filters)
+        async with self._using(tenant_id, create=False) as shard:
+            if shard is None:
+                return []
+            dense: list[float] | None = None
+            if shard.dense and self._embedder is not None and self._ranking.legs != "lexical":
+                dense = await embed_query_or_none(self._embedder, query)
+            return await self._call(self._query, shard, query, dense, limit, filters)
 
     async def close(self) -> None:
         """Flush and close every shard, then stop the worker threads."""
@@ -196,9 +208,25 @@ class EdgePostIndex:
         return await loop.run_in_executor(self._executor, function, *args)
 
     async def _update(self, tenant_id: int, operation: UpdateOperation) -> None:
-        shard = await self._call(self._open, tenant_id, False)
-        if shard is not None:
-            await self._call(_apply, shard, operation)
+        async with self._using(tenant_id, create=False) as shard:
+            if shard is not None:
+                await self._call(_apply, shard, operation)
+
+    @contextlib.asynccontextmanager
+    async def _using(self, tenant_id: int, *, create: bool) -> AsyncIterator[_Shard | None]:
+        """The tenant's shard, opened if needed and kept open (not evicted) until done."""
+        shard = await self._call(self._open, tenant_id, create)
+        try:
+            yield shard
+        finally:
+            if shard is not None:
+                with self._open_lock:
+                    shard.users -= 1
+
+    @property
+    def open_shards(self) -> int:
+        """How many shards are open now."""
+        return len(self._shards)
 
     # -- the methods below block: they run on the worker threads -------------------------
 
@@ -208,6 +236,9 @@ class EdgePostIndex:
                 raise IndexUnavailable("the post index is closed")
             cached = self._shards.get(tenant_id)
             if cached is not None:
+                cached.last_used = time.monotonic()
+                cached.users += 1
+                self._shards.move_to_end(tenant_id)
                 return cached
             name = collection_name(tenant_id)
             path = self._root / name
@@ -222,10 +253,26 @@ class EdgePostIndex:
             except Exception:
                 shard.close()  # an uncached open shard would lock us out of it
                 raise
-            opened = _Shard(name, path, shard, dense=dense)
+            opened = _Shard(name, path, shard, dense=dense, users=1)
             self._shards[tenant_id] = opened
             log.info("index_shard_opened", collection=name, path=str(path), dense=opened.dense)
+            self._evict()
             return opened
+
+    def _evict(self) -> None:
+        """Close shards idle too long, then the least recently used beyond the cap (the
+        newest, just opened, stays). Called with the open lock held."""
+        now = time.monotonic()
+        for tenant_id, shard in list(self._shards.items())[:-1]:
+            if shard.users > 0:
+                continue  # in use: the cap may be passed until it is done
+            if len(self._shards) > self._max_open or now - shard.last_used >= self._idle_seconds:
+                del self._shards[tenant_id]
+                with shard.lock:  # waits for an operation in progress on it
+                    shard.evicted = True
+                    shard.shard.flush()
+                    shard.shard.close()
+                log.debug("index_shard_closed", collection=shard.name, open=len(self._shards))
 
     def _create(self, name: str, path: Path) -> EdgeShard:
         vectors = None
@@ -355,7 +402,7 @@ def _load(name: str, path: Path) -> EdgeShard:
 @contextmanager
 def _locked(shard: _Shard) -> Iterator[None]:
     with shard.lock:
-        if shard.closed:
+        if shard.closed or shard.evicted:
             raise IndexUnavailable("the post index is closed")
         yield
 

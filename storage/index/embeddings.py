@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
+from core.extras import require
+
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
@@ -150,10 +152,9 @@ class OpenAIEmbedder:
         batch_size: int = 128,
         client: AsyncOpenAI | None = None,
     ) -> None:
-        from openai import AsyncOpenAI
-
+        openai = require("openai", "llm")
         # Local servers need no key, but the client refuses to start without one.
-        self._client = client or AsyncOpenAI(base_url=base_url, api_key=api_key or "unused")
+        self._client = client or openai.AsyncOpenAI(base_url=base_url, api_key=api_key or "unused")
         self._model = model
         self.dim = dim
         self.name = f"openai:{model}:{dim}"

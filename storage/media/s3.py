@@ -6,9 +6,12 @@ boto3 is synchronous: every call runs in a worker thread so the event loop never
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from core.extras import require
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 
 class S3MediaStore:
@@ -17,6 +20,7 @@ class S3MediaStore:
     def __init__(self, client: Any, bucket: str, *, page_size: int = 1000) -> None:
         self._client = client
         self._bucket = bucket
+        self._client_error: type[ClientError] = require("botocore.exceptions", "s3").ClientError
         self._page_size = page_size  # list_objects_v2 returns at most 1000 keys a page
 
     @classmethod
@@ -30,16 +34,15 @@ class S3MediaStore:
         secret_access_key: str | None,
     ) -> S3MediaStore:
         """A store with its own boto3 client (credentials fall back to boto3's usual chain)."""
-        import boto3
-        from botocore.config import Config
-
+        boto3 = require("boto3", "s3")
+        config = require("botocore.config", "s3").Config
         client = boto3.client(
             "s3",
             endpoint_url=endpoint_url or None,
             region_name=region or None,
             aws_access_key_id=access_key_id or None,
             aws_secret_access_key=secret_access_key or None,
-            config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+            config=config(retries={"max_attempts": 3, "mode": "standard"}),
         )
         return cls(client, bucket)
 
@@ -64,7 +67,7 @@ class S3MediaStore:
         def read() -> bytes:
             try:
                 response = self._client.get_object(Bucket=self._bucket, Key=key)
-            except ClientError as error:
+            except self._client_error as error:
                 if _missing(error):
                     raise FileNotFoundError(key) from error
                 raise
@@ -78,7 +81,7 @@ class S3MediaStore:
         def head() -> bool:
             try:
                 self._client.head_object(Bucket=self._bucket, Key=key)
-            except ClientError as error:
+            except self._client_error as error:
                 if _missing(error):
                     return False
                 raise

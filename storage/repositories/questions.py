@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
@@ -32,6 +34,22 @@ def to_record(row: QuestionRow) -> QuestionRecord:
     )
 
 
+def _columns(record: QuestionRecord) -> dict[str, Any]:
+    return {
+        "tenant_id": record.tenant_id,
+        "user_id": record.user_id,
+        "text": record.text,
+        "status": record.status[:_STATUS_LENGTH],
+        "mode": record.mode[:_STATUS_LENGTH],
+        "latency_ms": record.latency_ms,
+        "sources_count": record.sources_count,
+        "source_channel_ids": list(record.source_channel_ids),
+        "prompt_tokens": record.prompt_tokens,
+        "completion_tokens": record.completion_tokens,
+        "created_at": record.created_at or utc_now(),
+    }
+
+
 class SqlQuestionRepository:
     """Questions in SQL."""
 
@@ -40,22 +58,15 @@ class SqlQuestionRepository:
 
     async def add(self, record: QuestionRecord) -> int:
         """Store one question and its outcome; returns its id."""
-        row = QuestionRow(
-            tenant_id=record.tenant_id,
-            user_id=record.user_id,
-            text=record.text,
-            status=record.status[:_STATUS_LENGTH],
-            mode=record.mode[:_STATUS_LENGTH],
-            latency_ms=record.latency_ms,
-            sources_count=record.sources_count,
-            source_channel_ids=list(record.source_channel_ids),
-            prompt_tokens=record.prompt_tokens,
-            completion_tokens=record.completion_tokens,
-            created_at=record.created_at or utc_now(),
-        )
+        row = QuestionRow(**_columns(record))
         self._session.add(row)
         await self._session.flush()
         return row.id
+
+    async def add_many(self, records: Sequence[QuestionRecord]) -> None:
+        """Store a batch of questions in one statement (the background log writer's)."""
+        if records:
+            await self._session.execute(insert(QuestionRow), [_columns(item) for item in records])
 
     async def recent(
         self, tenant_id: int, *, since: datetime | None = None, limit: int = 100

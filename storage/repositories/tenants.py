@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utc_now
-from core.models import Tenant
+from core.models import Tenant, UserContact
+from core.tenant_cache import TenantCache
 from storage.models import SubscriptionRow, TenantRow, UserRow
 from storage.repositories._upsert import upsert
 
@@ -26,10 +29,11 @@ def to_tenant(row: TenantRow) -> Tenant:
 
 
 class SqlTenantRepository:
-    """Tenants in SQL."""
+    """Tenants in SQL; changes make the bot's tenant cache forget the tenant."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: TenantCache | None = None) -> None:
         self._session = session
+        self._cache = cache
 
     async def get_or_create(
         self, chat_id: int, kind: str, title: str | None, language: str
@@ -75,14 +79,25 @@ class SqlTenantRepository:
         rows = await self._session.scalars(select(TenantRow).order_by(TenantRow.id))
         return [to_tenant(row) for row in rows]
 
+    def _changed(self, tenant_id: int) -> None:
+        if self._cache is not None:
+            self._cache.forget_tenant(tenant_id)
+
+    def _moved(self, *chat_ids: int) -> None:
+        if self._cache is not None:
+            for chat_id in chat_ids:
+                self._cache.forget_chat(chat_id)
+
     async def set_alerts(self, tenant_id: int, enabled: bool) -> None:
         """Turn trend alerts on or off for a chat."""
+        self._changed(tenant_id)
         await self._session.execute(
             update(TenantRow).where(TenantRow.id == tenant_id).values(alerts_enabled=enabled)
         )
 
     async def set_active(self, chat_id: int, active: bool) -> bool:
         """Record whether the bot is still in the chat; False when the chat is unknown."""
+        self._moved(chat_id)
         result = await self._session.execute(
             update(TenantRow).where(TenantRow.chat_id == chat_id).values(active=active)
         )
@@ -97,6 +112,7 @@ class SqlTenantRepository:
         When both follow channels, the old one's subscriptions join the new one (indexed there
         by the next indexing run) and the old tenant goes; its index collection is left unused.
         """
+        self._moved(old_chat_id, new_chat_id)
         both = TenantRow.chat_id.in_([old_chat_id, new_chat_id])
         # Both service messages may be handled at once: lock the two rows (in one order, so two
         # movers never deadlock) before reading them.
@@ -150,6 +166,7 @@ class SqlTenantRepository:
 
     async def set_language(self, tenant_id: int, language: str) -> None:
         """Remember the language the chat chose (/lang); it then wins over users' clients."""
+        self._changed(tenant_id)
         await self._session.execute(
             update(TenantRow)
             .where(TenantRow.id == tenant_id)
@@ -167,18 +184,29 @@ class SqlUserRepository:
         self, user_id: int, username: str | None, first_name: str | None, language: str | None
     ) -> None:
         """Create or refresh a user on each contact."""
-        now = utc_now()
+        await self.touch_many([UserContact(user_id, username, first_name, language, utc_now())])
+
+    async def touch_many(self, contacts: Sequence[UserContact]) -> None:
+        """Create or refresh several users at once (the latest contact of each wins)."""
+        latest = {contact.user_id: contact for contact in contacts}
+        if not latest:
+            return
         statement = upsert(
             self._session,
             UserRow.__table__,
             keys=["id"],
             update=["username", "first_name", "language_code", "last_seen_at"],
         ).values(
-            id=user_id,
-            username=username,
-            first_name=first_name,
-            language_code=language,
-            created_at=now,
-            last_seen_at=now,
+            [
+                {
+                    "id": contact.user_id,
+                    "username": contact.username,
+                    "first_name": contact.first_name,
+                    "language_code": contact.language,
+                    "created_at": contact.at,
+                    "last_seen_at": contact.at,
+                }
+                for contact in latest.values()
+            ]
         )
         await self._session.execute(statement)

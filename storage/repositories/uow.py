@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.tenant_cache import TenantCache
 from storage.repositories.channels import SqlChannelRepository
 from storage.repositories.digests import SqlDigestRepository
 from storage.repositories.embeddings import SqlEmbeddingRepository
@@ -25,9 +26,9 @@ from storage.repositories.watches import SqlWatchRepository
 class SqlUnitOfWork:
     """Repositories bound to one session; the caller decides when to commit."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, tenant_cache: TenantCache | None = None) -> None:
         self.session = session
-        self.tenants = SqlTenantRepository(session)
+        self.tenants = SqlTenantRepository(session, tenant_cache)
         self.users = SqlUserRepository(session)
         self.channels = SqlChannelRepository(session)
         self.posts = SqlPostRepository(session)
@@ -55,14 +56,18 @@ class SqlUnitOfWork:
 class UnitOfWorkFactory:
     """Opens a unit of work per use: `async with uow_factory() as uow: ...`."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], tenant_cache: TenantCache | None = None
+    ) -> None:
         self._sessions = sessions
+        # Sessions connect on their first query, so a handler that reads nothing costs none.
+        self.tenant_cache = tenant_cache
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[SqlUnitOfWork]:
         async with self._sessions() as session:
             try:
-                yield SqlUnitOfWork(session)
+                yield SqlUnitOfWork(session, self.tenant_cache)
             except BaseException:
                 await session.rollback()
                 raise
