@@ -26,7 +26,7 @@ class Prompt(StatesGroup):
 
 async def ask_for(
     message: Message,
-    state: FSMContext,
+    state: FSMContext | None,
     prompt: State,
     lang: str,
     text_key: str,
@@ -38,6 +38,11 @@ async def ask_for(
 
     A private chat gets `keyboard` when given; groups always get a selective ForceReply.
     """
+    if (
+        state is None
+    ):  # no user behind the message (an anonymous admin, a channel): nobody to wait for
+        await message.answer(t(lang, "prompt_needs_user"))
+        return
     if state.key.chat_id != message.chat.id:  # run for the sender's private chat instead
         state = FSMContext(storage=state.storage, key=replace(state.key, chat_id=message.chat.id))
     await state.set_state(prompt)

@@ -532,6 +532,7 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
             "a period first if you like: <code>@channel 7d question</code>. /cancel to stop."
         ),
         "interests_add_prompt": "Which topic should I add to your interests? Send it. /cancel to stop.",
+        "prompt_needs_user": "⚠️ I can only wait for your answer when you write as yourself (not anonymously or as a channel): send the command with what it needs, e.g. <code>/subscribe @channel</code>.",
         "prompt_needs_text": "Please send it as text, or /cancel.",
         "unsubscribe_nothing": (
             "There is nothing to unsubscribe from: this chat follows no channels yet. "
@@ -623,6 +624,7 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
             "<code>@channel 7d вопрос</code>. /cancel — отменить."
         ),
         "interests_add_prompt": "Какую тему добавить в ваши интересы? Пришлите её. /cancel — отменить.",
+        "prompt_needs_user": "⚠️ Дождаться вашего ответа я могу, только когда вы пишете от своего имени (не анонимно и не от канала): отправьте команду сразу с тем, что ей нужно, например <code>/subscribe @channel</code>.",
         "prompt_needs_text": "Пришлите, пожалуйста, текстом или отмените: /cancel.",
         "unsubscribe_nothing": (
             "Отписываться не от чего: этот чат пока ни на что не подписан. "

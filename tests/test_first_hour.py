@@ -465,3 +465,26 @@ async def test_commands_and_descriptions_set_in_both_languages(bot_api: FakeBotA
     assert "Telegram" in bot_api.bot_texts[("short_description", "ru")]
     menus = [call.params["commands"] for call in bot_api.calls("setMyCommands")]
     assert all({"lang", "cancel"} <= {item["command"] for item in menu} for menu in menus)
+
+
+@pytest.mark.parametrize("command", ["/subscribe", "/ask"])
+async def test_bare_command_of_an_anonymous_admin_explains_instead_of_failing(
+    harness: BotHarness, command: str
+) -> None:
+    """A bare command sent on behalf of the group (an anonymous admin: no user to wait for) gets a
+    plain explanation, not the error reply; /cancel has nothing to cancel (found by fuzzing)."""
+    harness.api.add_chat(GROUP, "supergroup", title="Team")
+    group: dict[str, Any] = {"chat_id": GROUP, "chat_type": "supergroup"}
+    [reply] = await harness.send_update(_anonymous(harness.api.message(command, **group)))
+    assert reply not in {TEXTS[lang]["error"] for lang in LANGS}
+    assert "/" in reply  # it says how to send the command instead
+    [cancelled] = await harness.send_update(_anonymous(harness.api.message("/cancel", **group)))
+    assert cancelled in {TEXTS[lang]["nothing_to_cancel"] for lang in LANGS}
+
+
+def _anonymous(update: dict[str, Any]) -> dict[str, Any]:
+    """The update as Telegram sends an anonymous admin's message: from the chat, no user."""
+    message = update["message"]
+    del message["from"]
+    message["sender_chat"] = dict(message["chat"])
+    return update

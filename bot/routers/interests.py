@@ -72,10 +72,10 @@ def interests_view(
 
 async def interests(
     message: Message,
-    state: FSMContext,
     uow: InterestsUnitOfWork,
     lang: str,
     interest_service: InterestService,
+    state: FSMContext | None = None,
 ) -> None:
     """Show, add or remove the sender's interests."""
     if message.from_user is None:

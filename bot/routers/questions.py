@@ -95,10 +95,10 @@ def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
 async def ask_command(
     message: Message,
     bot: Bot,
-    state: FSMContext,
     tenant: Tenant,
     lang: str,
     question_service: QuestionService,
+    state: FSMContext | None = None,
 ) -> None:
     """/ask [@channel] [7d] question — in any chat; a bare /ask asks for the question."""
     question = command_args(message)

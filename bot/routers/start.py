@@ -24,9 +24,9 @@ async def help_command(message: Message, bot: Bot, lang: str, admin_ids: frozens
     await message.answer(text)
 
 
-async def cancel(message: Message, state: FSMContext, lang: str) -> None:
+async def cancel(message: Message, lang: str, state: FSMContext | None = None) -> None:
     """Leave whatever the bot asked for (a channel, a question, a topic)."""
-    if await state.get_state() is None:
+    if state is None or await state.get_state() is None:
         await message.answer(t(lang, "nothing_to_cancel"), reply_markup=ReplyKeyboardRemove())
         return
     await state.clear()

@@ -179,7 +179,9 @@ async def subscribe(message: Message, subscriber: Subscriber) -> None:
     await subscriber.subscribe(message, command_args(message), _sender_id(message))
 
 
-async def ask_for_channel(message: Message, bot: Bot, state: FSMContext, lang: str) -> None:
+async def ask_for_channel(
+    message: Message, bot: Bot, lang: str, state: FSMContext | None = None
+) -> None:
     """`/subscribe` alone: who may manage the chat is asked which channel (typed, pasted or
     picked); anyone else learns the usage."""
     if not await may_manage_chat(bot, message.chat.id, message.chat.type, _sender_id(message)):
@@ -197,11 +199,14 @@ async def ask_for_channel(message: Message, bot: Bot, state: FSMContext, lang: s
     )
 
 
-async def channel_picked(message: Message, state: FSMContext, subscriber: Subscriber) -> None:
+async def channel_picked(
+    message: Message, subscriber: Subscriber, state: FSMContext | None = None
+) -> None:
     """A channel chosen with the picker button: subscribe to it."""
     shared = message.chat_shared
     assert shared is not None
-    await state.clear()
+    if state is not None:
+        await state.clear()
     name = f"@{shared.username}" if shared.username else str(shared.chat_id)
     await subscriber.subscribe(message, name, _sender_id(message))
 
