@@ -623,6 +623,15 @@ FUZZ = settings(
         entities=[{"type": "bot_command", "offset": 3, "length": 999}],
     )
 )
+@example(  # found by fuzzing: /interests as a photo caption in a group
+    spec=MessageSpec(
+        text="/interests",
+        user_id=1001,
+        chat=(-100500, "supergroup"),
+        language_code=None,
+        caption_photo=True,
+    )
+)
 async def test_generated_messages_are_handled_and_every_reply_is_valid(
     fuzz_bot: FuzzBot, spec: Spec
 ) -> None:

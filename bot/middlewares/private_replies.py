@@ -46,7 +46,9 @@ class RepliesInPrivate(BaseMiddleware):
         if user is None or user.is_bot:
             return await handler(event, data)
         lang = data.get("lang", "en")
-        command = escape((event.text or "").split(maxsplit=1)[0].split("@")[0][:40])
+        # A command may arrive as a photo's caption; the split guards an empty one.
+        words = (event.text or event.caption or "").split(maxsplit=1) or [""]
+        command = escape(words[0].split("@")[0][:40])
         private_chat = Chat(id=user.id, type=ChatType.PRIVATE, first_name=user.first_name)
         private = event.model_copy(update={"chat": private_chat}).as_(event.bot)
         try:
