@@ -7,6 +7,7 @@ from typing import Any
 
 import openai
 
+from adapters.openai_client import openai_client
 from core.rag.ports import ChatMessage, ChatReply, LLMError
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
@@ -25,11 +26,7 @@ class OpenAIChatModel:
         cls, model: str, *, base_url: str | None, api_key: str | None, timeout: float
     ) -> OpenAIChatModel:
         """A model with its own SDK client: `timeout` per attempt, SDK retries off."""
-        # Local servers (Ollama, vLLM) need no key, but the SDK refuses to start without one.
-        client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
-        )
-        return cls(client, model)
+        return cls(openai_client(base_url=base_url, api_key=api_key, timeout=timeout), model)
 
     @property
     def model(self) -> str:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from core.extras import require
+from adapters.openai_client import openai_client
 from core.vision.models import VisionContext, VisionImage, VisionReply
 
 SYSTEM_PROMPT = (
@@ -52,11 +52,7 @@ class OpenAIVisionModel:
         cls, model: str, *, base_url: str | None, api_key: str | None, timeout: float
     ) -> OpenAIVisionModel:
         """A model with its own SDK client (SDK retries off)."""
-        openai = require("openai", "llm")
-        client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
-        )
-        return cls(client, model)
+        return cls(openai_client(base_url=base_url, api_key=api_key, timeout=timeout), model)
 
     @property
     def model(self) -> str:
