@@ -160,3 +160,27 @@ def test_a_known_story_trends_again_when_it_escalates() -> None:
     assert {post.post_id for post in rise} <= trend.post_ids
     long_baseline_only = TrendDetector(TrendParams(escalation_ratio=float("inf")))
     assert long_baseline_only.detect(stream.sorted(), NOW) == []
+
+
+def test_an_ambiguous_abbreviation_does_not_join_unrelated_stories(stream: Stream) -> None:
+    """Two unrelated stories that both name a residential complex ("ЖК") stay two trends: a
+    short abbreviation written in capitals is not a name shared by one story."""
+    blackout = [
+        "В ЖК «Северный парк» нет света и отопления с обеда, жалуются жильцы",
+        "Жильцы ЖК «Северный парк» остались без света: лифты стоят, отопления нет",
+        "Блэкаут в ЖК «Северный парк»: жильцы без света и отопления уже восемь часов",
+        "ЖК «Северный парк» до сих пор без света, жильцы мёрзнут без отопления",
+    ]
+    penthouse = [
+        "Самый дорогой пентхаус страны продают в элитном ЖК «Золотая миля» за миллиард",
+        "Пентхаус в ЖК «Золотая миля» выставили на продажу за миллиард рублей",
+        "Элитный ЖК «Золотая миля»: пентхаус с террасой продают за миллиард",
+        "За миллиард продают пентхаус в ЖК «Золотая миля» с видом на реку",
+    ]
+    stream.burst([1, 2, 3, 4], blackout, start=NOW - timedelta(hours=5))
+    stream.burst([3, 4, 5, 6], penthouse, start=NOW - timedelta(hours=4))
+    trends = TrendDetector().detect(stream.sorted(), NOW)
+    assert len(trends) == 2
+    first, second = trends
+    assert not first.post_ids & second.post_ids
+    assert {len(first.posts), len(second.posts)} == {4}

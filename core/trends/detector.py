@@ -49,6 +49,7 @@ _SISTER_MIN_TERMS = 10  # a repost is of a real text, not a one-liner that match
 _STORY_SHARE = 0.5  # a term covering this share of two clusters' posts (and specific) joins them
 _STORY_SIMILARITY = 0.3  # two clusters whose term profiles are this alike are one story
 _SNIPPET_LENGTH = 90
+_MIN_BRIDGE_LENGTH = 4  # a shorter single term (an abbreviation) does not join two stories
 
 
 @dataclass(slots=True)
@@ -429,7 +430,8 @@ class TrendDetector:
 
         Two clusters join when they share two bursting terms specific to them (each covers half
         of both clusters' posts and has most of its posts there), or one such term that is a
-        name and seeds one of them, or when their term profiles read alike.
+        name and seeds one of them, or when their term profiles read alike. A short single word
+        (an abbreviation: "ЖК", "ЦБ") is never such a term: it names too many things.
         """
         if len(clusters) < 2:
             return clusters
@@ -455,7 +457,8 @@ class TrendDetector:
                 shared = [
                     term
                     for term in covering[first] & covering[second]
-                    if len(by_term[term].posts & union) >= _STORY_SHARE * len(by_term[term].posts)
+                    if not _ambiguous(term)
+                    and len(by_term[term].posts & union) >= _STORY_SHARE * len(by_term[term].posts)
                 ]
                 seeds = {clusters[first].seed.term, clusters[second].seed.term}
                 if (
@@ -527,6 +530,12 @@ class TrendDetector:
         channel_ids = list(dict.fromkeys(posts[i].channel_id for i in members))
         if len(channel_ids) < params.min_channels or len(members) < params.min_mentions:
             return None
+        # A term reached through two merged facets counts once, at its strongest.
+        strongest: dict[str, _Scored] = {}
+        for item in cluster.terms:
+            if item.term not in strongest or item.z > strongest[item.term].z:
+                strongest[item.term] = item
+        cluster.terms = list(strongest.values())
         # Terms ranked by how much of the story they cover and how sharply they burst.
         coverage = {
             s.term: sum(1 for i in members if s.term in window.terms[i]) / len(members)
@@ -623,6 +632,12 @@ class TrendDetector:
             return word in own or self.extractor.stem(word) in signature
 
         return ignored
+
+
+def _ambiguous(term: str) -> bool:
+    """A short word (an abbreviation such as "ЖК", "ЦБ", "США") names too many things to
+    show that two groups of posts tell one story; a phrase with it is specific enough."""
+    return " " not in term and len(term) < _MIN_BRIDGE_LENGTH
 
 
 def _copies(members: list[int], window: _Window) -> dict[int, int]:
