@@ -165,7 +165,7 @@ class TrendDetector:
         baseline_rows = [
             (terms[i], int((window_start - post.date) / params.window))
             for i, post in enumerate(recent)
-            if post.date < window_start and terms[i]
+            if post.date < window_start - params.guard and terms[i]
         ]
         scored = self._score(candidates, window, baseline_rows)
         clusters = self._cluster(scored, window)
@@ -428,25 +428,23 @@ class TrendDetector:
     ) -> list[_Cluster]:
         """Facets of one event become one story.
 
-        Two clusters join when they share two bursting terms specific to them (each covers half
-        of both clusters' posts and has most of its posts there), or one such term that is a
-        name and seeds one of them, or when their term profiles read alike. A short single word
-        (an abbreviation: "ЖК", "ЦБ") is never such a term: it names too many things.
+        Two clusters join when they share bursting terms specific to them (each in half of the
+        smaller cluster's posts, in two of the larger's, with most of its posts in the two) made
+        of two distinct words, or one such term that is a name and seeds one of them, or when
+        their term profiles read alike. Such a term must burst
+        significantly on its own: a common word ("Госдума", "законопроект") is in many stories
+        and rises whenever two of them coincide. A short single word (an abbreviation: "ЖК",
+        "ЦБ") is never such a term either: it names too many things.
         """
         if len(clusters) < 2:
             return clusters
         groups = _UnionFind(range(len(clusters)))
 
-        covering: list[set[str]] = []
+        # Per cluster, the bursting terms in two of its posts or more, with how many.
+        counts: list[dict[str, int]] = []
         for cluster in clusters:
-            size = len(cluster.posts)
-            covering.append(
-                {
-                    item.term
-                    for item in scored
-                    if len(item.posts & cluster.posts) >= max(2, _STORY_SHARE * size)
-                }
-            )
+            found = {item.term: len(item.posts & cluster.posts) for item in scored}
+            counts.append({term: n for term, n in found.items() if n >= 2})
         by_term = {item.term: item for item in scored}
         profiles = [_profile(cluster.posts, window) for cluster in clusters]
         for first in range(len(clusters)):
@@ -454,15 +452,23 @@ class TrendDetector:
                 if groups.root(first) == groups.root(second):
                     continue
                 union = clusters[first].posts | clusters[second].posts
+                smaller = min((first, second), key=lambda i: len(clusters[i].posts))
+                need = _STORY_SHARE * len(clusters[smaller].posts)
                 shared = [
                     term
-                    for term in covering[first] & covering[second]
-                    if not _ambiguous(term)
+                    for term in counts[first].keys() & counts[second].keys()
+                    if counts[smaller][term] >= need
+                    and not _ambiguous(term)
+                    and by_term[term].z >= self.params.min_z
                     and len(by_term[term].posts & union) >= _STORY_SHARE * len(by_term[term].posts)
                 ]
                 seeds = {clusters[first].seed.term, clusters[second].seed.term}
+                # A phrase and its words are one piece of evidence ("минфин рф", "минфин").
+                words = {
+                    word for term in shared for word in term.split(" ") if not _ambiguous(word)
+                }
                 if (
-                    len(shared) >= 2
+                    len(words) >= 2
                     or any(term in seeds and self._is_name(term, union, window) for term in shared)
                     or _cosine(profiles[first], profiles[second]) >= _STORY_SIMILARITY
                 ):
