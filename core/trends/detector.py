@@ -559,7 +559,18 @@ class TrendDetector:
             for i in members
         }
         by_closeness = sorted(members, key=lambda i: (-closeness[i], i))
-        central = by_closeness[0]
+        top_words = {word for term in stems[:3] for word in term.split(" ")}
+        lines = {}
+        for index in by_closeness:  # the closest post whose own headline names the story
+            line = headline(
+                posts[index].text, self._signature_test(posts[index].channel_id, window)
+            )
+            lines[index] = line
+            if self.extractor.terms(line) & top_words:
+                central = index
+                break
+        else:
+            central = by_closeness[0]  # no headline names it: the closest post's
         names_by_id = {posts[i].channel_id: posts[i].channel_name for i in members}
         score, seed = self._rank(cluster, channel_ids, members, window)
         first_seen = posts[members[0]].date
@@ -567,9 +578,7 @@ class TrendDetector:
         return Trend(
             trend_key=natural_key(seed.term, first_seen),
             label=" · ".join(readable[:3]),
-            headline=headline(
-                posts[central].text, self._signature_test(posts[central].channel_id, window)
-            ),
+            headline=lines[central],
             terms=readable,
             stems=stems,
             score=round(score, 2),
@@ -603,7 +612,7 @@ class TrendDetector:
     def _rank(
         self, cluster: _Cluster, channel_ids: list[int], members: list[int], window: _Window
     ) -> tuple[float, _Scored]:
-        """score = z x sqrt(independent channels / min channels) x (1 + log10(1 + reach) / 10).
+        """score = z x (independent channels / min channels) x (1 + log10(1 + reach) / 10).
 
         z is the strongest term's (against the long baseline, or for a known story its own
         recent level); a group of sister channels counts 1 + sister_weight per extra sister.
@@ -613,7 +622,7 @@ class TrendDetector:
         groups = Counter(window.owners.get(channel_id, channel_id) for channel_id in channel_ids)
         independent = sum(1 + params.sister_weight * (n - 1) for n in groups.values())
         reach = sum(window.posts[i].views or 0 for i in members)
-        score = seed.z * math.sqrt(independent / params.min_channels)
+        score = seed.z * independent / params.min_channels
         return score * (1 + math.log10(1 + reach) / 10), seed
 
     def _signature_test(self, channel_id: int, window: _Window) -> Callable[[str], bool]:
