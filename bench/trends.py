@@ -97,7 +97,7 @@ def main() -> None:
         f"Measured on {machine()}; all {len(posts)} posts handed to `TrendDetector.detect` as of "
         f"{AS_OF:%Y-%m-%d %H:%M} UTC (window 6 h, baseline 7 days), {len(trends)} stories found, "
         "each grouped, headlined and with its actors (pymorphy3; the cold run loads its "
-        f"dictionary). The machine was shared by eight engineers (load average "
+        f"dictionary). The machine was shared with other engineers' work (load average "
         f"{load_average:.1f}), so CPU seconds are given too.\n\n"
         "| run | seconds | CPU seconds | target |\n|---|---|---|---|\n"
         f"| cold (fresh detector: every post's terms extracted, dictionary loaded) | {cold:.2f} "

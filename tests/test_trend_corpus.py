@@ -143,7 +143,9 @@ def test_json_shape_and_a_quiet_moment(
     corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Every trend has exactly the documented keys; before the corpus begins nothing trends."""
-    [first, *_] = _trends(corpus_dir, monkeypatch, capsys, "2024-12-03T20:00:00Z")
+    trends = _trends(corpus_dir, monkeypatch, capsys, "2024-12-03T20:00:00Z")
+    # The Korean martial law story and the Yakutian asteroid lead the evening, almost level.
+    [first] = [trend for trend in trends[:2] if "Коре" in trend["headline"]]
     assert list(first) == [
         "trend_key",
         "label",

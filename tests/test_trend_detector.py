@@ -160,3 +160,74 @@ def test_a_known_story_trends_again_when_it_escalates() -> None:
     assert {post.post_id for post in rise} <= trend.post_ids
     long_baseline_only = TrendDetector(TrendParams(escalation_ratio=float("inf")))
     assert long_baseline_only.detect(stream.sorted(), NOW) == []
+
+
+def test_an_ambiguous_abbreviation_does_not_join_unrelated_stories(stream: Stream) -> None:
+    """Two unrelated stories that both name a residential complex ("ЖК") stay two trends: a
+    short abbreviation written in capitals is not a name shared by one story."""
+    blackout = [
+        "В ЖК «Северный парк» нет света и отопления с обеда, жалуются жильцы",
+        "Жильцы ЖК «Северный парк» остались без света: лифты стоят, отопления нет",
+        "Блэкаут в ЖК «Северный парк»: жильцы без света и отопления уже восемь часов",
+        "ЖК «Северный парк» до сих пор без света, жильцы мёрзнут без отопления",
+    ]
+    penthouse = [
+        "Самый дорогой пентхаус страны продают в элитном ЖК «Золотая миля» за миллиард",
+        "Пентхаус в ЖК «Золотая миля» выставили на продажу за миллиард рублей",
+        "Элитный ЖК «Золотая миля»: пентхаус с террасой продают за миллиард",
+        "За миллиард продают пентхаус в ЖК «Золотая миля» с видом на реку",
+    ]
+    stream.burst([1, 2, 3, 4], blackout, start=NOW - timedelta(hours=5))
+    stream.burst([3, 4, 5, 6], penthouse, start=NOW - timedelta(hours=4))
+    trends = TrendDetector().detect(stream.sorted(), NOW)
+    assert len(trends) == 2
+    first, second = trends
+    assert not first.post_ids & second.post_ids
+    assert {len(first.posts), len(second.posts)} == {4}
+
+
+def test_common_words_do_not_join_two_stories(stream: Stream) -> None:
+    """Two bills in the Duma on one morning stay two trends: "Госдума" and "законопроект" are in
+    the channels' everyday news, so their rise today does not make the bills one story."""
+    routine = [
+        "Госдума рассмотрит законопроект о статусе многодетных семей",
+        "Депутаты Госдумы внесли законопроект о туризме",
+        "Законопроект о маркетплейсах прошёл первое чтение в Госдуме",
+    ]
+    for day in range(1, 8):
+        for channel in range(1, 7):
+            moment = NOW - timedelta(days=day, hours=channel)
+            stream.add(channel, moment, routine[(day + channel) % len(routine)])
+    taliban = [
+        "В Госдуму внесён законопроект, позволяющий исключить «Талибан» из списка запрещённых",
+        "Законопроект об исключении «Талибана» из перечня террористов внесли в Госдуму",
+        "Госдума получила законопроект: «Талибан» могут исключить из списка запрещённых",
+        "«Талибан» предлагают убрать из списка запрещённых — законопроект уже в Госдуме",
+    ]
+    leaks = [
+        "Госдума приняла законопроект об уголовной ответственности за утечки персональных данных",
+        "За утечку персональных данных будут сажать: Госдума приняла законопроект",
+        "Уголовная ответственность за утечки персональных данных: законопроект принят Госдумой",
+        "Госдума одобрила законопроект о наказании за утечки персональных данных",
+    ]
+    stream.burst([1, 2, 3, 4], taliban, start=NOW - timedelta(hours=5))
+    stream.burst([3, 4, 5, 6], leaks, start=NOW - timedelta(hours=4))
+    trends = TrendDetector().detect(stream.sorted(), NOW)
+    assert len(trends) == 2
+    assert not trends[0].post_ids & trends[1].post_ids
+
+
+def test_a_story_breaking_just_before_the_window_is_not_its_own_baseline(stream: Stream) -> None:
+    """A story whose first posts came minutes before the window began is still a trend: the
+    baseline ends an hour before the window, so those first posts are not its usual level."""
+    window_start = NOW - TrendParams().window
+    stream.burst(
+        [1, 2, 3, 4],
+        QUAKE,
+        start=window_start - timedelta(minutes=30),
+        spread=timedelta(minutes=20),
+    )
+    stream.burst([3, 4, 5, 6, 1, 2], QUAKE, start=window_start + timedelta(minutes=10))
+    [trend] = TrendDetector().detect(stream.sorted(), NOW)
+    assert {"землетрясен", "тбилис"} <= set(trend.stems)
+    assert TrendDetector(TrendParams(guard=timedelta(0))).detect(stream.sorted(), NOW) == []

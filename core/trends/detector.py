@@ -49,6 +49,7 @@ _SISTER_MIN_TERMS = 10  # a repost is of a real text, not a one-liner that match
 _STORY_SHARE = 0.5  # a term covering this share of two clusters' posts (and specific) joins them
 _STORY_SIMILARITY = 0.3  # two clusters whose term profiles are this alike are one story
 _SNIPPET_LENGTH = 90
+_MIN_BRIDGE_LENGTH = 4  # a shorter single term (an abbreviation) does not join two stories
 
 
 @dataclass(slots=True)
@@ -164,7 +165,7 @@ class TrendDetector:
         baseline_rows = [
             (terms[i], int((window_start - post.date) / params.window))
             for i, post in enumerate(recent)
-            if post.date < window_start and terms[i]
+            if post.date < window_start - params.guard and terms[i]
         ]
         scored = self._score(candidates, window, baseline_rows)
         clusters = self._cluster(scored, window)
@@ -427,24 +428,23 @@ class TrendDetector:
     ) -> list[_Cluster]:
         """Facets of one event become one story.
 
-        Two clusters join when they share two bursting terms specific to them (each covers half
-        of both clusters' posts and has most of its posts there), or one such term that is a
-        name and seeds one of them, or when their term profiles read alike.
+        Two clusters join when they share bursting terms specific to them (each in half of the
+        smaller cluster's posts, in two of the larger's, with most of its posts in the two) made
+        of two distinct words, or one such term that is a name and seeds one of them, or when
+        their term profiles read alike. Such a term must burst
+        significantly on its own: a common word ("Госдума", "законопроект") is in many stories
+        and rises whenever two of them coincide. A short single word (an abbreviation: "ЖК",
+        "ЦБ") is never such a term either: it names too many things.
         """
         if len(clusters) < 2:
             return clusters
         groups = _UnionFind(range(len(clusters)))
 
-        covering: list[set[str]] = []
+        # Per cluster, the bursting terms in two of its posts or more, with how many.
+        counts: list[dict[str, int]] = []
         for cluster in clusters:
-            size = len(cluster.posts)
-            covering.append(
-                {
-                    item.term
-                    for item in scored
-                    if len(item.posts & cluster.posts) >= max(2, _STORY_SHARE * size)
-                }
-            )
+            found = {item.term: len(item.posts & cluster.posts) for item in scored}
+            counts.append({term: n for term, n in found.items() if n >= 2})
         by_term = {item.term: item for item in scored}
         profiles = [_profile(cluster.posts, window) for cluster in clusters]
         for first in range(len(clusters)):
@@ -452,14 +452,23 @@ class TrendDetector:
                 if groups.root(first) == groups.root(second):
                     continue
                 union = clusters[first].posts | clusters[second].posts
+                smaller = min((first, second), key=lambda i: len(clusters[i].posts))
+                need = _STORY_SHARE * len(clusters[smaller].posts)
                 shared = [
                     term
-                    for term in covering[first] & covering[second]
-                    if len(by_term[term].posts & union) >= _STORY_SHARE * len(by_term[term].posts)
+                    for term in counts[first].keys() & counts[second].keys()
+                    if counts[smaller][term] >= need
+                    and not _ambiguous(term)
+                    and by_term[term].z >= self.params.min_z
+                    and len(by_term[term].posts & union) >= _STORY_SHARE * len(by_term[term].posts)
                 ]
                 seeds = {clusters[first].seed.term, clusters[second].seed.term}
+                # A phrase and its words are one piece of evidence ("минфин рф", "минфин").
+                words = {
+                    word for term in shared for word in term.split(" ") if not _ambiguous(word)
+                }
                 if (
-                    len(shared) >= 2
+                    len(words) >= 2
                     or any(term in seeds and self._is_name(term, union, window) for term in shared)
                     or _cosine(profiles[first], profiles[second]) >= _STORY_SIMILARITY
                 ):
@@ -527,6 +536,12 @@ class TrendDetector:
         channel_ids = list(dict.fromkeys(posts[i].channel_id for i in members))
         if len(channel_ids) < params.min_channels or len(members) < params.min_mentions:
             return None
+        # A term reached through two merged facets counts once, at its strongest.
+        strongest: dict[str, _Scored] = {}
+        for item in cluster.terms:
+            if item.term not in strongest or item.z > strongest[item.term].z:
+                strongest[item.term] = item
+        cluster.terms = list(strongest.values())
         # Terms ranked by how much of the story they cover and how sharply they burst.
         coverage = {
             s.term: sum(1 for i in members if s.term in window.terms[i]) / len(members)
@@ -544,7 +559,18 @@ class TrendDetector:
             for i in members
         }
         by_closeness = sorted(members, key=lambda i: (-closeness[i], i))
-        central = by_closeness[0]
+        top_words = {word for term in stems[:3] for word in term.split(" ")}
+        lines = {}
+        for index in by_closeness:  # the closest post whose own headline names the story
+            line = headline(
+                posts[index].text, self._signature_test(posts[index].channel_id, window)
+            )
+            lines[index] = line
+            if self.extractor.terms(line) & top_words:
+                central = index
+                break
+        else:
+            central = by_closeness[0]  # no headline names it: the closest post's
         names_by_id = {posts[i].channel_id: posts[i].channel_name for i in members}
         score, seed = self._rank(cluster, channel_ids, members, window)
         first_seen = posts[members[0]].date
@@ -552,9 +578,7 @@ class TrendDetector:
         return Trend(
             trend_key=natural_key(seed.term, first_seen),
             label=" · ".join(readable[:3]),
-            headline=headline(
-                posts[central].text, self._signature_test(posts[central].channel_id, window)
-            ),
+            headline=lines[central],
             terms=readable,
             stems=stems,
             score=round(score, 2),
@@ -588,7 +612,7 @@ class TrendDetector:
     def _rank(
         self, cluster: _Cluster, channel_ids: list[int], members: list[int], window: _Window
     ) -> tuple[float, _Scored]:
-        """score = z x sqrt(independent channels / min channels) x (1 + log10(1 + reach) / 10).
+        """score = z x (independent channels / min channels) x (1 + log10(1 + reach) / 10).
 
         z is the strongest term's (against the long baseline, or for a known story its own
         recent level); a group of sister channels counts 1 + sister_weight per extra sister.
@@ -598,7 +622,7 @@ class TrendDetector:
         groups = Counter(window.owners.get(channel_id, channel_id) for channel_id in channel_ids)
         independent = sum(1 + params.sister_weight * (n - 1) for n in groups.values())
         reach = sum(window.posts[i].views or 0 for i in members)
-        score = seed.z * math.sqrt(independent / params.min_channels)
+        score = seed.z * independent / params.min_channels
         return score * (1 + math.log10(1 + reach) / 10), seed
 
     def _signature_test(self, channel_id: int, window: _Window) -> Callable[[str], bool]:
@@ -623,6 +647,12 @@ class TrendDetector:
             return word in own or self.extractor.stem(word) in signature
 
         return ignored
+
+
+def _ambiguous(term: str) -> bool:
+    """A short word (an abbreviation such as "ЖК", "ЦБ", "США") names too many things to
+    show that two groups of posts tell one story; a phrase with it is specific enough."""
+    return " " not in term and len(term) < _MIN_BRIDGE_LENGTH
 
 
 def _copies(members: list[int], window: _Window) -> dict[int, int]:

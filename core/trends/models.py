@@ -29,6 +29,9 @@ class TrendParams:
     window: timedelta = timedelta(hours=6)  # "now"
     baseline: timedelta = timedelta(days=7)  # "usual", cut into window-sized bins
     half_life: timedelta = timedelta(days=2)  # EWMA memory of the baseline
+    # The baseline ends this long before the window: a story breaking minutes before it is not
+    # its own usual level (the guard cells of a CFAR detector).
+    guard: timedelta = timedelta(hours=1)
     min_channels: int = 3  # distinct channels that must carry the story
     min_mentions: int = 3  # posts in the window
     min_z: float = 3.0  # significance of the strongest term
