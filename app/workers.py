@@ -124,18 +124,23 @@ class _Outbox:
     async def pump(self) -> None:
         await self.connected.wait()
         assert self.writer is not None
-        while (update := await self.queue.get()) is not None:
-            write_frame(self.writer, update)
+        try:
+            while (update := await self.queue.get()) is not None:
+                write_frame(self.writer, update)
+                await self.writer.drain()
+            self.writer.write_eof()  # the worker finishes what it was given, then exits
             await self.writer.drain()
-        self.writer.write_eof()  # the worker finishes what it was given, then exits
-        await self.writer.drain()
+        except ConnectionError:  # the worker died: its watcher stops the group
+            log.warning("worker_connection_lost", waiting=self.queue.qsize())
 
 
 async def run_workers(settings: Settings, workers: int, *, with_jobs: bool) -> int:
     """Serve the webhook with `workers` answer processes until SIGINT/SIGTERM; the exit code."""
+    from adapters.metrics import MetricsServer
     from app.runner import build_fsm_storage, connect_bot, prepare, resume_background_work
     from app.webhook import webhook_settings_error
     from bot.app import create_bot, create_dispatcher, set_commands
+    from bot.middlewares.rate_limit_counter import RateLimitCounter
     from jobs.registry import build_jobs
     from jobs.scheduler import build_scheduler
 
@@ -155,6 +160,16 @@ async def run_workers(settings: Settings, workers: int, *, with_jobs: bool) -> i
         stack.push_async_callback(bot.session.close)
         connect_bot(container, bot)
         await resume_background_work(container)
+        bot.session.middleware(RateLimitCounter(container.metrics))
+        if settings.metrics_port is not None:
+            metrics_server = MetricsServer(
+                container.metrics,
+                host=settings.metrics_host,
+                port=settings.metrics_port,
+                cache_seconds=settings.metrics_cache_seconds,
+            )
+            await metrics_server.start()
+            stack.push_async_callback(metrics_server.stop)
         host: IndexHost | None = None
         if not settings.qdrant_url:  # embedded shards: this process holds them for all
             host = IndexHost(container.index, sockets / INDEX_SOCKET)
@@ -261,6 +276,9 @@ async def _stop_processes(
     processes: list[asyncio.subprocess.Process], pumps: list[asyncio.Task[None]]
 ) -> None:
     """Let the workers drain (their update streams end), then wait; kill what hangs."""
+    for pump, process in zip(pumps, processes, strict=True):
+        if process.returncode is not None:
+            pump.cancel()  # nobody reads it any more
     await asyncio.wait(pumps, timeout=30)
     for pump, process in zip(pumps, processes, strict=True):
         if not pump.done():  # the worker never connected or stopped reading
@@ -329,6 +347,8 @@ async def serve_worker(settings: Settings, number: int, sockets: Path) -> int:
     from bot.middlewares.rate_limit_counter import RateLimitCounter
 
     structlog.contextvars.bind_contextvars(worker=number)
+    # Ctrl-C reaches the whole process group: the parent decides, then ends our update stream.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     remote = None if settings.qdrant_url else RemoteIndex(sockets / INDEX_SOCKET)
     if remote is not None:
         await remote.connect()
@@ -351,8 +371,7 @@ async def serve_worker(settings: Settings, number: int, sockets: Path) -> int:
         await writer.drain()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
 
         async def read() -> None:
             while (frame := await read_frame(reader)) is not None:
