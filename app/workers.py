@@ -46,6 +46,9 @@ from app.webhook import SECRET_HEADER
 
 log = structlog.get_logger(__name__)
 
+# Updates one worker handles at once (over all its conversations): more would only wait for a
+# database connection (the pool holds 15 on SQLite), and time out there under overload.
+MAX_IN_PROGRESS = 16
 UPDATES_SOCKET = "updates.sock"
 INDEX_SOCKET = "index.sock"
 # Update fields whose value carries the chat (message-like) or the chat directly.
@@ -306,6 +309,7 @@ class _Conversations:
         self._bot = bot
         self._queues: dict[tuple[int, int], asyncio.Queue[dict[str, Any]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(MAX_IN_PROGRESS)
 
     def add(self, update: dict[str, Any]) -> None:
         key = ordering_key(update)
@@ -326,6 +330,10 @@ class _Conversations:
         del self._queues[key]
 
     async def _handle(self, raw: dict[str, Any]) -> None:
+        async with self._slots:
+            await self._handle_now(raw)
+
+    async def _handle_now(self, raw: dict[str, Any]) -> None:
         try:
             update = Update.model_validate(raw, context={"bot": self._bot})
             response = await self._dispatcher.feed_update(self._bot, update)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import math
@@ -311,6 +312,12 @@ def _tree_rss_mib(pid: int) -> tuple[float, float]:
     return sum(sizes), max(sizes, default=0.0)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Measured:
     closed: Results
@@ -319,6 +326,7 @@ class Measured:
     peak: float  # the largest sampled total (workers) or the one process's peak (polling)
     peak_process: float  # the largest single process's peak
     code: int
+    cpu: list[float] = field(default_factory=list)  # CPU seconds: the parent, then each worker
 
 
 async def measure(
@@ -393,6 +401,10 @@ async def measure(
                         api.reset()
                         await asyncio.sleep(2)  # the question log of the previous phase is written
                         opened[rate] = await open_loop(api, sender, rate, seconds, questions)
+                cpu = []
+                for member in _tree(child.pid):
+                    with contextlib.suppress(OSError):
+                        cpu.append(_cpu_seconds(member))
             finally:
                 sampler.cancel()
                 child.send_signal(signal.SIGTERM)
@@ -403,7 +415,7 @@ async def measure(
         print(errors[-4000:], file=sys.stderr)
     if workers is None:  # one process: the kernel's exact peak
         peaks = [usage.ru_maxrss / 1024, usage.ru_maxrss / 1024]
-    return Measured(results, opened, idle, peaks[0], peaks[1], code)
+    return Measured(results, opened, idle, peaks[0], peaks[1], code, cpu)
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -413,7 +425,9 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)] * 1000
 
 
-def _closed_row(label: str, args: argparse.Namespace, measured: Measured) -> str:
+def _closed_row(
+    label: str, args: argparse.Namespace, measured: Measured, *, cpu_column: bool = False
+) -> str:
     results = measured.closed
     answers = len(results.latencies)
     ordered = sorted(results.latencies)
@@ -424,12 +438,14 @@ def _closed_row(label: str, args: argparse.Namespace, measured: Measured) -> str
         f"update->reply p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {worst:.0f} ms; RSS idle "
         f"{measured.idle:.0f} MiB, peak {measured.peak:.0f} MiB (largest process "
         f"{measured.peak_process:.0f}); failed sends {results.failed_sends}, exit code "
-        f"{measured.code}"
+        f"{measured.code}; CPU seconds over the whole run (parent, workers) "
+        f"{', '.join(f'{seconds:.0f}' for seconds in measured.cpu)}"
     )
     return (
         f"| {args.users} × {args.questions} | {answers} | {results.seconds:.1f} "
         f"| {answers / results.seconds:.1f} | {p50:.0f} | {p95:.0f} | {worst:.0f} "
         f"| {measured.idle:.0f} | {measured.peak:.0f} |"
+        + (f" {' / '.join(f'{seconds:.0f}' for seconds in measured.cpu)} |" if cpu_column else "")
     )
 
 
@@ -487,7 +503,7 @@ def main() -> None:
     open_rows: list[str] = []
     for count, measured in runs:
         label = "polling" if count is None else f"{count} worker{'s' if count > 1 else ''}"
-        closed_rows.append(_closed_row(label, args, measured))
+        closed_rows.append(_closed_row(label, args, measured, cpu_column=bool(counts)))
         open_rows.extend(
             f"| {label} " + row if counts else row for row in _open_rows(label, measured)
         )
@@ -531,10 +547,10 @@ def main() -> None:
         + " Webhook mode: the benchmark POSTs each update to the receiver (the parent process), "
         "which hands it to the worker of its topic; latency is POST sent → the answer's "
         "sendMessage received. RSS is every process of the bot together (parent + workers), "
-        "sampled every 0.25 s.\n\n"
+        "sampled every 0.25 s. CPU seconds cover the whole run (closed and open loop).\n\n"
         "| workers | users × questions | answers | seconds | answers/s | p50 ms | p95 ms "
-        "| max ms | RSS idle MiB | peak RSS MiB |\n"
-        "|---|---|---|---|---|---|---|---|---|---|\n"
+        "| max ms | RSS idle MiB | peak RSS MiB | CPU s: parent / each worker |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
         + "\n".join(labelled)
         + (
             (open_intro + "| workers " + OPEN_HEADER.replace("\n|---", "\n|---|---", 1))
