@@ -191,3 +191,30 @@ async def test_two_workers_answer_every_update_once_in_chat_order(
     )
     assert len(set(started)) == 2, logs[-3000:]
     assert SECRET not in logs
+
+
+async def test_run_with_workers_on_sqlite_schedules_jobs_once(
+    tmp_path: Path, bot_api: FakeBotAPI
+) -> None:
+    """`tgassist run --workers 2` on the embedded backends answers in every chat, starts the
+    scheduler once (in the parent) and stops cleanly on SIGTERM."""
+    port = free_port()
+    process = await start_cli_process(tmp_path, "run", "--workers", "2", **_env(bot_api, port))
+    try:
+        [registered] = await bot_api.wait_for("setWebhook", timeout=90)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET}
+        async with aiohttp.ClientSession() as http:
+            for update_id, chat_id in enumerate(CHATS, 1):
+                update = {"update_id": update_id, **bot_api.message("/start", user_id=chat_id)}
+                async with http.post(
+                    registered.params["url"], json=update, headers=headers
+                ) as response:
+                    assert response.status == 200
+        for chat_id in CHATS:
+            [reply] = await bot_api.wait_for("sendMessage", chat_id=chat_id, timeout=60)
+            assert "/subscribe" in reply.params["text"]
+    finally:
+        logs = await stop_cli_process(process)
+    assert process.returncode == 0, logs[-3000:]
+    assert logs.count('"event": "scheduler_started"') == 1, logs[-3000:]
+    assert logs.count('"event": "worker_stopped"') == 2, logs[-3000:]
