@@ -32,10 +32,10 @@ from qdrant_edge import (
     Filter,
     Fusion,
     HasVectorCondition,
+    IntegerIndexParams,
     MatchAny,
     MatchValue,
     Modifier,
-    PayloadSchemaType,
     Point,
     PointVectors,
     Prefetch,
@@ -70,6 +70,15 @@ from storage.index.sparse import SparseEncoder, SparseTerms
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+
+
+# Payload indexes: channels are only matched and dates only ranged, so each field gets the one
+# index it needs; a plain Integer index builds both (a map and a range index), and every open
+# shard keeps each of them mapped: about 8 MiB per open shard instead of 14.
+_FIELD_INDEXES = {
+    "channel_id": IntegerIndexParams(lookup=True, range=False),
+    "date": IntegerIndexParams(lookup=False, range=True),
+}
 
 
 @dataclass(eq=False)
@@ -284,7 +293,7 @@ class EdgePostIndex:
         try:
             shard = EdgeShard.create(str(path), EdgeConfig(vectors=vectors, sparse_vectors=sparse))
             for key in INDEXED_FIELDS:
-                shard.update(UpdateOperation.create_field_index(key, PayloadSchemaType.Integer))
+                shard.update(UpdateOperation.create_field_index(key, _FIELD_INDEXES[key]))
         except Exception as exc:
             # A half-made directory would be taken for a shard next time.
             shutil.rmtree(path, ignore_errors=True)
