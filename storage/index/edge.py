@@ -258,6 +258,7 @@ class EdgePostIndex:
             else:
                 return None
             try:
+                _upgrade_field_indexes(name, shard)
                 dense = self._dense_ready(name, shard)
             except Exception:
                 shard.close()  # an uncached open shard would lock us out of it
@@ -394,6 +395,23 @@ class EdgePostIndex:
                     shard.shard.close()
             log.info("index_closed", shards=len(self._shards))
             self._shards.clear()
+
+
+def _upgrade_field_indexes(name: str, shard: EdgeShard) -> None:
+    """Give a shard made before `_FIELD_INDEXES` (or interrupted while upgrading) those indexes.
+
+    Rebuilding one payload index takes milliseconds even for tens of thousands of points;
+    deleting first, then creating, is safe to interrupt: a missing index is created next time.
+    """
+    schema = shard.info().payload_schema
+    for key, params in _FIELD_INDEXES.items():
+        present = schema.get(key)
+        if present is not None and present.params is not None:
+            continue
+        if present is not None:
+            shard.update(UpdateOperation.delete_field_index(key))
+        shard.update(UpdateOperation.create_field_index(key, params))
+        log.info("index_field_index_upgraded", collection=name, field=key)
 
 
 def _load(name: str, path: Path) -> EdgeShard:
