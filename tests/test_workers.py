@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -218,3 +220,38 @@ async def test_run_with_workers_on_sqlite_schedules_jobs_once(
     assert process.returncode == 0, logs[-3000:]
     assert logs.count('"event": "scheduler_started"') == 1, logs[-3000:]
     assert logs.count('"event": "worker_stopped"') == 2, logs[-3000:]
+
+
+async def test_a_dead_worker_stops_the_group_with_code_1(
+    tmp_path: Path, bot_api: FakeBotAPI
+) -> None:
+    """When one answer worker dies, the parent stops the other one and exits 1 (for the
+    supervisor to restart the group) instead of leaving its chats unanswered."""
+    port = free_port()
+    process = await start_cli_process(tmp_path, "bot", "--workers", "2", **_env(bot_api, port))
+    try:
+        await bot_api.wait_for("setWebhook", timeout=90)
+        workers = await _worker_pids(process.pid)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if process.returncode is None:
+            await stop_cli_process(process)
+    logs = (out + err).decode()
+    assert process.returncode == 1, logs[-3000:]
+    assert '"event": "worker_exited"' in logs
+    assert not await _worker_pids(process.pid)
+
+
+async def _worker_pids(parent: int) -> list[int]:
+    """The parent's `python -m app.workers` children (once both have started)."""
+    for _ in range(300):
+        try:
+            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            return []
+        if len(children) >= 2 or not children:
+            return [int(pid) for pid in children]
+        await asyncio.sleep(0.1)
+    return []
