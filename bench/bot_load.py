@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import math
@@ -42,11 +43,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import machine, write_section  # noqa: E402
 from tests.fakes.bot_api import Call, FakeBotAPI  # noqa: E402
+from tests.services import free_port  # noqa: E402
 
 DEFAULT_CORPUS = (
     next(
@@ -63,6 +67,7 @@ DEFAULT_CORPUS = (
 QUESTIONS = ROOT / "tests" / "data" / "retrieval_questions.json"
 GROUP = -1001500000001  # the forum supergroup whose tenant holds every post
 TOKEN_SECRET = "BENCH-token-abcdefghijklmnopqrstuvwxyz"
+HOOK_SECRET = "BENCH-hook-secret-abcdefghijklmnopqrstuvwxyz"
 FIRST_USER = 10_000
 OPEN_LOOP_USERS = 5_000  # open-loop questions come from this many users in turn
 OPEN_LOOP_THREADS = 100_000  # open-loop topics start here (closed-loop ones are 1..users)
@@ -160,9 +165,34 @@ class Replies:
             self._seen = len(calls)
 
 
-def _ask(api: FakeBotAPI, question: str, user_id: int, thread: int) -> None:
-    api.add_update(
-        api.message(
+class Sender:
+    """Hands a question to the bot: into the fake's getUpdates queue (polling), or POSTed to the
+    webhook (`--workers`), as Telegram would."""
+
+    def __init__(self, api: FakeBotAPI, webhook: str | None = None) -> None:
+        self._api = api
+        self._webhook = webhook
+        self._http: aiohttp.ClientSession | None = None
+        self._update_ids = iter(range(1, 10**9))
+        self._posts: set[asyncio.Task[None]] = set()
+
+    async def __aenter__(self) -> Sender:
+        if self._webhook:
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=100),
+                headers={"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET},
+            )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._posts:
+            await asyncio.gather(*self._posts, return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
+
+    def ask(self, question: str, user_id: int, thread: int) -> None:
+        """Send one `/ask` in the user's forum topic (returns at once)."""
+        message = self._api.message(
             f"/ask {question}",
             chat_id=GROUP,
             chat_type="supergroup",
@@ -171,10 +201,25 @@ def _ask(api: FakeBotAPI, question: str, user_id: int, thread: int) -> None:
             message_thread_id=thread,
             is_topic_message=True,
         )
-    )
+        if self._http is None or self._webhook is None:
+            self._api.add_update(message)
+            return
+        update = {"update_id": next(self._update_ids), **message}
+        task = asyncio.create_task(self._post(update))
+        self._posts.add(task)
+        task.add_done_callback(self._posts.discard)
+
+    async def _post(self, update: dict[str, object]) -> None:
+        assert self._http is not None
+        assert self._webhook is not None
+        async with self._http.post(self._webhook, json=update) as response:
+            if response.status != 200:
+                print(f"webhook answered {response.status}", file=sys.stderr)
 
 
-async def load(api: FakeBotAPI, users: int, per_user: int, questions: list[str]) -> Results:
+async def load(
+    api: FakeBotAPI, sender: Sender, users: int, per_user: int, questions: list[str]
+) -> Results:
     """Closed loop: every user asks `per_user` questions in their own topic, one after another."""
     results = Results()
     replies = Replies(api)
@@ -185,7 +230,7 @@ async def load(api: FakeBotAPI, users: int, per_user: int, questions: list[str])
         for asked in range(per_user):
             answered = replies.expect(thread)
             queued = time.monotonic()
-            _ask(api, questions[(number * 7 + asked) % len(questions)], user_id, thread)
+            sender.ask(questions[(number * 7 + asked) % len(questions)], user_id, thread)
             call = await asyncio.wait_for(answered, timeout=300)
             results.latencies.append(call.at - queued)
 
@@ -199,7 +244,9 @@ async def load(api: FakeBotAPI, users: int, per_user: int, questions: list[str])
     return results
 
 
-async def open_loop(api: FakeBotAPI, rate: float, seconds: float, questions: list[str]) -> Results:
+async def open_loop(
+    api: FakeBotAPI, sender: Sender, rate: float, seconds: float, questions: list[str]
+) -> Results:
     """Open loop: `rate` questions a second for `seconds`, each in a new topic, answered or not."""
     results = Results()
     replies = Replies(api)
@@ -225,7 +272,7 @@ async def open_loop(api: FakeBotAPI, rate: float, seconds: float, questions: lis
             answered = replies.expect(thread)
             queued = time.monotonic()
             user_id = FIRST_USER + number % OPEN_LOOP_USERS
-            _ask(api, questions[number % len(questions)], user_id, thread)
+            sender.ask(questions[number % len(questions)], user_id, thread)
             waiting.append(asyncio.create_task(wait(answered, queued)))
         results.offered_seconds = time.monotonic() - started
         await asyncio.gather(*waiting)
@@ -242,15 +289,59 @@ def _count_sends(api: FakeBotAPI, results: Results) -> None:
     results.parts = sum(1 for call in sends if call.ok)
 
 
-async def measure(
-    data: Path, users: int, per_user: int, rates: list[float], seconds: float
-) -> tuple[Results, dict[float, Results], float, float, int]:
-    """Start the bot on a copy of `data`, load it closed then open loop.
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (the answer workers of `--workers`)."""
+    found = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return found
+    for child in children:
+        found.extend(_tree(int(child)))
+    return found
 
-    Returns (closed-loop results, open-loop results by rate, idle RSS, peak RSS, exit code).
-    """
+
+def _tree_rss_mib(pid: int) -> tuple[float, float]:
+    """(RSS of the process and its descendants together, the largest one's RSS), MiB."""
+    sizes = []
+    for member in _tree(pid):
+        try:
+            sizes.append(_rss_mib(member))
+        except OSError:
+            continue
+    return sum(sizes), max(sizes, default=0.0)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Measured:
+    closed: Results
+    opened: dict[float, Results]
+    idle: float  # RSS of every process of the bot together, MiB
+    peak: float  # the largest sampled total (workers) or the one process's peak (polling)
+    peak_process: float  # the largest single process's peak
+    code: int
+    cpu: list[float] = field(default_factory=list)  # CPU seconds: the parent, then each worker
+
+
+async def measure(
+    data: Path,
+    users: int,
+    per_user: int,
+    rates: list[float],
+    seconds: float,
+    workers: int | None = None,
+) -> Measured:
+    """Start the bot on a copy of `data` (polling, or webhook with `--workers N`), load it
+    closed then open loop."""
     questions = [item["question"] for item in json.loads(QUESTIONS.read_text())["questions"]]
     opened: dict[float, Results] = {}
+    peaks = [0.0, 0.0]
     async with FakeBotAPI() as api:
         api.add_chat(GROUP, "supergroup", title="Bench forum", is_forum=True)
         with tempfile.TemporaryDirectory(prefix="tgassist-bot-load-") as work:
@@ -263,36 +354,68 @@ async def measure(
                 "QUESTION_RATE_LIMIT": str(max(per_user * 10, 1000)),
                 "QUOTA_DAILY_QUESTIONS": "0",
             }
+            command = [sys.executable, "-m", "app.cli", "bot"]
+            webhook = None
+            if workers is not None:
+                port = free_port()
+                env |= {
+                    "WEBHOOK_URL": f"http://127.0.0.1:{port}",
+                    "WEBHOOK_HOST": "127.0.0.1",
+                    "WEBHOOK_PORT": str(port),
+                    "WEBHOOK_SECRET": HOOK_SECRET,
+                }
+                command += ["--workers", str(workers)]
             errors_path = Path(work) / "bot.err"
             with errors_path.open("w") as errors_file:
                 # Popen itself only forks; in a thread so the fake keeps serving meanwhile.
                 child = await asyncio.to_thread(
                     subprocess.Popen,
-                    [sys.executable, "-m", "app.cli", "bot"],
+                    command,
                     cwd=work,
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=errors_file,
                 )
+
+            async def sample() -> None:
+                while True:
+                    total, largest = _tree_rss_mib(child.pid)
+                    peaks[0], peaks[1] = max(peaks[0], total), max(peaks[1], largest)
+                    await asyncio.sleep(0.25)
+
+            sampler = asyncio.create_task(sample())
             try:
-                await api.wait_for("getUpdates", timeout=120)
-                # Warm-up: one question opens the index shard and the database pool.
-                await load(api, 1, 1, questions)
-                api.reset()
-                idle = _rss_mib(child.pid)
-                results = await load(api, users, per_user, questions)
-                for rate in rates:
+                if workers is None:
+                    await api.wait_for("getUpdates", timeout=120)
+                else:
+                    [hook] = await api.wait_for("setWebhook", timeout=120)
+                    webhook = hook.params["url"]
+                async with Sender(api, webhook) as sender:
+                    # Warm-up: a question per topic opens the shard and every worker's pool.
+                    await load(api, sender, min(users, 8), 1, questions)
                     api.reset()
-                    await asyncio.sleep(2)  # the question log of the previous phase is written
-                    opened[rate] = await open_loop(api, rate, seconds, questions)
+                    await asyncio.sleep(1)
+                    idle = _tree_rss_mib(child.pid)[0]
+                    results = await load(api, sender, users, per_user, questions)
+                    for rate in rates:
+                        api.reset()
+                        await asyncio.sleep(2)  # the question log of the previous phase is written
+                        opened[rate] = await open_loop(api, sender, rate, seconds, questions)
+                cpu = []
+                for member in _tree(child.pid):
+                    with contextlib.suppress(OSError):
+                        cpu.append(_cpu_seconds(member))
             finally:
+                sampler.cancel()
                 child.send_signal(signal.SIGTERM)
                 _, status, usage = await asyncio.to_thread(os.wait4, child.pid, 0)
             errors = errors_path.read_text()
     code = os.waitstatus_to_exitcode(status)
     if '"level": "error"' in errors:
         print(errors[-4000:], file=sys.stderr)
-    return results, opened, idle, usage.ru_maxrss / 1024, code
+    if workers is None:  # one process: the kernel's exact peak
+        peaks = [usage.ru_maxrss / 1024, usage.ru_maxrss / 1024]
+    return Measured(results, opened, idle, peaks[0], peaks[1], code, cpu)
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -300,6 +423,51 @@ def percentile(ordered: list[float], share: float) -> float:
     if not ordered:
         return math.nan
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)] * 1000
+
+
+def _closed_row(
+    label: str, args: argparse.Namespace, measured: Measured, *, cpu_column: bool = False
+) -> str:
+    results = measured.closed
+    answers = len(results.latencies)
+    ordered = sorted(results.latencies)
+    p50, p95, worst = percentile(ordered, 0.5), percentile(ordered, 0.95), ordered[-1] * 1000
+    print(
+        f"{label}: closed loop {args.users} users x {args.questions} questions: {answers} "
+        f"answers in {results.seconds:.1f} s = {answers / results.seconds:.1f} answers/s; "
+        f"update->reply p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {worst:.0f} ms; RSS idle "
+        f"{measured.idle:.0f} MiB, peak {measured.peak:.0f} MiB (largest process "
+        f"{measured.peak_process:.0f}); failed sends {results.failed_sends}, exit code "
+        f"{measured.code}; CPU seconds over the whole run (parent, workers) "
+        f"{', '.join(f'{seconds:.0f}' for seconds in measured.cpu)}"
+    )
+    return (
+        f"| {args.users} × {args.questions} | {answers} | {results.seconds:.1f} "
+        f"| {answers / results.seconds:.1f} | {p50:.0f} | {p95:.0f} | {worst:.0f} "
+        f"| {measured.idle:.0f} | {measured.peak:.0f} |"
+        + (f" {' / '.join(f'{seconds:.0f}' for seconds in measured.cpu)} |" if cpu_column else "")
+    )
+
+
+def _open_rows(label: str, measured: Measured) -> list[str]:
+    rows = []
+    for offered, outcome in measured.opened.items():
+        times = sorted(outcome.latencies)
+        asked = len(times) + outcome.unanswered
+        row = (
+            f"| {offered:g} | {asked / outcome.offered_seconds:.1f} | {len(times)} "
+            f"| {outcome.unanswered} | {percentile(times, 0.5):.0f} "
+            f"| {percentile(times, 0.95):.0f} | {percentile(times, 0.99):.0f} |"
+        )
+        rows.append(row)
+        print(f"{label}: open loop {offered:g} q/s: {row}")
+    return rows
+
+
+OPEN_HEADER = (
+    "| offered q/s | achieved q/s | answered | unanswered (120 s) | p50 ms | p95 ms | p99 ms |\n"
+    "|---|---|---|---|---|---|---|\n"
+)
 
 
 def main() -> None:
@@ -312,69 +480,84 @@ def main() -> None:
         "--rates", default="25,50,100", help="open-loop questions/s, comma-separated ('' for none)"
     )
     parser.add_argument("--seconds", type=float, default=20.0, help="open-loop seconds per rate")
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="webhook mode with `tgassist bot --workers N` for each N, comma-separated "
+        "(e.g. 1,2); empty: one polling process",
+    )
     parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
     args = parser.parse_args()
     rates = [float(rate) for rate in args.rates.split(",") if rate.strip()]
+    counts: list[int | None] = [int(count) for count in args.workers.split(",") if count.strip()]
     data, import_seconds = prepared_data(args.corpus)
     load_before = os.getloadavg()[0]  # other work on the machine skews the figures
     prepared = "imported now" if import_seconds is not None else "reused from cache"
     print(f"data: {data} ({prepared})")
-    results, opened, idle, peak, code = asyncio.run(
-        measure(data, args.users, args.questions, rates, args.seconds)
-    )
+    runs: list[tuple[int | None, Measured]] = [
+        (count, asyncio.run(measure(data, args.users, args.questions, rates, args.seconds, count)))
+        for count in (counts or [None])
+    ]
     load_after = os.getloadavg()[0]
-    answers = len(results.latencies)
-    rate = answers / results.seconds
-    ordered = sorted(results.latencies)
-    p50, p95, worst = percentile(ordered, 0.5), percentile(ordered, 0.95), ordered[-1] * 1000
-    print(
-        f"closed loop {args.users} users x {args.questions} questions: {answers} answers in "
-        f"{results.seconds:.1f} s = {rate:.1f} answers/s; update->reply p50 {p50:.0f} ms, "
-        f"p95 {p95:.0f} ms, max {worst:.0f} ms; bot RSS idle {idle:.0f} MiB, peak {peak:.0f} MiB; "
-        f"failed sends {results.failed_sends}, bot exit code {code}"
-    )
-    open_rows = []
-    for offered, outcome in opened.items():
-        times = sorted(outcome.latencies)
-        asked = len(times) + outcome.unanswered
-        row = (
-            f"| {offered:g} | {asked / outcome.offered_seconds:.1f} | {len(times)} "
-            f"| {outcome.unanswered} | {percentile(times, 0.5):.0f} | {percentile(times, 0.95):.0f} "
-            f"| {percentile(times, 0.99):.0f} |"
+    closed_rows: list[str] = []
+    open_rows: list[str] = []
+    for count, measured in runs:
+        label = "polling" if count is None else f"{count} worker{'s' if count > 1 else ''}"
+        closed_rows.append(_closed_row(label, args, measured, cpu_column=bool(counts)))
+        open_rows.extend(
+            f"| {label} " + row if counts else row for row in _open_rows(label, measured)
         )
-        open_rows.append(row)
-        print(f"open loop {offered:g} q/s: {row}")
     print(f"load average before {load_before:.1f}, after {load_after:.1f}")
     if args.no_record:
         return
-    open_table = (
-        (
-            f"\n\nOpen loop, same bot process afterwards: questions arrive at a fixed rate for "
-            f"{args.seconds:g} s each, every one from one of {OPEN_LOOP_USERS} users in a topic "
-            "of its own, whether or not earlier ones were answered.\n\n"
-            "| offered q/s | achieved q/s | answered | unanswered (120 s) | p50 ms | p95 ms "
-            "| p99 ms |\n|---|---|---|---|---|---|---|\n" + "\n".join(open_rows)
-        )
-        if open_rows
-        else ""
-    )
-    write_section(
-        "bot_load",
-        "## Bot under load: concurrent questions through Telegram (`bench/bot_load.py`)\n\n"
+    setup = (
         f"Measured on {machine()} (1-minute load average {load_before:.1f} before the run, "
         f"{load_after:.1f} after; the machine is shared, so these are lower bounds on a quiet "
-        "one). `tgassist bot` (polling, one process) in a child process against the fake "
-        "Bot API; one forum supergroup whose tenant holds all 22,099 posts of the shared corpus "
-        "(SQLite + Qdrant Edge, EMBEDDINGS=none, no LLM: extractive answers). Closed loop: "
-        f"{args.users} users, each in their own topic, ask {args.questions} `/ask` questions one "
-        "after another (the 40 questions of `tests/data/retrieval_questions.json`), all at once. "
-        "Latency: update queued at the fake → the answer's sendMessage received (long-poll pickup "
-        "included).\n\n"
-        "| users × questions | answers | seconds | answers/s | p50 ms | p95 ms | max ms "
-        "| RSS idle MiB | peak RSS MiB |\n"
-        "|---|---|---|---|---|---|---|---|---|\n"
-        f"| {args.users} × {args.questions} | {answers} | {results.seconds:.1f} | {rate:.1f} "
-        f"| {p50:.0f} | {p95:.0f} | {worst:.0f} | {idle:.0f} | {peak:.0f} |" + open_table,
+        "one). One forum supergroup whose tenant holds all 22,099 posts of the shared corpus "
+        "(SQLite + Qdrant Edge, EMBEDDINGS=none, no LLM: extractive answers), the fake Bot API "
+        f"in the benchmark's process. Closed loop: {args.users} users, each in their own topic, "
+        f"ask {args.questions} `/ask` questions one after another (the 40 questions of "
+        "`tests/data/retrieval_questions.json`), all at once."
+    )
+    open_intro = (
+        f"\n\nOpen loop, same bot afterwards: questions arrive at a fixed rate for "
+        f"{args.seconds:g} s each, every one from one of {OPEN_LOOP_USERS} users in a topic "
+        "of its own, whether or not earlier ones were answered.\n\n"
+    )
+    if not counts:
+        write_section(
+            "bot_load",
+            "## Bot under load: concurrent questions through Telegram (`bench/bot_load.py`)\n\n"
+            + setup
+            + " `tgassist bot` (polling, one process) in a child process. Latency: update "
+            "queued at the fake → the answer's sendMessage received (long-poll pickup "
+            "included).\n\n"
+            "| users × questions | answers | seconds | answers/s | p50 ms | p95 ms | max ms "
+            "| RSS idle MiB | peak RSS MiB |\n"
+            "|---|---|---|---|---|---|---|---|---|\n"
+            + closed_rows[0]
+            + ((open_intro + OPEN_HEADER + "\n".join(open_rows)) if open_rows else ""),
+        )
+        return
+    labelled = [f"| {count} " + row for (count, _), row in zip(runs, closed_rows, strict=True)]
+    write_section(
+        "bot_load_workers",
+        "## Answer workers: `tgassist bot --workers N` (`bench/bot_load.py --workers 1,2`)\n\n"
+        + setup
+        + " Webhook mode: the benchmark POSTs each update to the receiver (the parent process), "
+        "which hands it to the worker of its topic; latency is POST sent → the answer's "
+        "sendMessage received. RSS is every process of the bot together (parent + workers), "
+        "sampled every 0.25 s. CPU seconds cover the whole run (closed and open loop).\n\n"
+        "| workers | users × questions | answers | seconds | answers/s | p50 ms | p95 ms "
+        "| max ms | RSS idle MiB | peak RSS MiB | CPU s: parent / each worker |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+        + "\n".join(labelled)
+        + (
+            (open_intro + "| workers " + OPEN_HEADER.replace("\n|---", "\n|---|---", 1))
+            + "\n".join(open_rows)
+            if open_rows
+            else ""
+        ),
     )
 
 

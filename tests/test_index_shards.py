@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from storage.index.edge import EdgePostIndex
@@ -60,3 +61,41 @@ async def test_a_search_racing_the_lru_reopens_the_shard(tmp_path: Path) -> None
         assert all(hits and hits[0].document.permalink == RATE.permalink for hits in results)
     finally:
         await index.close()
+
+
+async def test_a_shard_made_with_both_indexes_per_field_is_upgraded_on_open(tmp_path: Path) -> None:
+    """A shard whose channel_id/date got full Integer indexes (map + range each, before this
+    layout) is given the one index each field needs when opened, and filters still work."""
+    from qdrant_edge import EdgeShard, PayloadSchemaType, UpdateOperation
+
+    from core.ports import SearchFilter
+    from tests.test_index_contract import BASE, DOLLAR
+
+    index = EdgePostIndex(tmp_path, SparseEncoder(), None)
+    await index.upsert(1, CORPUS)
+    await index.close()
+    path = str(tmp_path / "t1_posts")
+    shard = EdgeShard.load(path)
+    for key in ("channel_id", "date"):  # back to the old layout
+        shard.update(UpdateOperation.delete_field_index(key))
+        shard.update(UpdateOperation.create_field_index(key, PayloadSchemaType.Integer))
+    assert all(info.params is None for info in shard.info().payload_schema.values())
+    shard.close()
+
+    index = EdgePostIndex(tmp_path, SparseEncoder(), None)
+    try:
+        hits = await index.search(
+            1,
+            "курс доллара ключевая ставка",
+            filters=SearchFilter(channel_ids=[3], since=BASE + timedelta(days=7)),
+        )
+        assert [hit.document.permalink for hit in hits] == [DOLLAR.permalink]
+    finally:
+        await index.close()
+    shard = EdgeShard.load(path)
+    try:
+        schema = shard.info().payload_schema
+        assert schema["channel_id"].params is not None
+        assert schema["date"].params is not None
+    finally:
+        shard.close()

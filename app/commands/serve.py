@@ -19,10 +19,25 @@ def register(subparsers: Subparsers) -> None:
     ):
         parser = subparsers.add_parser(name, help=help_text)
         parser.set_defaults(handler=_handler(with_bot, with_jobs))
+        if with_bot:
+            parser.add_argument(
+                "--workers",
+                type=_positive,
+                metavar="N",
+                help="webhook mode: answer with N processes (one receiver, updates of a chat "
+                "always to the same worker, in order); see docs/deploy.md",
+            )
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
 
 
 def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], int]:
-    def handle(_args: argparse.Namespace) -> int:
+    def handle(args: argparse.Namespace) -> int:
         from app.runner import run  # the bot stack loads only for the long-running commands
         from app.startup import bot_api_problem, token_format_problem
         from app.webhook import webhook_settings_error
@@ -32,10 +47,20 @@ def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], 
             problem = token_format_problem(settings)
             if problem is None and (error := webhook_settings_error(settings)):
                 problem = f"error: {error}"
+            workers = getattr(args, "workers", None)
+            if problem is None and workers is not None and not settings.webhook_url:
+                problem = (
+                    "error: --workers needs webhook mode (set WEBHOOK_URL and WEBHOOK_SECRET); "
+                    "in polling mode exactly one process takes the updates"
+                )
             problem = problem or asyncio.run(bot_api_problem(settings))
             if problem is not None:
                 print(problem, file=sys.stderr)
                 return 2
+            if workers is not None:
+                from app.workers import run_workers
+
+                return asyncio.run(run_workers(settings, workers, with_jobs=with_jobs))
         return asyncio.run(run(settings, with_bot=with_bot, with_jobs=with_jobs))
 
     return handle
