@@ -568,7 +568,8 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
         "indexed_notice": "✅ {name}: {posts|post|posts} indexed — ask me",
         "still_indexing": "⏳ {pending|post is|posts are} still being indexed; this answer may miss them.",
         "channel_backlog": "   ⏳ waiting to be indexed: {pending|post|posts}",
-        "channel_error": "   ⚠️ last error: {error}",
+        "channel_error": "   ⚠️ the last update failed: {reason}",
+        "channel_index_error": "   ⚠️ indexing failed last time; I will retry on my own",
         "trends_quiet_few_channels": (
             "Nothing is trending: a trend needs at least {needed|channel|channels} "
             "covering the same story, and this chat follows {followed}. /subscribe adds more."
@@ -660,7 +661,8 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
         "indexed_notice": "✅ {name}: проиндексировано {posts|пост|поста|постов} — спрашивайте",
         "still_indexing": "⏳ Ещё индексируется {pending|пост|поста|постов}; в этом ответе их может не хватать.",
         "channel_backlog": "   ⏳ ждут индексации: {pending|пост|поста|постов}",
-        "channel_error": "   ⚠️ последняя ошибка: {error}",
+        "channel_error": "   ⚠️ последнее обновление не удалось: {reason}",
+        "channel_index_error": "   ⚠️ в прошлый раз индексация не удалась; я повторю сам",
         "trends_quiet_few_channels": (
             "Трендов нет: тренду нужен хотя бы {needed|канал|канала|каналов} "
             "об одном и том же, а этот чат подписан на {followed}. /subscribe — добавить."
