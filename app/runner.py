@@ -10,7 +10,6 @@ import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisStorage
 
 from adapters.metrics import MetricsServer
 from app.container import Container, build_container
@@ -19,6 +18,7 @@ from app.webhook import webhook_server
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.index_notices import BotIndexedNotices
 from bot.middlewares.rate_limit_counter import RateLimitCounter
+from core.extras import require
 from jobs.registry import build_jobs
 from jobs.scheduler import build_scheduler
 from storage.migrate import upgrade_async
@@ -29,6 +29,9 @@ log = structlog.get_logger(__name__)
 def build_fsm_storage(settings: Settings) -> BaseStorage:
     """Where prompts for bare commands wait: Redis with REDIS_URL (webhook replicas share it)."""
     if settings.redis_url:
+        require("redis", "redis")  # the 'redis' extra; a plain install runs without it
+        from aiogram.fsm.storage.redis import RedisStorage
+
         return RedisStorage.from_url(
             settings.redis_url, key_builder=DefaultKeyBuilder(prefix="fsm")
         )

@@ -56,23 +56,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "quota_unknown_chat": "ℹ️ I have never met chat <code>{chat}</code>.",
         "button_inactive": "This button is no longer active.",
         "quota_empty": "No chats yet.",
-        "quota_header": "<b>Quotas of {count} chat(s)</b> · daily limits reset at {resets}",
+        "quota_header": "<b>Quotas of {count|chat|chats}</b> · daily limits reset at {resets}",
+        "quota_columns": "chat channels posts vectors media vision index tokens questions title",
         "quota_legend": "⚠ = at or over a limit · storage as measured {measured} · details: /quota CHAT_ID",
         "quota_detail": (
             "<b>Quota of chat</b> <code>{chat}</code> {title}\n"
             "Channels: {channels}\n"
-            "Posts: {posts} · vectors: {vectors}\n"
+            "Stored: {posts} · {vectors}\n"
             "Storage: {storage}\n"
             "{storage_lines}\n"
-            "LLM tokens today: {tokens}\n"
+            "LLM today: {tokens}\n"
             "Questions today: {questions}\n"
             "Daily limits reset at {resets}; storage measured {measured}.\n"
             "{reached}"
         ),
+        "quota_of": "{used} of {limit}",
+        "quota_no_limit": "{used}, unlimited",
+        "quota_n_channels": "{n|channel|channels}",
+        "quota_n_posts": "{n|post|posts}",
+        "quota_n_vectors": "{n|vector|vectors} in the index",
+        "quota_vectors_unknown": "vectors in the index unknown",
+        "quota_n_tokens": "{n|token|tokens}",
+        "quota_n_reserved": "{n} more reserved",
+        "quota_n_questions": "{n|question|questions}",
+        "quota_n_items": "{n|item|items}",
+        "quota_type_media": "media",
+        "quota_type_vision": "image descriptions",
+        "quota_type_index": "search index",
+        "quota_type_posts": "posts",
+        "quota_kind_daily_tokens": "daily LLM tokens",
+        "quota_kind_storage_bytes": "storage",
+        "quota_kind_channels": "channels",
+        "quota_kind_daily_questions": "daily questions",
         "quota_reached": "⚠ At or over: {limits}",
         "quota_ok": "✅ Within every limit.",
         "quota_never": "never",
-        "quota_unlimited": "unlimited",
         "quota_exhausted_tokens": "⚠️ This chat has used its daily AI budget ({limit|token|tokens}); it resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
         "quota_exhausted_questions": "⚠️ This chat has asked its {limit|question|questions} for today; the limit resets at {resets}. Meanwhile here are the most relevant passages of the posts:",
         "trend_alert": (
@@ -305,23 +323,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "quota_unknown_chat": "ℹ️ Чат <code>{chat}</code> мне не встречался.",
         "button_inactive": "Эта кнопка больше не действует.",
         "quota_empty": "Чатов пока нет.",
-        "quota_header": "<b>Квоты чатов: {count}</b> · дневные лимиты обнуляются в {resets}",
+        "quota_header": "<b>Квоты: {count|чат|чата|чатов}</b> · дневные лимиты обнуляются в {resets}",
+        "quota_columns": "чат каналы посты векторы медиа картинки индекс токены вопросы название",
         "quota_legend": "⚠ = лимит достигнут или превышен · объём посчитан {measured} · подробно: /quota CHAT_ID",
         "quota_detail": (
             "<b>Квота чата</b> <code>{chat}</code> {title}\n"
             "Каналы: {channels}\n"
-            "Посты: {posts} · векторы: {vectors}\n"
+            "Сохранено: {posts} · {vectors}\n"
             "Хранилище: {storage}\n"
             "{storage_lines}\n"
-            "Токены LLM сегодня: {tokens}\n"
+            "LLM сегодня: {tokens}\n"
             "Вопросы сегодня: {questions}\n"
             "Дневные лимиты обнуляются в {resets}; объём посчитан {measured}.\n"
             "{reached}"
         ),
+        "quota_of": "{used} из {limit}",
+        "quota_no_limit": "{used}, без лимита",
+        "quota_n_channels": "{n|канал|канала|каналов}",
+        "quota_n_posts": "{n|пост|поста|постов}",
+        "quota_n_vectors": "{n|вектор|вектора|векторов} в индексе",
+        "quota_vectors_unknown": "сколько векторов в индексе, неизвестно",
+        "quota_n_tokens": "{n|токен|токена|токенов}",
+        "quota_n_reserved": "ещё {n} в резерве",
+        "quota_n_questions": "{n|вопрос|вопроса|вопросов}",
+        "quota_n_items": "{n|запись|записи|записей}",
+        "quota_type_media": "медиа",
+        "quota_type_vision": "описания картинок",
+        "quota_type_index": "поисковый индекс",
+        "quota_type_posts": "посты",
+        "quota_kind_daily_tokens": "дневные токены LLM",
+        "quota_kind_storage_bytes": "хранилище",
+        "quota_kind_channels": "каналы",
+        "quota_kind_daily_questions": "вопросы за день",
         "quota_reached": "⚠ Достигнуто: {limits}",
         "quota_ok": "✅ Все лимиты соблюдены.",
         "quota_never": "ещё не считался",
-        "quota_unlimited": "без лимита",
         "quota_exhausted_tokens": "⚠️ Дневной бюджет ИИ этого чата ({limit|токен|токена|токенов}) израсходован; он обновится в {resets}. Пока — самые подходящие фрагменты постов:",
         "quota_exhausted_questions": "⚠️ Этот чат уже задал {limit|вопрос|вопроса|вопросов} за сегодня; лимит обновится в {resets}. Пока — самые подходящие фрагменты постов:",
         "trend_alert": (
@@ -568,7 +604,8 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
         "indexed_notice": "✅ {name}: {posts|post|posts} indexed — ask me",
         "still_indexing": "⏳ {pending|post is|posts are} still being indexed; this answer may miss them.",
         "channel_backlog": "   ⏳ waiting to be indexed: {pending|post|posts}",
-        "channel_error": "   ⚠️ last error: {error}",
+        "channel_error": "   ⚠️ the last update failed: {reason}",
+        "channel_index_error": "   ⚠️ indexing failed last time; I will retry on my own",
         "trends_quiet_few_channels": (
             "Nothing is trending: a trend needs at least {needed|channel|channels} "
             "covering the same story, and this chat follows {followed}. /subscribe adds more."
@@ -660,7 +697,8 @@ _FIRST_HOUR: dict[str, dict[str, str]] = {
         "indexed_notice": "✅ {name}: проиндексировано {posts|пост|поста|постов} — спрашивайте",
         "still_indexing": "⏳ Ещё индексируется {pending|пост|поста|постов}; в этом ответе их может не хватать.",
         "channel_backlog": "   ⏳ ждут индексации: {pending|пост|поста|постов}",
-        "channel_error": "   ⚠️ последняя ошибка: {error}",
+        "channel_error": "   ⚠️ последнее обновление не удалось: {reason}",
+        "channel_index_error": "   ⚠️ в прошлый раз индексация не удалась; я повторю сам",
         "trends_quiet_few_channels": (
             "Трендов нет: тренду нужен хотя бы {needed|канал|канала|каналов} "
             "об одном и том же, а этот чат подписан на {followed}. /subscribe — добавить."

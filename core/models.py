@@ -81,7 +81,10 @@ class Channel:
     last_message_id: int | None = None
     last_polled_at: datetime | None = None
     poll_errors: int = 0
-    last_error: str | None = None
+    last_error: str | None = None  # the last poll error's English message (logs, the CLI)
+    last_error_kind: str | None = (
+        None  # its `CoreError.kind`: what chats are told, in their language
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,13 +144,14 @@ def test_entities_derived_from_text_list_without_text_entities(tmp_path: Path):
 
 
 def test_service_and_empty_messages_are_skipped(tmp_path: Path):
-    """Service messages and messages without text or media are skipped and counted."""
+    """Service messages and messages without text or media are skipped and counted; a poll
+    is content (tests/test_export_kinds.py reads every kind)."""
     service = {"id": 2, "type": "service", "date_unixtime": "1733054400", "action": "pin_message"}
     poll = _message(3, text="", text_entities=[], poll={"question": "?"})
     blank = _message(4, text="  \n", text_entities=[])
     chat = _parse_one(tmp_path, _message(1), service, poll, blank, _message(5))
-    assert [post.message_id for post in chat.posts] == [1, 5]
-    assert chat.skipped == 3
+    assert [post.message_id for post in chat.posts] == [1, 3, 5]
+    assert chat.skipped == 2
 
 
 def test_edited_message_gets_edit_date(tmp_path: Path):
@@ -202,7 +203,7 @@ def test_media_and_forward_are_described_not_opened(tmp_path: Path):
     ]
     assert chat.posts[0].forwarded_from == "Other Channel"
     assert chat.posts[1].media == [
-        MediaRef(kind="video_file", width=1280, height=720, mime_type="video/mp4")
+        MediaRef(kind="video", width=1280, height=720, mime_type="video/mp4")
     ]
     assert chat.posts[2].media == [MediaRef(kind="document", mime_type="application/pdf")]
     assert chat.posts[2].forwarded_from is None

@@ -64,16 +64,21 @@ def test_a_configured_backend_without_its_extra_says_which_to_install(
 
 
 def test_the_embedded_default_imports_no_server_client() -> None:
-    """Building the default container and the bot's dispatcher imports none of the extras' clients."""
+    """Building the default container, the bot's dispatcher and what `tgassist run` loads
+    (app.runner, its prompt storage) imports none of the extras' clients: `pip install -e .`
+    is enough to run the bot, as the README says."""
     code = (
         "import sys, tempfile\n"
         "from app.settings import Settings\n"
         "from app.container import build_container\n"
         "from bot.app import create_dispatcher\n"
         "from app.cli import build_parser\n"
+        "from app.runner import build_fsm_storage\n"
         "build_parser()\n"
-        "c = build_container(Settings(_env_file=None, data_dir=tempfile.mkdtemp(), embeddings='none'))\n"
+        "s = Settings(_env_file=None, data_dir=tempfile.mkdtemp(), embeddings='none')\n"
+        "c = build_container(s)\n"
         "create_dispatcher(c.uow_factory, **c.handler_services())\n"
+        "build_fsm_storage(s)\n"
         f"print(sorted(m for m in {SERVER_CLIENTS!r} if m in sys.modules))\n"
     )
     environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}

@@ -346,10 +346,46 @@ async def test_channels_show_backlog_and_answers_say_posts_still_wait(
         await uow.commit()
     [listing] = await harness.send("/channels", language_code=lang)
     waiting = {"en": "waiting to be indexed: 2 posts", "ru": "ждут индексации: 2 поста"}[lang]
-    assert waiting in listing and "boom" in listing
+    assert waiting in listing and t(lang, "channel_index_error") in listing
+    assert "boom" not in listing  # the stored error is for logs; the chat reads its own language
     [answer] = await harness.send("бюджет правительства", language_code=lang)
     assert answer.splitlines()[0] == t(lang, "still_indexing", pending=2)
     assert "t.me/dailynews/" in answer
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind"), [("status", "unavailable"), ("private", "no_preview")]
+)
+@pytest.mark.parametrize("lang", LANGS)
+async def test_channels_show_poll_errors_in_the_chats_language(
+    harness: BotHarness, tme: FakeTelegramWeb, lang: str, failure: str, kind: str
+) -> None:
+    """A failed poll is listed by /channels as its localized reason, never the core's English."""
+    await harness.send("/subscribe @dailynews", language_code=lang)
+    await harness.settle()
+    if failure == "status":
+        tme.channels["dailynews"].status = 503
+    else:
+        tme.channels["dailynews"].private = True  # t.me now redirects: no preview any more
+    async with harness.container.uow_factory() as uow:
+        channel = await uow.channels.by_username("dailynews")
+    assert channel is not None
+    result = await harness.container.poller.poll_channel(channel)
+    assert result.error is not None
+    async with harness.container.uow_factory() as uow:
+        stored = await uow.channels.by_username("dailynews")
+    assert stored is not None and stored.last_error and stored.last_error_kind == kind
+    [listing] = await harness.send("/channels", language_code=lang)
+    assert t(lang, "channel_error", reason=t(lang, f"reason_{kind}")) in listing
+    assert stored.last_error not in listing
+    if lang == "ru":  # no English reason inside the Russian reply
+        for english in ("503", "preview", "t.me did not", "HTTP"):
+            assert english not in listing
+    tme.channels["dailynews"].status = 200
+    tme.channels["dailynews"].private = False
+    await harness.container.poller.poll_channel(stored)  # a success clears the error
+    [again] = await harness.send("/channels", language_code=lang)
+    assert t(lang, "channel_error", reason=t(lang, f"reason_{kind}")) not in again
 
 
 # --- quiet trends -----------------------------------------------------------------------------

@@ -77,6 +77,7 @@ async def test_failing_channel_backs_off_and_others_go_on(
         beta = await uow.channels.by_username("beta")
     assert alpha is not None and beta is not None
     assert alpha.poll_errors == 1 and "503" in (alpha.last_error or "")
+    assert alpha.last_error_kind == "unavailable"  # what chats are told, in their language
     assert beta.poll_errors == 0 and beta.last_message_id == 4
 
     # Ten minutes later only beta is due again; alpha waits twice as long.

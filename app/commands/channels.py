@@ -47,6 +47,7 @@ def handle(args: argparse.Namespace) -> int:
                 "posts": item.post_count,
                 "last_post_at": item.last_post_at.isoformat() if item.last_post_at else None,
                 "last_error": item.channel.last_error,
+                "last_error_kind": item.channel.last_error_kind,
                 "dense_ready": by_channel.get(item.channel.id, 0) if dense else None,
             }
             for item in items

@@ -39,7 +39,7 @@ async def quota(message: Message, lang: str, quota_report: QuotaReportService) -
     measured = [report.measured_at for report in reports if report.measured_at]
     parts = [
         t(lang, "quota_header", count=len(reports), resets=short_date(reports[0].resets_at)),
-        quota_table(reports),
+        quota_table(lang, reports),
         t(
             lang,
             "quota_legend",

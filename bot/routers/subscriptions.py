@@ -428,9 +428,12 @@ async def channels(
         waiting = backlog.get(item.channel.id)
         if waiting is not None and waiting.pending:
             lines.append(t(lang, "channel_backlog", pending=waiting.pending))
-        error = item.channel.last_error or (waiting.last_error if waiting else None)
-        if error:
-            lines.append(t(lang, "channel_error", error=echo(error, limit=200)))
+        # The stored messages are the core's English; chats read the error's kind in their language.
+        if item.channel.last_error is not None:
+            why = reason(lang, item.channel.last_error_kind or "other")
+            lines.append(t(lang, "channel_error", reason=why))
+        if waiting is not None and waiting.last_error:
+            lines.append(t(lang, "channel_index_error"))
     if embedding_service is not None:
         coverage, _ = await embedding_service.coverage(tenant.id)
         lines.append(

@@ -189,6 +189,7 @@ class ChannelPoller:
                     next_poll_at=self.next_poll(channel.poll_errors + 1),
                     last_message_id=None,
                     error=str(error),
+                    error_kind=error.kind,
                 )
                 await uow.commit()
             return PollResult(channel.id, 0, str(error))

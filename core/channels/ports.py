@@ -62,7 +62,11 @@ class ChannelRepository(Protocol):
         next_poll_at: datetime,
         last_message_id: int | None,
         error: str | None,
-    ) -> None: ...
+        error_kind: str | None = None,
+    ) -> None:
+        """Remember a poll's outcome: `error` (English, for logs and the CLI) and its
+        `CoreError.kind` (what chats are told, in their own language)."""
+        ...
 
     async def due_for_poll(self, now: datetime, limit: int) -> list[Channel]: ...
 

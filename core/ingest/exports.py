@@ -12,6 +12,14 @@ kept as descriptors only); each file is read once, bounded by ``max_bytes``, and
 all-or-nothing: any malformed part raises ``ExportFormatError`` naming the file and the problem.
 The one exception is a message whose id or date is well-formed but out of range
 (``core/bounds.py``): that message alone is refused and listed in ``ExportedChat.rejected``.
+
+Every message with an id, a date and any content is kept, as the web-preview reader keeps it:
+what its body shows becomes searchable text (a poll's question and options, a venue's name and
+address, a file's name, a song's performer and title, a contact's name, a game's or invoice's
+title and description) and its media get the same kinds the other sources use ("photo",
+"video", "animation", "video_note", "voice", "audio", "document", "sticker", "poll",
+"location", "venue", "contact", "game", "invoice"). A field the parser does not know is logged
+once per name; a message holding nothing else is kept with the kind "unknown".
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TypeGuard, TypeVar
+
+import structlog
 
 from core.bounds import MAX_DATE, MIN_DATE, as_utc, date_problem, from_unixtime, message_id_problem
 from core.errors import ExportFormatError
@@ -39,6 +49,81 @@ _MAX_ISO_LENGTH = 64
 _MAX_CHAT_ID = 2**62  # Bot API ids (-100<id>) must still fit in a BIGINT
 
 _T = TypeVar("_T")
+
+log = structlog.get_logger(__name__)
+
+# Telegram Desktop's "media_type" of a file → the media kind every source uses (Bot API names).
+_MEDIA_TYPES = {
+    "voice_message": "voice",
+    "video_message": "video_note",
+    "sticker": "sticker",
+    "audio_file": "audio",
+    "video_file": "video",
+    "animation": "animation",
+}
+# Fields of a message that describe it rather than hold content (the exporter's names).
+_ABOUT_FIELDS = frozenset(
+    [
+        "id",
+        "type",
+        "date",
+        "date_unixtime",
+        "edited",
+        "edited_unixtime",
+        "from",
+        "from_id",
+        "author",
+        "forwarded_from",
+        "forwarded_from_id",
+        "saved_from",
+        "saved_from_id",
+        "reply_to_message_id",
+        "reply_to_peer_id",
+        "via_bot",
+        "via_business_bot",
+        "width",
+        "height",
+        "photo_file_size",
+        "file_size",
+        "file_name",
+        "thumbnail",
+        "thumbnail_file_size",
+        "mime_type",
+        "duration_seconds",
+        "sticker_emoji",
+        "self_destruct_period_seconds",
+        "live_location_period_seconds",
+        "contact_vcard",
+        "contact_vcard_file_size",
+        "game_link",
+        "inline_bot_buttons",
+        "reactions",
+        "media_spoiler",
+        "text_entities",
+        "performer",
+        "title",
+        "media_type",
+        "is_paid",
+        "paid_stars_amount",
+    ]
+)
+# Fields holding content, read below.
+_CONTENT_FIELDS = frozenset(
+    [
+        "text",
+        "photo",
+        "file",
+        "poll",
+        "location_information",
+        "place_name",
+        "address",
+        "contact_information",
+        "game_title",
+        "game_description",
+        "invoice_information",
+    ]
+)
+_reported_fields: set[str] = set()
 
 
 @dataclass(slots=True)
@@ -253,13 +338,15 @@ def _message_body(raw: dict[str, object], message_id: int) -> PostDraft | None:
         raise _MalformedError('has neither "date_unixtime" nor "date"')
     edit_date = _date(raw, "edited_unixtime", "edited")
     text, entities = _text_and_entities(raw)
-    media = _media(raw)
+    media, shown = _media(raw)
+    if _report_unknown_fields(raw, message_id) and not text.strip() and not media:
+        media.append(MediaRef(kind="unknown"))  # something is there; keep the post, say so
     if not text.strip() and not media:
-        return None  # polls, locations, contacts, deleted media: nothing to read or cite
+        return None  # nothing to read or cite (e.g. a file the exporter lost)
     return PostDraft(
         message_id=message_id,
         date=date,
-        text=text,
+        text="\n\n".join(part for part in (text, shown) if part.strip()),
         links=_links(entities),
         entities=entities,
         media=media,
@@ -372,29 +459,111 @@ def _links(entities: list[dict[str, object]]) -> list[str]:
     return list(dict.fromkeys(links))
 
 
-def _media(raw: dict[str, object]) -> list[MediaRef]:
+def _media(raw: dict[str, object]) -> tuple[list[MediaRef], str]:
+    """The message's media, and what its body shows besides the text, as searchable text."""
     # Paths are relative to the export folder and are only recorded, never opened; URLs are
     # dropped, since only web-preview images are meant to be downloaded.
     media: list[MediaRef] = []
+    words: list[str | None] = []
     width = _optional(raw, "width", int)
     height = _optional(raw, "height", int)
     photo = _optional(raw, "photo", str)
     if photo is not None:
         size = _optional(raw, "photo_file_size", int)
-        # Telegram Desktop writes relative paths; a URL here would be fetched by the media job.
-        path = None if "://" in photo else photo
+        # Telegram Desktop writes relative paths, or "(File not included. …)" when it skipped
+        # the file; a URL here would be fetched by the media job.
+        path = None if "://" in photo or _not_included(photo) else photo
         media.append(MediaRef(kind="photo", url=path, width=width, height=height, file_size=size))
-    if _optional(raw, "file", str) is not None:
+    file = _optional(raw, "file", str)
+    media_type = _optional(raw, "media_type", str)
+    if file is not None or media_type is not None:
+        kind = _MEDIA_TYPES.get(media_type or "", "document")
         media.append(
             MediaRef(
-                kind=_optional(raw, "media_type", str) or "document",
+                kind=kind,
                 width=width,
                 height=height,
                 mime_type=_optional(raw, "mime_type", str),
                 file_size=_optional(raw, "file_size", int),
             )
         )
-    return media
+        if kind == "audio":
+            words += [_optional(raw, "performer", str), _optional(raw, "title", str)]
+        if kind in {"audio", "document"}:
+            words.append(_file_name(raw, file))
+    poll = raw.get("poll")
+    if poll is not None:
+        media.append(MediaRef(kind="poll"))
+        words += _poll(poll)
+    place = _optional(raw, "place_name", str)
+    address = _optional(raw, "address", str)
+    if place or address:
+        media.append(MediaRef(kind="venue"))
+        words += [place, address]
+    elif "location_information" in raw:  # null when the point was invalid: still a location
+        _optional(raw, "location_information", dict)
+        media.append(MediaRef(kind="location"))
+    contact = _optional(raw, "contact_information", dict)
+    if contact is not None:
+        media.append(MediaRef(kind="contact"))
+        names = (_words(contact.get(key)) for key in ("first_name", "last_name"))
+        words.append(" ".join(name for name in names if name))
+    game = _optional(raw, "game_title", str)
+    if game is not None:
+        media.append(MediaRef(kind="game"))
+        words += [game, _optional(raw, "game_description", str)]
+    invoice = _optional(raw, "invoice_information", dict)
+    if invoice is not None:
+        media.append(MediaRef(kind="invoice"))
+        words += [_words(invoice.get("title")), _words(invoice.get("description"))]
+    return media, "\n".join(word.strip() for word in words if word and word.strip())
+
+
+def _not_included(path: str) -> bool:
+    """The exporter's "(File not included. …)" / "(File unavailable, …)" in place of a path."""
+    return path.startswith("(") and path.endswith(")")
+
+
+def _file_name(raw: dict[str, object], file: str | None) -> str | None:
+    """A document's name: the exporter's "file_name", else the last part of its path."""
+    name = _optional(raw, "file_name", str)
+    if name is None and file is not None and not _not_included(file):
+        name = file.replace("\\", "/").rpartition("/")[2]
+    return name
+
+
+def _poll(poll: object) -> list[str]:
+    """A poll's (or quiz's) question, then one answer per line."""
+    if not isinstance(poll, dict):
+        raise _MalformedError('"poll" is not an object')
+    answers = poll.get("answers", [])
+    if not isinstance(answers, list):
+        raise _MalformedError('"poll" has no "answers" list')
+    texts = [_words(answer.get("text")) if isinstance(answer, dict) else "" for answer in answers]
+    return [_words(poll.get("question")), *texts]
+
+
+def _words(value: object) -> str:
+    """Text the exporter wrote as a string or as a list of text parts; anything else is none."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(
+            part if isinstance(part, str) else _words(part.get("text"))
+            for part in value
+            if isinstance(part, str | dict)
+        )
+    return ""
+
+
+def _report_unknown_fields(raw: dict[str, object], message_id: int) -> bool:
+    """Log each field name the parser does not know, once per process; whether any was there."""
+    unknown = [key for key in raw if key not in _ABOUT_FIELDS and key not in _CONTENT_FIELDS]
+    for key in unknown:
+        if key not in _reported_fields and len(_reported_fields) < 1000:
+            _reported_fields.add(key)
+            log.warning("export_unknown_field", field=key[:80], message_id=message_id)
+    return bool(unknown)
 
 
 # --- small helpers -------------------------------------------------------------------------
@@ -409,7 +578,7 @@ def _optional(raw: dict[str, object], key: str, kind: type[_T]) -> _T | None:
     raise _MalformedError(f'"{key}" is not {_KIND_NAMES.get(kind, kind.__name__)}: {_show(value)}')
 
 
-_KIND_NAMES: dict[type, str] = {int: "an integer", str: "a string"}
+_KIND_NAMES: dict[type, str] = {int: "an integer", str: "a string", dict: "an object"}
 
 
 def _is_int(value: object) -> TypeGuard[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -215,9 +216,16 @@ def _row(report: TenantQuotaReport) -> list[str]:
     ]
 
 
-def format_table(reports: list[TenantQuotaReport]) -> str:
-    """A plain monospace table of every tenant's usage; ⚠ marks tenants at or over a limit."""
-    rows = [list(_COLUMNS), *(_row(report) for report in reports)]
+def format_table(reports: list[TenantQuotaReport], headers: Sequence[str] | None = None) -> str:
+    """A plain monospace table of every tenant's usage; ⚠ marks tenants at or over a limit.
+
+    `headers` names the columns after the marker (chat … title) in a reader's language;
+    English by default.
+    """
+    names = list(_COLUMNS) if headers is None else ["", *headers]
+    if len(names) != len(_COLUMNS):
+        raise ValueError(f"a quota table has {len(_COLUMNS) - 1} named columns")
+    rows = [names, *(_row(report) for report in reports)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(_COLUMNS))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

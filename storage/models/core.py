@@ -63,7 +63,8 @@ class ChannelRow(Base):
     last_polled_at: Mapped[datetime | None]
     next_poll_at: Mapped[datetime | None]
     poll_errors: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)  # English, for logs and the CLI
+    last_error_kind: Mapped[str | None] = mapped_column(String(32))  # CoreError.kind, for chats
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

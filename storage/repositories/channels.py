@@ -26,6 +26,7 @@ def to_channel(row: ChannelRow) -> Channel:
         last_polled_at=row.last_polled_at,
         poll_errors=row.poll_errors,
         last_error=row.last_error,
+        last_error_kind=row.last_error_kind,
     )
 
 
@@ -129,13 +130,18 @@ class SqlChannelRepository:
         next_poll_at: datetime,
         last_message_id: int | None,
         error: str | None,
+        error_kind: str | None = None,
     ) -> None:
         """Remember a poll's outcome; errors count up, a success resets them."""
         values: dict[str, object] = {"last_polled_at": polled_at, "next_poll_at": next_poll_at}
         if error is None:
-            values.update(poll_errors=0, last_error=None)
+            values.update(poll_errors=0, last_error=None, last_error_kind=None)
         else:
-            values.update(poll_errors=ChannelRow.poll_errors + 1, last_error=error[:1000])
+            values.update(
+                poll_errors=ChannelRow.poll_errors + 1,
+                last_error=error[:1000],
+                last_error_kind=(error_kind or "other")[:32],
+            )
         if last_message_id is not None:
             values["last_message_id"] = last_message_id
         await self._session.execute(
