@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -421,6 +422,19 @@ def by_split_baseline(corpus: Path, questions: Sequence[Question]) -> dict[str, 
     }
 
 
+def _dense_corpus_note(results: Sequence[ModeResult]) -> str:
+    """Which posts the dense modes searched, and why."""
+    if all(result.corpus.startswith("full") for result in results):
+        return "Every mode searches all 22,099 posts, each with its dense vector.\n\n"
+    return (
+        "The dense modes run over the evaluation pool (every post a question lists plus a fixed "
+        "random sample of 1,500 other posts), not the whole corpus, because embedding 22,099 "
+        "posts costs the shared 2-core machine hours (`--dense-corpus full` does it); the "
+        "lexical mode is shown on both, so the pool's lexical row is the fair comparison for "
+        "the dense rows.\n\n"
+    )
+
+
 def write_report(
     questions: Sequence[Question],
     results: Sequence[ModeResult],
@@ -454,19 +468,16 @@ def write_report(
     write_section(
         "retrieval",
         "## Retrieval: every search mode on the shared corpus (`bench/retrieval.py`)\n\n"
-        f"Measured on {machine()}, on a machine shared with other work (latencies are high "
-        f"and noisy). {len(questions)} hand-written questions "
+        f"Measured on {machine()} (1-minute load average {os.getloadavg()[0]:.1f} at the end; "
+        f"latencies grow with load). {len(questions)} hand-written questions "
         f"(`tests/data/retrieval_questions.json`: {len(questions) - held} tuning, {held} "
         "held-out; paraphrases, other grammatical forms, English questions about Russian posts, "
         "`@channel` and period filters), any listed answering post counts. Searches go through "
         "`QuestionService.search` (what `tgassist search` and the bot run); latency includes "
         f"the query embedding. Dense vectors: local e5 on each post's first {max_tokens} tokens "
         "(chosen in the embedding section below), stored by the embed job.\n\n"
-        "The dense modes run over the evaluation pool (every post a question lists plus a fixed "
-        "random sample of 1,500 other posts), not the whole corpus, because embedding 22,099 "
-        "posts costs the shared 2-core machine hours; the lexical mode is shown on both, so the "
-        "pool's lexical row is the fair comparison for the dense rows.\n\n"
-        f"{table}\n\nHeld-out hit@5 by kind of question:\n\n"
+        + _dense_corpus_note(results)
+        + f"{table}\n\nHeld-out hit@5 by kind of question:\n\n"
         f"| run | {' | '.join(kind_names)} |\n|---|{'---|' * len(kind_names)}\n"
         + "\n".join(kind_rows)
         + f"\n\nBaseline over all questions: hit@5 {overall.hit:.3f}, MRR@10 {overall.mrr:.3f}."
