@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -50,6 +51,11 @@ from core.rag.throttle import Refusal, UserRateLimiter
 log = structlog.get_logger(__name__)
 
 SMALL_INDEX = 10  # fewer indexed posts than this: answers are likely thin, say so in the log
+# "Nothing waits to be indexed" is remembered this long per chat: counting the backlog joins
+# every post of the chat's channels (most of an answer's database time on a large chat). Only
+# the empty backlog is remembered, so a note never shows a stale number; a backlog that
+# appears meanwhile is mentioned at most this much later.
+NOTHING_PENDING_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +88,12 @@ class QuestionService:
         throttle: UserRateLimiter | None = None,
         clock: Callable[[], datetime] = utc_now,
         activity: ForegroundActivity | None = None,
+        nothing_pending_seconds: float = NOTHING_PENDING_SECONDS,
     ) -> None:
         self._uow_factory = uow_factory
+        self._nothing_pending_for = timedelta(seconds=nothing_pending_seconds)
+        self._nothing_pending_until: dict[int, datetime] = {}  # tenant -> until when
+        self._counting: dict[int, asyncio.Future[int | None]] = {}  # backlog counts under way
         # Background embedding gives way while answers are in progress.
         self._activity = activity or ForegroundActivity()
         self._log: BatchWriter[QuestionRecord] = BatchWriter(
@@ -261,13 +271,33 @@ class QuestionService:
         return _NotIndexed(channels, pending)
 
     async def _still_pending(self, tenant_id: int) -> int | None:
-        """Posts not indexed yet while the chat is answered from the rest (None if unknown)."""
+        """Posts not indexed yet while the chat is answered from the rest (None if unknown).
+
+        Concurrent answers of one chat share one count instead of each running it.
+        """
+        until = self._nothing_pending_until.get(tenant_id)
+        if until is not None and self._clock() < until:
+            return 0
+        counting = self._counting.get(tenant_id)
+        if counting is None:
+            counting = asyncio.ensure_future(self._count_pending(tenant_id))
+            self._counting[tenant_id] = counting
+            counting.add_done_callback(lambda _: self._counting.pop(tenant_id, None))
+        return await asyncio.shield(counting)  # one asker giving up does not cancel the others
+
+    async def _count_pending(self, tenant_id: int) -> int | None:
+        started = self._clock()
         try:
             async with self._uow_factory() as uow:
-                return await uow.posts.pending_count(tenant_id)
+                pending = await uow.posts.pending_count(tenant_id)
         except Exception as error:  # the answer matters more than the note
             log.warning("index_backlog_unknown", tenant_id=tenant_id, error=str(error))
             return None
+        if pending == 0 and self._nothing_pending_for:
+            if len(self._nothing_pending_until) >= 10_000:  # bounded; forgetting costs a count
+                self._nothing_pending_until.clear()
+            self._nothing_pending_until[tenant_id] = started + self._nothing_pending_for
+        return pending
 
     async def _question_quota(self, tenant_id: int) -> QuotaExceeded | None:
         """The daily question limit, if the chat reached it (then the answer is extractive)."""
