@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,6 +109,8 @@ async def run(args: argparse.Namespace, data: Path) -> None:
                     spy.send_signal(signal.SIGINT)
                     await asyncio.to_thread(spy.wait)
                 peak_now = _peak_mib(child.pid)
+                after = _status(child.pid, ("RssAnon", "RssFile", "Threads"))
+                names = _thread_names(child.pid)
             finally:
                 child.send_signal(signal.SIGTERM)
                 await asyncio.to_thread(child.wait)
@@ -118,8 +121,26 @@ async def run(args: argparse.Namespace, data: Path) -> None:
         f"{answers} answers in {results.seconds:.1f} s = {answers / results.seconds:.1f}/s; "
         f"p50 {percentile(ordered, 0.5):.0f} ms, p95 {percentile(ordered, 0.95):.0f} ms; "
         f"CPU {spent:.1f} s = {spent / answers * 1000:.1f} ms/answer; "
-        f"RSS idle {idle:.0f} MiB, peak {peak_now:.0f} MiB; load {os.getloadavg()[0]:.1f}"
+        f"RSS idle {idle:.0f} MiB, peak {peak_now:.0f} MiB ({after}); "
+        f"load {os.getloadavg()[0]:.1f}\nthreads: {dict(names)}"
     )
+
+
+def _thread_names(pid: int) -> Counter[str]:
+    """How many threads of each name the process runs."""
+    return Counter(
+        (task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()
+    )
+
+
+def _status(pid: int, keys: tuple[str, ...]) -> str:
+    """Some lines of /proc/PID/status, e.g. RssAnon and RssFile after the load."""
+    found = []
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in keys:
+            found.append(f"{key} {value.strip()}")
+    return ", ".join(found)
 
 
 def _peak_mib(pid: int) -> float:
