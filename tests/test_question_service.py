@@ -140,6 +140,31 @@ async def test_an_empty_backlog_is_remembered_briefly_and_a_backlog_never(app: C
         await service.close()
 
 
+async def test_a_search_with_many_hits_answers_without_counting_the_index(
+    app: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten or more hits show the index has posts: no stats call; a question with few hits
+    still checks (and an empty chat is still "not indexed")."""
+    posts = [f"Снегопад в городе номер {n}: дороги расчищают." for n in range(12)]
+    tenant_id, _ = await seed_channel(app.uow_factory, 17, posts)
+    await app.indexer.index_tenant(tenant_id)
+    calls: list[int] = []
+    real_stats = app.index.stats
+
+    async def stats(tenant: int) -> object:
+        calls.append(tenant)
+        return await real_stats(tenant)
+
+    monkeypatch.setattr(app.index, "stats", stats)
+    answer = await app.questions.ask(tenant_id, "снегопад")
+    assert answer.status is AnswerStatus.OK and answer.sources
+    assert calls == []
+    assert (await app.questions.ask(tenant_id, "ключевая ставка")).status is AnswerStatus.OK
+    assert calls == [tenant_id]  # no hit: the index is checked, it has posts
+    empty, _ = await seed_channel(app.uow_factory, 18, posts, username="other")
+    assert (await app.questions.ask(empty, "снегопад")).status is AnswerStatus.NOT_INDEXED
+
+
 async def test_a_small_index_warns_and_answers(app: Container) -> None:
     """Under ten indexed posts: a warning in the log, and an answer all the same."""
     tenant_id, _ = await seed_channel(app.uow_factory, 14, NEWS[:3])

@@ -171,14 +171,14 @@ class QuestionService:
         if isinstance(checked, _Invalid):
             outcome.status, outcome.problem = AnswerStatus.INVALID, checked.problem
             outcome.problem_detail = checked.detail
-        elif isinstance(checked, _NotIndexed):
+            return
+        posts = await self._indexed_search(tenant_id, question, checked, max(1, limit))
+        if isinstance(posts, _NotIndexed):
             outcome.status = AnswerStatus.NOT_INDEXED
+        elif isinstance(posts, Exception):
+            outcome.status, outcome.error_detail = AnswerStatus.ERROR, _describe(posts)
         else:
-            posts = await self._retrieve(tenant_id, question, checked, max(1, limit))
-            if isinstance(posts, Exception):
-                outcome.status, outcome.error_detail = AnswerStatus.ERROR, _describe(posts)
-            else:
-                outcome.results = self._sources(question.text, posts)
+            outcome.results = self._sources(question.text, posts)
 
     # --- steps ------------------------------------------------------------------------------
 
@@ -191,15 +191,15 @@ class QuestionService:
                 problem=checked.problem,
                 problem_detail=checked.detail,
             )
-        if isinstance(checked, _NotIndexed):
+        posts = await self._indexed_search(tenant_id, question, checked, self._answer_sources)
+        if isinstance(posts, _NotIndexed):
             return Answer(
                 AnswerStatus.NOT_INDEXED,
                 question,
-                channels=checked.channels,
-                pending_posts=checked.pending,
+                channels=posts.channels,
+                pending_posts=posts.pending,
             )
-        quota = await self._question_quota(tenant_id)
-        posts = await self._retrieve(tenant_id, question, checked, self._answer_sources)
+        quota = await self._question_quota(tenant_id)  # counts the question: indexed chats only
         if isinstance(posts, Exception):
             return Answer(AnswerStatus.ERROR, question, error_detail=_describe(posts))
         answer = Answer(AnswerStatus.OK, question, sources=self._sources(question.text, posts))
@@ -214,8 +214,8 @@ class QuestionService:
 
     async def _prepare(
         self, tenant_id: int, question: ParsedQuestion
-    ) -> SearchFilter | _Invalid | _NotIndexed | None:
-        """Validate the question and its filters, then check that the chat's index has posts."""
+    ) -> SearchFilter | _Invalid | None:
+        """Validate the question and its filters (the search filter, None when unfiltered)."""
         if not question.text.strip():
             return _Invalid(Problem.EMPTY)
         filters: SearchFilter | None = None
@@ -235,8 +235,29 @@ class QuestionService:
                 channel_ids = [by_name[name] for name in question.channels]
             since = self._clock() - question.window if question.window else None
             filters = SearchFilter(channel_ids=channel_ids, since=since)
-        missing = await self._not_indexed(tenant_id)
-        return missing if missing is not None else filters
+        return filters
+
+    async def _indexed_search(
+        self, tenant_id: int, question: ParsedQuestion, filters: SearchFilter | None, limit: int
+    ) -> list[RankedPost] | Exception | _NotIndexed:
+        """Ranked stories, the search's error (logged with its traceback), or _NotIndexed.
+
+        The index is checked for posts only when the search gave fewer than SMALL_INDEX hits:
+        more hits show it is neither empty nor small, which spares most questions a count of
+        the index (and a second turn on its lock).
+        """
+        try:
+            posts, hits = await self._retriever.search_counted(
+                tenant_id, question.text, limit=limit, filters=filters
+            )
+        except Exception as error:
+            log.exception("question_search_failed", tenant_id=tenant_id)
+            return await self._not_indexed(tenant_id) or error
+        if hits < SMALL_INDEX:
+            missing = await self._not_indexed(tenant_id)
+            if missing is not None:
+                return missing
+        return posts
 
     async def _not_indexed(self, tenant_id: int) -> _NotIndexed | None:
         """None when the collection has points or cannot be checked (fail-open)."""
@@ -310,18 +331,6 @@ class QuestionService:
         except Exception as error:  # a limit we cannot read must not cost the user the answer
             log.warning("question_quota_check_failed", tenant_id=tenant_id, error=str(error))
         return None
-
-    async def _retrieve(
-        self, tenant_id: int, question: ParsedQuestion, filters: SearchFilter | None, limit: int
-    ) -> list[RankedPost] | Exception:
-        """Ranked stories, or the error when the search failed (logged with its traceback)."""
-        try:
-            return await self._retriever.search(
-                tenant_id, question.text, limit=limit, filters=filters
-            )
-        except Exception as error:
-            log.exception("question_search_failed", tenant_id=tenant_id)
-            return error
 
     def _sources(self, question: str, posts: Sequence[RankedPost]) -> list[Source]:
         picker = SentencePicker(question, [post.document.text for post in posts])
