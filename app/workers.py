@@ -402,6 +402,9 @@ async def serve_worker(settings: Settings, number: int, sockets: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of a worker process (started by `run_workers`)."""
     from app.commands.common import load_settings
+    from app.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any thread starts
 
     parser = argparse.ArgumentParser(prog="tgassist-worker")
     parser.add_argument("--number", type=int, required=True)

@@ -17,6 +17,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeChat
 
 from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMiddleware
+from bot.middlewares.response_types import KeepResponseTypes
 from bot.middlewares.retry import RetryRequests, UpdateScope
 from bot.routers import (
     channel_posts,
@@ -65,6 +66,7 @@ def create_bot(token: str, api_base: str) -> Bot:
     Replies sent while handling an update are retried on 429, 5xx and network errors.
     """
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    session.middleware(KeepResponseTypes())
     session.middleware(RetryRequests())
     return Bot(
         token,

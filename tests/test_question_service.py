@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 import core.rag.service
 from app.container import Container, build_container
@@ -14,6 +16,7 @@ from core.errors import IndexUnavailable
 from core.ports import SearchFilter, SearchHit
 from core.rag.models import AnswerMode, AnswerStatus, Problem
 from core.rag.ports import QuestionRecord
+from core.rag.service import QuestionService
 from storage.migrate import upgrade_async
 from tests.harness import make_settings
 from tests.rag_support import NEWS, Post, captured_logs, events, seed_channel
@@ -103,6 +106,63 @@ async def test_failing_search_after_failing_check_is_an_error_with_traceback(
     assert failure["exc_info"] is True
     [record] = await _recorded(app, tenant_id)
     assert record.status == "error"
+
+
+async def test_an_empty_backlog_is_remembered_briefly_and_a_backlog_never(app: Container) -> None:
+    """Nothing waiting is not counted again for 10 s (no backlog query); then the new backlog
+    is noted (questions asked at once share one count), and counted again on the next answer."""
+    now = [datetime(2024, 12, 5, 12, 0, tzinfo=UTC)]
+    service = QuestionService(app.uow_factory, app.index, clock=lambda: now[0])
+    tenant_id, _ = await seed_channel(app.uow_factory, 16, NEWS)
+    await app.indexer.index_tenant(tenant_id)
+    counted: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "post_index_state" in statement:
+            counted.append(statement)
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        assert (await service.ask(tenant_id, "ключевая ставка")).pending_posts == 0
+        assert len(counted) == 1
+        more = [Post(text, message_id=200 + n) for n, text in enumerate(NEWS[:2])]
+        await seed_channel(app.uow_factory, 16, more)
+        assert (await service.ask(tenant_id, "ключевая ставка")).pending_posts == 0
+        assert len(counted) == 1  # remembered: not counted again
+        now[0] += timedelta(seconds=10)
+        together = await asyncio.gather(*(service.ask(tenant_id, "ставка") for _ in range(3)))
+        assert [answer.pending_posts for answer in together] == [2, 2, 2]
+        assert len(counted) == 2
+        assert (await service.ask(tenant_id, "ключевая ставка")).pending_posts == 2
+        assert len(counted) == 3
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+        await service.close()
+
+
+async def test_a_search_with_many_hits_answers_without_counting_the_index(
+    app: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten or more hits show the index has posts: no stats call; a question with few hits
+    still checks (and an empty chat is still "not indexed")."""
+    posts = [f"Снегопад в городе номер {n}: дороги расчищают." for n in range(12)]
+    tenant_id, _ = await seed_channel(app.uow_factory, 17, posts)
+    await app.indexer.index_tenant(tenant_id)
+    calls: list[int] = []
+    real_stats = app.index.stats
+
+    async def stats(tenant: int) -> object:
+        calls.append(tenant)
+        return await real_stats(tenant)
+
+    monkeypatch.setattr(app.index, "stats", stats)
+    answer = await app.questions.ask(tenant_id, "снегопад")
+    assert answer.status is AnswerStatus.OK and answer.sources
+    assert calls == []
+    assert (await app.questions.ask(tenant_id, "ключевая ставка")).status is AnswerStatus.OK
+    assert calls == [tenant_id]  # no hit: the index is checked, it has posts
+    empty, _ = await seed_channel(app.uow_factory, 18, posts, username="other")
+    assert (await app.questions.ask(empty, "снегопад")).status is AnswerStatus.NOT_INDEXED
 
 
 async def test_a_small_index_warns_and_answers(app: Container) -> None:

@@ -38,6 +38,9 @@ def _positive(value: str) -> int:
 
 def _handler(with_bot: bool, with_jobs: bool) -> Callable[[argparse.Namespace], int]:
     def handle(args: argparse.Namespace) -> int:
+        from app.memory import limit_malloc_arenas
+
+        limit_malloc_arenas()  # before any thread starts
         from app.runner import run  # the bot stack loads only for the long-running commands
         from app.startup import bot_api_problem, token_format_problem
         from app.webhook import webhook_settings_error

@@ -46,10 +46,18 @@ class Retriever:
         self, tenant_id: int, query: str, *, limit: int, filters: SearchFilter | None = None
     ) -> list[RankedPost]:
         """Up to `limit` distinct stories, best first (raises what the index raises)."""
+        stories, _ = await self.search_counted(tenant_id, query, limit=limit, filters=filters)
+        return stories
+
+    async def search_counted(
+        self, tenant_id: int, query: str, *, limit: int, filters: SearchFilter | None = None
+    ) -> tuple[list[RankedPost], int]:
+        """`search`, and how many hits the index gave before collapsing (it holds at least
+        that many posts)."""
         hits = await self._index.search(
             tenant_id, query, limit=candidate_limit(limit), filters=filters
         )
-        return collapse(hits, limit)
+        return collapse(hits, limit), len(hits)
 
 
 def collapse(hits: list[SearchHit], limit: int) -> list[RankedPost]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -50,6 +51,11 @@ from core.rag.throttle import Refusal, UserRateLimiter
 log = structlog.get_logger(__name__)
 
 SMALL_INDEX = 10  # fewer indexed posts than this: answers are likely thin, say so in the log
+# "Nothing waits to be indexed" is remembered this long per chat: counting the backlog joins
+# every post of the chat's channels (most of an answer's database time on a large chat). Only
+# the empty backlog is remembered, so a note never shows a stale number; a backlog that
+# appears meanwhile is mentioned at most this much later.
+NOTHING_PENDING_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +88,12 @@ class QuestionService:
         throttle: UserRateLimiter | None = None,
         clock: Callable[[], datetime] = utc_now,
         activity: ForegroundActivity | None = None,
+        nothing_pending_seconds: float = NOTHING_PENDING_SECONDS,
     ) -> None:
         self._uow_factory = uow_factory
+        self._nothing_pending_for = timedelta(seconds=nothing_pending_seconds)
+        self._nothing_pending_until: dict[int, datetime] = {}  # tenant -> until when
+        self._counting: dict[int, asyncio.Future[int | None]] = {}  # backlog counts under way
         # Background embedding gives way while answers are in progress.
         self._activity = activity or ForegroundActivity()
         self._log: BatchWriter[QuestionRecord] = BatchWriter(
@@ -161,14 +171,14 @@ class QuestionService:
         if isinstance(checked, _Invalid):
             outcome.status, outcome.problem = AnswerStatus.INVALID, checked.problem
             outcome.problem_detail = checked.detail
-        elif isinstance(checked, _NotIndexed):
+            return
+        posts = await self._indexed_search(tenant_id, question, checked, max(1, limit))
+        if isinstance(posts, _NotIndexed):
             outcome.status = AnswerStatus.NOT_INDEXED
+        elif isinstance(posts, Exception):
+            outcome.status, outcome.error_detail = AnswerStatus.ERROR, _describe(posts)
         else:
-            posts = await self._retrieve(tenant_id, question, checked, max(1, limit))
-            if isinstance(posts, Exception):
-                outcome.status, outcome.error_detail = AnswerStatus.ERROR, _describe(posts)
-            else:
-                outcome.results = self._sources(question.text, posts)
+            outcome.results = self._sources(question.text, posts)
 
     # --- steps ------------------------------------------------------------------------------
 
@@ -181,15 +191,15 @@ class QuestionService:
                 problem=checked.problem,
                 problem_detail=checked.detail,
             )
-        if isinstance(checked, _NotIndexed):
+        posts = await self._indexed_search(tenant_id, question, checked, self._answer_sources)
+        if isinstance(posts, _NotIndexed):
             return Answer(
                 AnswerStatus.NOT_INDEXED,
                 question,
-                channels=checked.channels,
-                pending_posts=checked.pending,
+                channels=posts.channels,
+                pending_posts=posts.pending,
             )
-        quota = await self._question_quota(tenant_id)
-        posts = await self._retrieve(tenant_id, question, checked, self._answer_sources)
+        quota = await self._question_quota(tenant_id)  # counts the question: indexed chats only
         if isinstance(posts, Exception):
             return Answer(AnswerStatus.ERROR, question, error_detail=_describe(posts))
         answer = Answer(AnswerStatus.OK, question, sources=self._sources(question.text, posts))
@@ -204,8 +214,8 @@ class QuestionService:
 
     async def _prepare(
         self, tenant_id: int, question: ParsedQuestion
-    ) -> SearchFilter | _Invalid | _NotIndexed | None:
-        """Validate the question and its filters, then check that the chat's index has posts."""
+    ) -> SearchFilter | _Invalid | None:
+        """Validate the question and its filters (the search filter, None when unfiltered)."""
         if not question.text.strip():
             return _Invalid(Problem.EMPTY)
         filters: SearchFilter | None = None
@@ -225,8 +235,29 @@ class QuestionService:
                 channel_ids = [by_name[name] for name in question.channels]
             since = self._clock() - question.window if question.window else None
             filters = SearchFilter(channel_ids=channel_ids, since=since)
-        missing = await self._not_indexed(tenant_id)
-        return missing if missing is not None else filters
+        return filters
+
+    async def _indexed_search(
+        self, tenant_id: int, question: ParsedQuestion, filters: SearchFilter | None, limit: int
+    ) -> list[RankedPost] | Exception | _NotIndexed:
+        """Ranked stories, the search's error (logged with its traceback), or _NotIndexed.
+
+        The index is checked for posts only when the search gave fewer than SMALL_INDEX hits:
+        more hits show it is neither empty nor small, which spares most questions a count of
+        the index (and a second turn on its lock).
+        """
+        try:
+            posts, hits = await self._retriever.search_counted(
+                tenant_id, question.text, limit=limit, filters=filters
+            )
+        except Exception as error:
+            log.exception("question_search_failed", tenant_id=tenant_id)
+            return await self._not_indexed(tenant_id) or error
+        if hits < SMALL_INDEX:
+            missing = await self._not_indexed(tenant_id)
+            if missing is not None:
+                return missing
+        return posts
 
     async def _not_indexed(self, tenant_id: int) -> _NotIndexed | None:
         """None when the collection has points or cannot be checked (fail-open)."""
@@ -261,13 +292,33 @@ class QuestionService:
         return _NotIndexed(channels, pending)
 
     async def _still_pending(self, tenant_id: int) -> int | None:
-        """Posts not indexed yet while the chat is answered from the rest (None if unknown)."""
+        """Posts not indexed yet while the chat is answered from the rest (None if unknown).
+
+        Concurrent answers of one chat share one count instead of each running it.
+        """
+        until = self._nothing_pending_until.get(tenant_id)
+        if until is not None and self._clock() < until:
+            return 0
+        counting = self._counting.get(tenant_id)
+        if counting is None:
+            counting = asyncio.ensure_future(self._count_pending(tenant_id))
+            self._counting[tenant_id] = counting
+            counting.add_done_callback(lambda _: self._counting.pop(tenant_id, None))
+        return await asyncio.shield(counting)  # one asker giving up does not cancel the others
+
+    async def _count_pending(self, tenant_id: int) -> int | None:
+        started = self._clock()
         try:
             async with self._uow_factory() as uow:
-                return await uow.posts.pending_count(tenant_id)
+                pending = await uow.posts.pending_count(tenant_id)
         except Exception as error:  # the answer matters more than the note
             log.warning("index_backlog_unknown", tenant_id=tenant_id, error=str(error))
             return None
+        if pending == 0 and self._nothing_pending_for:
+            if len(self._nothing_pending_until) >= 10_000:  # bounded; forgetting costs a count
+                self._nothing_pending_until.clear()
+            self._nothing_pending_until[tenant_id] = started + self._nothing_pending_for
+        return pending
 
     async def _question_quota(self, tenant_id: int) -> QuotaExceeded | None:
         """The daily question limit, if the chat reached it (then the answer is extractive)."""
@@ -280,18 +331,6 @@ class QuestionService:
         except Exception as error:  # a limit we cannot read must not cost the user the answer
             log.warning("question_quota_check_failed", tenant_id=tenant_id, error=str(error))
         return None
-
-    async def _retrieve(
-        self, tenant_id: int, question: ParsedQuestion, filters: SearchFilter | None, limit: int
-    ) -> list[RankedPost] | Exception:
-        """Ranked stories, or the error when the search failed (logged with its traceback)."""
-        try:
-            return await self._retriever.search(
-                tenant_id, question.text, limit=limit, filters=filters
-            )
-        except Exception as error:
-            log.exception("question_search_failed", tenant_id=tenant_id)
-            return error
 
     def _sources(self, question: str, posts: Sequence[RankedPost]) -> list[Source]:
         picker = SentencePicker(question, [post.document.text for post in posts])
