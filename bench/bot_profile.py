@@ -34,6 +34,7 @@ from bench.bot_load import (  # noqa: E402
     GROUP,
     QUESTIONS,
     TOKEN_SECRET,
+    Sender,
     _base_env,
     _rss_mib,
     load,
@@ -79,8 +80,9 @@ async def run(args: argparse.Namespace, data: Path) -> None:
             spy = None
             try:
                 await api.wait_for("getUpdates", timeout=120)
-                await load(api, 1, 1, questions)  # opens the shard and the pool
-                await load(api, 10, 2, questions)  # warms caches
+                sender = Sender(api)  # polling: questions go into getUpdates
+                await load(api, sender, 1, 1, questions)  # opens the shard and the pool
+                await load(api, sender, 10, 2, questions)  # warms caches
                 api.reset()
                 idle = _rss_mib(child.pid)
                 if args.py_spy:
@@ -103,7 +105,7 @@ async def run(args: argparse.Namespace, data: Path) -> None:
                     )
                     await asyncio.sleep(1)
                 before = cpu_seconds(child.pid)
-                results = await load(api, args.users, args.questions, questions)
+                results = await load(api, sender, args.users, args.questions, questions)
                 spent = cpu_seconds(child.pid) - before
                 if spy is not None:
                     spy.send_signal(signal.SIGINT)
