@@ -14,6 +14,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.strategy import FSMStrategy
 from aiogram.types import BotCommand, BotCommandScopeChat
 
 from bot.middlewares import DatabaseMiddleware, LogContextMiddleware, TenantMiddleware
@@ -87,7 +88,12 @@ def create_dispatcher(
     Redis when several bot processes share the updates.
     """
     dispatcher = Dispatcher(
-        storage=fsm_storage or MemoryStorage(), uow_factory=uow_factory, **services
+        storage=fsm_storage or MemoryStorage(),
+        # A prompt waits in its forum topic: the answer comes from there, and `--workers` routes
+        # by chat and topic, so the worker that asked is the one that gets the answer.
+        fsm_strategy=FSMStrategy.USER_IN_TOPIC,
+        uow_factory=uow_factory,
+        **services,
     )
     dispatcher.update.outer_middleware(UpdateScope())
     dispatcher.update.outer_middleware(LogContextMiddleware())

@@ -116,6 +116,29 @@ async def test_bare_subscribe_in_a_group_works_in_privacy_mode(
     assert usage == TEXTS[lang]["subscribe_usage"]
 
 
+async def test_a_prompt_in_a_forum_topic_waits_in_that_topic(harness: BotHarness) -> None:
+    """A bare /subscribe in a forum topic keeps its prompt for that topic (where `--workers` routes
+    the answer); the admin's reply there subscribes."""
+    harness.api.add_chat(GROUP, "supergroup", title="Forum")
+    harness.api.set_chat_admins(GROUP, [42])
+    topic: dict[str, Any] = {
+        "chat_id": GROUP,
+        "chat_type": "supergroup",
+        "message_thread_id": 5,
+        "is_topic_message": True,
+    }
+    [prompt] = await harness.send("/subscribe", user_id=42, **topic)
+    assert prompt == TEXTS["en"]["subscribe_prompt_group"]
+    fsm = harness.dispatcher.fsm
+    in_topic = fsm.get_context(harness.bot, chat_id=GROUP, user_id=42, thread_id=5)
+    whole_chat = fsm.get_context(harness.bot, chat_id=GROUP, user_id=42)
+    assert await in_topic.get_state() is not None and await whole_chat.get_state() is None
+    prompt_id = harness.api.bot_messages(GROUP)[-1]["message_id"]
+    [reply] = await harness.send("t.me/dailynews", user_id=42, reply_to=prompt_id, **topic)
+    assert SUBSCRIBED["en"] in reply
+    assert await in_topic.get_state() is None
+
+
 async def test_prompts_wait_in_redis_when_configured(
     tmp_path: Path, bot_api: FakeBotAPI, tme: FakeTelegramWeb, redis_url: str
 ) -> None:
