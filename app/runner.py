@@ -49,6 +49,36 @@ async def prepare(settings: Settings) -> Container:
     return build_container(settings)
 
 
+async def start_services(stack: AsyncExitStack, container: Container, settings: Settings) -> Bot:
+    """Everything a long-running process serves besides updates, closed by `stack`: the
+    container, the bot (connected to the services that message chats, its sends counted),
+    background work a previous process left, and the /metrics server when configured."""
+    stack.push_async_callback(container.close)
+    bot = create_bot(reveal(settings.bot_token) or "", settings.telegram_api_base)
+    stack.push_async_callback(bot.session.close)
+    connect_bot(container, bot)
+    await resume_background_work(container)
+    bot.session.middleware(RateLimitCounter(container.metrics))
+    if settings.metrics_port is not None:
+        metrics_server = MetricsServer(
+            container.metrics,
+            host=settings.metrics_host,
+            port=settings.metrics_port,
+            cache_seconds=settings.metrics_cache_seconds,
+        )
+        await metrics_server.start()
+        stack.push_async_callback(metrics_server.stop)
+    return bot
+
+
+def start_jobs(stack: AsyncExitStack, container: Container, settings: Settings, bot: Bot) -> None:
+    """Start the scheduled jobs (their leases keep other processes off them); `stack` stops them."""
+    scheduler = build_scheduler(build_jobs(container).values(), container.job_locks, settings, bot)
+    scheduler.start()
+    stack.callback(scheduler.shutdown, wait=False)
+    log.info("scheduler_started", jobs=[job.id for job in scheduler.get_jobs()])
+
+
 # Telegram gives each update to one getUpdates caller: a second poller would steal updates.
 POLLING_LEASE = "bot-polling"
 
@@ -60,27 +90,9 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
     """
     container = await prepare(settings)
     async with AsyncExitStack() as stack:
-        stack.push_async_callback(container.close)
-        bot = create_bot(reveal(settings.bot_token) or "", settings.telegram_api_base)
-        stack.push_async_callback(bot.session.close)
-        connect_bot(container, bot)
-        await resume_background_work(container)
-        bot.session.middleware(RateLimitCounter(container.metrics))
-        if settings.metrics_port is not None:
-            metrics_server = MetricsServer(
-                container.metrics,
-                host=settings.metrics_host,
-                port=settings.metrics_port,
-                cache_seconds=settings.metrics_cache_seconds,
-            )
-            await metrics_server.start()
-            stack.push_async_callback(metrics_server.stop)
+        bot = await start_services(stack, container, settings)
         if with_jobs:
-            jobs = build_jobs(container).values()
-            scheduler = build_scheduler(jobs, container.job_locks, settings, bot)
-            scheduler.start()
-            stack.callback(scheduler.shutdown, wait=False)
-            log.info("scheduler_started", jobs=[job.id for job in scheduler.get_jobs()])
+            start_jobs(stack, container, settings, bot)
         if not with_bot:
             await _wait_for_signal()
             return 0

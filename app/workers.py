@@ -139,13 +139,9 @@ class _Outbox:
 
 async def run_workers(settings: Settings, workers: int, *, with_jobs: bool) -> int:
     """Serve the webhook with `workers` answer processes until SIGINT/SIGTERM; the exit code."""
-    from adapters.metrics import MetricsServer
-    from app.runner import build_fsm_storage, connect_bot, prepare, resume_background_work
+    from app.runner import build_fsm_storage, prepare, start_jobs, start_services
     from app.webhook import webhook_settings_error
-    from bot.app import create_bot, create_dispatcher, set_commands
-    from bot.middlewares.rate_limit_counter import RateLimitCounter
-    from jobs.registry import build_jobs
-    from jobs.scheduler import build_scheduler
+    from bot.app import create_dispatcher, set_commands
 
     error = webhook_settings_error(settings)
     secret = reveal(settings.webhook_secret)
@@ -158,33 +154,14 @@ async def run_workers(settings: Settings, workers: int, *, with_jobs: bool) -> i
     code = 0
     async with AsyncExitStack() as stack:
         stack.callback(shutil.rmtree, sockets, ignore_errors=True)
-        stack.push_async_callback(container.close)
-        bot = create_bot(reveal(settings.bot_token) or "", settings.telegram_api_base)
-        stack.push_async_callback(bot.session.close)
-        connect_bot(container, bot)
-        await resume_background_work(container)
-        bot.session.middleware(RateLimitCounter(container.metrics))
-        if settings.metrics_port is not None:
-            metrics_server = MetricsServer(
-                container.metrics,
-                host=settings.metrics_host,
-                port=settings.metrics_port,
-                cache_seconds=settings.metrics_cache_seconds,
-            )
-            await metrics_server.start()
-            stack.push_async_callback(metrics_server.stop)
+        bot = await start_services(stack, container, settings)
         host: IndexHost | None = None
         if not settings.qdrant_url:  # embedded shards: this process holds them for all
             host = IndexHost(container.index, sockets / INDEX_SOCKET)
             await host.start()
             stack.push_async_callback(host.stop)
         if with_jobs:
-            scheduler = build_scheduler(
-                build_jobs(container).values(), container.job_locks, settings, bot
-            )
-            scheduler.start()
-            stack.callback(scheduler.shutdown, wait=False)
-            log.info("scheduler_started", jobs=[job.id for job in scheduler.get_jobs()])
+            start_jobs(stack, container, settings, bot)
 
         async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             hello = await read_frame(reader)
