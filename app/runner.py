@@ -81,6 +81,9 @@ def start_jobs(stack: AsyncExitStack, container: Container, settings: Settings, 
 
 # Telegram gives each update to one getUpdates caller: a second poller would steal updates.
 POLLING_LEASE = "bot-polling"
+# Updates handled at once while polling; the next getUpdates waits for a free slot. A burst of
+# hundreds of questions then queues at Telegram instead of as tasks holding memory here.
+UPDATES_IN_PROGRESS = 64
 
 
 async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = True) -> int:
@@ -117,7 +120,12 @@ async def run(settings: Settings, *, with_bot: bool = True, with_jobs: bool = Tr
                 return 3
             await bot.delete_webhook(drop_pending_updates=False)
             log.info("polling_started")
-            await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=False)
+            await dispatcher.start_polling(
+                bot,
+                handle_signals=True,
+                close_bot_session=False,
+                tasks_concurrency_limit=UPDATES_IN_PROGRESS,
+            )
     log.info("stopped")
     return 0
 
