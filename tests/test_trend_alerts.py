@@ -315,6 +315,10 @@ async def test_crash_mid_broadcast_and_restart_neither_loses_nor_repeats(
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
     hang.set()
+    # Requests the dead process had already written may still be read by the fake after the kill;
+    # they must fail like the rest, not be delivered by the restored handler (that would be a
+    # message Telegram took from a process that never lived to record it).
+    await _until_no_more_calls(api)
     api.set_handler("sendMessage", deliver)
     assert await _counts(harness) == {"sent": 5, "sending": len(chats) - 5}
 
@@ -328,6 +332,16 @@ async def test_crash_mid_broadcast_and_restart_neither_loses_nor_repeats(
     for chat_id in chats:
         assert len(_alerts(api, chat_id)) == 1
     assert await _counts(harness) == {"sent": len(chats)}
+
+
+async def _until_no_more_calls(api: FakeBotAPI, quiet: float = 0.5, limit: float = 10.0) -> None:
+    """Wait until the fake has answered no request for `quiet` seconds (at most `limit`)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    seen = -1
+    while loop.time() < deadline and len(api.calls()) != seen:
+        seen = len(api.calls())
+        await asyncio.sleep(quiet)
 
 
 _DELIVER_ONCE = """
