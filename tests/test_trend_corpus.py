@@ -175,6 +175,23 @@ def test_json_shape_and_a_quiet_moment(
     assert _trends(corpus_dir, monkeypatch, capsys, "2023-01-01T00:00:00Z") == []
 
 
+def test_text_output_leads_each_story_with_its_headline(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tgassist trends` prints each story's headline first, then actors and why it trends."""
+    as_of = "2024-11-30T22:00:00Z"
+    trends = _trends(corpus_dir, monkeypatch, capsys, as_of)
+    result = run_cli(
+        monkeypatch, capsys, corpus_dir, "trends", "--chat", str(CHAT), "--as-of", as_of
+    )
+    assert result.code == 0, result.err
+    titles = [line for line in result.out.splitlines() if not line.startswith(" ")]
+    assert titles == [f"{n}. {trend['headline']}" for n, trend in enumerate(trends, start=1)]
+    first = result.out.split("\n2. ")[0]
+    assert f"   {', '.join(trends[0]['actors'])}\n" in first
+    assert f"   why: {trends[0]['label']} — {trends[0]['mentions']} posts in " in first
+
+
 @pytest.mark.parametrize(
     ("as_of", "pattern"),
     [

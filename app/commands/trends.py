@@ -78,15 +78,18 @@ def handle(args: argparse.Namespace) -> int:
             print(f"nothing is trending for chat {args.chat}")
         else:
             for number, trend in enumerate(trends, start=1):
-                print(
-                    f"{number}. {trend.label}  [score {trend.score:g}, {trend.mentions} posts "
-                    f"in {len(trend.channel_ids)} channels, usually ~{trend.baseline:g}]"
-                )
-                print(f"   {trend.headline}")
+                # A person recognises a story by its headline and actors; the words that
+                # burst are the evidence, so they come after.
+                print(f"{number}. {trend.headline or trend.label}")
                 if trend.actors:
                     print(f"   {', '.join(trend.actors)}")
                 if trend.summary:
                     print(f"   {trend.summary}")
+                print(
+                    f"   why: {trend.label} — {trend.mentions} posts in "
+                    f"{len(trend.channel_ids)} channels, usually ~{trend.baseline:g} "
+                    f"(score {trend.score:g})"
+                )
                 for post in trend.posts[:5]:
                     print(f"   {post.date:%Y-%m-%d %H:%M} {post.channel_name}  {post.url}")
         return 0
