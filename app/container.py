@@ -248,7 +248,13 @@ def build_container(settings: Settings, *, index: PostIndex | None = None) -> Co
         settings, uow_factory, interests=interests.trend_scorer(), gate=gate, metrics=metrics
     )
     questions = build_question_service(
-        settings, uow_factory, index, gate=gate, metrics=metrics, activity=foreground
+        settings,
+        uow_factory,
+        index,
+        gate=gate,
+        metrics=metrics,
+        activity=foreground,
+        meaning=embedding,
     )
     gate.flush_question_log = questions.question_log.flush
     job_locks = build_job_locks(settings)

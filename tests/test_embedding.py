@@ -297,6 +297,25 @@ async def test_channels_command_shows_dense_coverage(
     assert "Поиск по смыслу: готово 100% постов (7 из 7)" in russian
 
 
+async def test_nothing_found_before_the_vectors_exist_says_meaning_search_is_coming(
+    embedding_bot: BotHarness, exports: Path
+) -> None:
+    """A question no post shares a word with, asked before the embed job ran, is told that
+    search by meaning is still being prepared and how far it is; once it ran, no such note."""
+    await _import(embedding_bot.container, 1001, exports)
+    question = "What happened to the American currency?"
+    [before] = await embedding_bot.send(question)
+    assert "I found nothing about that" in before
+    assert "Search by meaning is still being prepared (0%, 0 of 7 posts)" in before
+    [russian] = await embedding_bot.send("Что там с заокеанскими деньгами?", language_code="ru")
+    assert "Поиск по смыслу ещё готовится (0%, 0 из 7 постов)" in russian
+    assert embedding_bot.container.embedding is not None
+    await embedding_bot.container.embedding.drain()
+    [after] = await embedding_bot.send(question)
+    assert "still being prepared" not in after
+    assert "t.me/" in after  # found by meaning now, with its source
+
+
 @pytest.mark.slow
 async def test_bundled_model_finds_a_paraphrase_once_the_vectors_exist(
     tmp_path: Path, exports: Path

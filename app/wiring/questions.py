@@ -7,7 +7,7 @@ from core.extras import require
 from core.foreground import ForegroundActivity
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex
-from core.rag.ports import ChatModel, QuestionGate
+from core.rag.ports import ChatModel, MeaningCoverage, QuestionGate
 from core.rag.service import QuestionService
 from core.rag.throttle import UserRateLimiter
 from storage.repositories import UnitOfWorkFactory
@@ -37,6 +37,7 @@ def build_question_service(
     gate: QuestionGate | None = None,
     metrics: Metrics = NULL_METRICS,
     activity: ForegroundActivity | None = None,
+    meaning: MeaningCoverage | None = None,
 ) -> QuestionService:
     """The question service every entry point (bot, `tgassist ask`/`search`) shares."""
     return QuestionService(
@@ -52,4 +53,5 @@ def build_question_service(
             settings.question_rate_limit, settings.question_rate_window_seconds
         ),
         activity=activity,
+        meaning=meaning,
     )

@@ -28,9 +28,22 @@ def render_answer(answer: Answer, lang: str, *, with_sources: bool = True) -> st
     if answer.status is AnswerStatus.ERROR:
         return t(lang, "ask_failed")
     if not answer.sources:
-        return t(
+        nothing = t(
             lang, "ask_nothing_found_filtered" if answer.question.filtered else "ask_nothing_found"
         )
+        if (coverage := answer.meaning_pending) is not None:
+            return (
+                nothing
+                + "\n\n"
+                + t(
+                    lang,
+                    "ask_meaning_pending",
+                    percent=int(100 * coverage.share),
+                    ready=coverage.ready,
+                    total=coverage.total,
+                )
+            )
+        return nothing
     urls = {source.number: source.post.url for source in answer.sources}
     body = linkify_citations(escape(answer.text), urls)
     if answer.mode is AnswerMode.LLM:

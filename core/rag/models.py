@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from core.embedding.models import DenseCoverage
 from core.ports import IndexDocument
 from core.rag.query import ParsedQuestion
 
@@ -132,6 +133,8 @@ class Answer:
     error_detail: str = ""  # why the search failed (for logs and the CLI, never for chats)
     channels: int = 0  # subscribed channels (for NOT_INDEXED)
     pending_posts: int | None = None  # posts waiting to be indexed (NOT_INDEXED, OK), if known
+    # Nothing found while some posts still lack their dense vector: how many are ready of all.
+    meaning_pending: DenseCoverage | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_ms: int = 0

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.channels.ports import ChannelRepository
+from core.embedding.models import DenseCoverage
 from core.errors import CoreError
 from core.ports import PostRepository, Transaction
 
@@ -108,6 +109,12 @@ class QuestionGate(Protocol):
     async def check_question(self, tenant_id: int) -> None: ...
 
     async def reserve(self, tenant_id: int, estimated_tokens: int) -> TokenReservation: ...
+
+
+class MeaningCoverage(Protocol):
+    """How many of a chat's posts have their dense vector (core.embedding.EmbeddingService fits)."""
+
+    async def coverage(self, tenant_id: int) -> tuple[DenseCoverage, dict[int, int]]: ...
 
 
 class QuestionsUnitOfWork(Transaction, Protocol):

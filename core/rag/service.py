@@ -12,6 +12,7 @@ import structlog
 
 from core.batching import BatchWriter
 from core.clock import utc_now
+from core.embedding.models import DenseCoverage
 from core.foreground import ForegroundActivity
 from core.metrics import NULL_METRICS, Metrics
 from core.ports import PostIndex, SearchFilter, UnitOfWorkFactory
@@ -39,6 +40,7 @@ from core.rag.ports import (
     ChatModel,
     ChatReply,
     LLMError,
+    MeaningCoverage,
     QuestionGate,
     QuestionRecord,
     QuestionsUnitOfWork,
@@ -89,8 +91,10 @@ class QuestionService:
         clock: Callable[[], datetime] = utc_now,
         activity: ForegroundActivity | None = None,
         nothing_pending_seconds: float = NOTHING_PENDING_SECONDS,
+        meaning: MeaningCoverage | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self._meaning = meaning  # dense coverage, to explain an empty answer
         self._nothing_pending_for = timedelta(seconds=nothing_pending_seconds)
         self._nothing_pending_until: dict[int, datetime] = {}  # tenant -> until when
         self._counting: dict[int, asyncio.Future[int | None]] = {}  # backlog counts under way
@@ -204,6 +208,7 @@ class QuestionService:
             return Answer(AnswerStatus.ERROR, question, error_detail=_describe(posts))
         answer = Answer(AnswerStatus.OK, question, sources=self._sources(question.text, posts))
         if not posts:
+            answer.meaning_pending = await self._meaning_pending(tenant_id)
             return answer
         answer.pending_posts = await self._still_pending(tenant_id)
         if quota is not None:
@@ -290,6 +295,18 @@ class QuestionService:
             pending=pending,
         )
         return _NotIndexed(channels, pending)
+
+    async def _meaning_pending(self, tenant_id: int) -> DenseCoverage | None:
+        """The chat's dense coverage when some posts still lack their vector (else None): a
+        question worded unlike its post, or in another language, finds it only by meaning."""
+        if self._meaning is None:
+            return None
+        try:
+            coverage, _ = await self._meaning.coverage(tenant_id)
+        except Exception as error:  # the reply matters more than the note
+            log.warning("dense_coverage_unknown", tenant_id=tenant_id, error=str(error))
+            return None
+        return coverage if coverage.ready < coverage.total else None
 
     async def _still_pending(self, tenant_id: int) -> int | None:
         """Posts not indexed yet while the chat is answered from the rest (None if unknown).
