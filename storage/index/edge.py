@@ -98,6 +98,7 @@ class _Shard:
     dense: bool  # dense vectors are written and searched
     searched: SparseEncoder  # the scheme whose vector search uses: an older one until re-encoded
     stale: tuple[str, ...] = ()  # sparse vectors of older schemes, dropped once re-encoded
+    reencoding: bool = False  # points may lack the current scheme's vector
     lock: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False
     evicted: bool = False  # closed to bound memory and open files; reopened on next use
@@ -153,7 +154,7 @@ class EdgePostIndex:
                 "dense": shard.dense,
                 "path": str(shard.path),
                 "sparse": shard.searched.vector_name,
-                "sparse_reencoding": bool(shard.stale),
+                "sparse_reencoding": shard.reencoding,
             }
             if shard.dense:
                 extra["dense_points"] = await self._call(self._count, shard, self._dense_name)
@@ -276,12 +277,12 @@ class EdgePostIndex:
             try:
                 _upgrade_field_indexes(name, shard)
                 dense = self._dense_ready(name, shard)
-                searched, stale = self._sparse_ready(name, path, shard)
+                searched, stale, reencoding = self._sparse_ready(name, path, shard)
             except Exception:
                 shard.close()  # an uncached open shard would lock us out of it
                 raise
             opened = _Shard(name, path, shard, dense=dense, searched=searched, users=1)
-            opened.stale = stale
+            opened.stale, opened.reencoding = stale, reencoding
             self._shards[tenant_id] = opened
             log.info(
                 "index_shard_opened",
@@ -290,7 +291,7 @@ class EdgePostIndex:
                 dense=opened.dense,
                 sparse=searched.vector_name,
             )
-            if stale:
+            if opened.reencoding:
                 self._reencoder.submit(self._reencode, opened)
             self._evict()
             return opened
@@ -356,16 +357,19 @@ class EdgePostIndex:
 
     def _sparse_ready(
         self, name: str, path: Path, shard: EdgeShard
-    ) -> tuple[SparseEncoder, tuple[str, ...]]:
-        """The scheme search uses on this shard, and the older schemes' vectors to re-encode;
-        adds the current scheme's vector when the shard has none (made by an older release)."""
+    ) -> tuple[SparseEncoder, tuple[str, ...], bool]:
+        """The scheme search uses on this shard, the older schemes' vectors, and whether points
+        need re-encoding; adds the current scheme's vector when the shard has none (made by an
+        older release)."""
         current = self._sparse.vector_name
         names = _sparse_names(path, shard, current)
         stale = tuple(other for other in names if other != current)
-        if not stale:
-            return self._sparse, ()
+        if current in names and not stale:
+            return self._sparse, (), False
         if current not in names:
             shard.update(UpdateOperation.create_sparse_vector(current, Modifier.Idf))
+            if not stale:  # no sparse vector at all: search the new one while it fills
+                return self._sparse, (), True
         # Search the old vector (with its own query encoding) until every point has the new one.
         searched = next(
             (found for other in stale if (found := SparseEncoder.for_vector(other)) is not None),
@@ -379,7 +383,7 @@ class EdgePostIndex:
             searching=searched.vector_name,
             action="re-encoding the posts' sparse vectors in the background",
         )
-        return searched, stale
+        return searched, stale, True
 
     def _reencode(self, shard: _Shard) -> None:
         """Give every point of the shard the current scheme's sparse vector, from its stored
@@ -397,7 +401,7 @@ class EdgePostIndex:
                     if not batch:
                         for name in shard.stale:
                             shard.shard.update(UpdateOperation.delete_vector_name(name))
-                        shard.searched, shard.stale = self._sparse, ()
+                        shard.searched, shard.stale, shard.reencoding = self._sparse, (), False
                         break
                 texts = {point.id: str((point.payload or {}).get("text", "")) for point in batch}
                 terms = dict(zip(texts, self._sparse.documents(list(texts.values())), strict=True))

@@ -74,7 +74,7 @@ class QdrantServerIndex:
                 "engine": "qdrant",
                 "dense": self._dense[name],
                 "sparse": self._searched[name].vector_name,
-                "sparse_reencoding": bool(self._stale.get(name)),
+                "sparse_reencoding": name in self._reencoding,
             }
             if self._dense[name]:
                 has = models.Filter(must=[models.HasVectorCondition(has_vector=self._dense_name)])
@@ -300,7 +300,7 @@ class QdrantServerIndex:
         names = list(info.config.params.sparse_vectors or {})
         stale = tuple(other for other in names if other != current)
         self._searched[name] = self._sparse
-        if not stale:
+        if current in names and not stale:
             return
         if current not in names:
             config = models.SparseVectorConfig(modifier=models.Modifier.IDF)
