@@ -229,9 +229,11 @@ async def evaluate(
     ranking: Any = None,
     rounds: int = 0,
     sparse: Any = None,
+    index_class: Any = None,
 ) -> tuple[list[list[set[PostKey]]], list[float]]:
     """Ranked posts per question through `QuestionService.search` with the given model and
-    ranking, and per-search latencies in ms over `rounds` timed passes."""
+    ranking (on `index_class`, an EdgePostIndex by default), and per-search latencies in ms
+    over `rounds` timed passes."""
     from app.container import build_container
     from core.rag.service import QuestionService
     from storage.index.common import DEFAULT_RANKING
@@ -239,7 +241,7 @@ async def evaluate(
     from storage.index.sparse import SparseEncoder
 
     settings = bench_settings(data_dir)
-    index = EdgePostIndex(
+    index = (index_class or EdgePostIndex)(
         settings.qdrant_path, sparse or SparseEncoder(), model, ranking=ranking or DEFAULT_RANKING
     )
     container = build_container(settings, index=index)
