@@ -3,12 +3,18 @@
 qdrant-edge is synchronous, so every call runs on a small private thread pool and never on
 the event loop; a lock per shard keeps one operation at a time on each shard (taken inside
 the worker, so a cancelled caller cannot let a second operation in while the first runs).
+
+A shard whose sparse vectors were written by another scheme than the encoder's (an older
+release) gets the current scheme's vector beside the old one when it opens; one background
+thread re-encodes its points from their stored text in small batches while search goes on
+with the old vector, then drops the old vector and searches the new one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import threading
 import time
@@ -42,6 +48,7 @@ from qdrant_edge import (
     Query,
     QueryRequest,
     RangeFloat,
+    ScrollRequest,
     SearchParams,
     SparseVector,
     UpdateOperation,
@@ -53,7 +60,6 @@ from storage.index.common import (
     DEFAULT_RANKING,
     DENSE_VECTOR,
     INDEXED_FIELDS,
-    SPARSE_VECTOR,
     Ranking,
     date_bounds,
     dense_of,
@@ -65,7 +71,7 @@ from storage.index.common import (
     to_payload,
 )
 from storage.index.embeddings import Embedder
-from storage.index.sparse import SparseEncoder, SparseTerms
+from storage.index.sparse import LEGACY_VECTOR, SparseEncoder, SparseTerms
 
 log = structlog.get_logger(__name__)
 
@@ -79,6 +85,9 @@ _FIELD_INDEXES = {
     "channel_id": IntegerIndexParams(lookup=True, range=False),
     "date": IntegerIndexParams(lookup=False, range=True),
 }
+# Points re-encoded per step when a shard's sparse scheme changes: the shard is locked only
+# to read and to write them, so searches on it wait a few milliseconds at most.
+SPARSE_BATCH = 128
 
 
 @dataclass(eq=False)
@@ -87,6 +96,9 @@ class _Shard:
     path: Path
     shard: EdgeShard
     dense: bool  # dense vectors are written and searched
+    searched: SparseEncoder  # the scheme whose vector search uses: an older one until re-encoded
+    stale: tuple[str, ...] = ()  # sparse vectors of older schemes, dropped once re-encoded
+    reencoding: bool = False  # points may lack the current scheme's vector
     lock: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False
     evicted: bool = False  # closed to bound memory and open files; reopened on next use
@@ -127,6 +139,8 @@ class EdgePostIndex:
         self._idle_seconds = idle_seconds
         self._open_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qdrant-edge")
+        # One thread re-encodes shards of an older sparse scheme, one shard after another.
+        self._reencoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdrant-sparse")
         self._closed = False
 
     async def stats(self, tenant_id: int) -> CollectionStats | None:
@@ -139,6 +153,8 @@ class EdgePostIndex:
                 "engine": "qdrant-edge",
                 "dense": shard.dense,
                 "path": str(shard.path),
+                "sparse": shard.searched.vector_name,
+                "sparse_reencoding": shard.reencoding,
             }
             if shard.dense:
                 extra["dense_points"] = await self._call(self._count, shard, self._dense_name)
@@ -208,6 +224,7 @@ class EdgePostIndex:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._close_all)
         self._executor.shutdown(wait=False)
+        self._reencoder.shutdown(wait=False, cancel_futures=True)
 
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         """Run a blocking function on the index's worker threads."""
@@ -260,12 +277,22 @@ class EdgePostIndex:
             try:
                 _upgrade_field_indexes(name, shard)
                 dense = self._dense_ready(name, shard)
+                searched, stale, reencoding = self._sparse_ready(name, path, shard)
             except Exception:
                 shard.close()  # an uncached open shard would lock us out of it
                 raise
-            opened = _Shard(name, path, shard, dense=dense, users=1)
+            opened = _Shard(name, path, shard, dense=dense, searched=searched, users=1)
+            opened.stale, opened.reencoding = stale, reencoding
             self._shards[tenant_id] = opened
-            log.info("index_shard_opened", collection=name, path=str(path), dense=opened.dense)
+            log.info(
+                "index_shard_opened",
+                collection=name,
+                path=str(path),
+                dense=opened.dense,
+                sparse=searched.vector_name,
+            )
+            if opened.reencoding:
+                self._reencoder.submit(self._reencode, opened)
             self._evict()
             return opened
 
@@ -289,7 +316,7 @@ class EdgePostIndex:
         if self._embedder is not None:
             params = EdgeVectorParams(size=self._embedder.dim, distance=Distance.Cosine)
             vectors = {self._dense_name: params}
-        sparse = {SPARSE_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)}
+        sparse = {self._sparse.vector_name: EdgeSparseVectorParams(modifier=Modifier.Idf)}
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             shard = EdgeShard.create(str(path), EdgeConfig(vectors=vectors, sparse_vectors=sparse))
@@ -328,18 +355,107 @@ class EdgePostIndex:
             log.warning("index_dense_added", collection=name, dim=dim, vector=self._dense_name)
         return True
 
+    def _sparse_ready(
+        self, name: str, path: Path, shard: EdgeShard
+    ) -> tuple[SparseEncoder, tuple[str, ...], bool]:
+        """The scheme search uses on this shard, the older schemes' vectors, and whether points
+        need re-encoding; adds the current scheme's vector when the shard has none (made by an
+        older release)."""
+        current = self._sparse.vector_name
+        names = _sparse_names(path, shard, current)
+        stale = tuple(other for other in names if other != current)
+        if current in names and not stale:
+            return self._sparse, (), False
+        if current not in names:
+            shard.update(UpdateOperation.create_sparse_vector(current, Modifier.Idf))
+            if not stale:  # no sparse vector at all: search the new one while it fills
+                return self._sparse, (), True
+        # Search the old vector (with its own query encoding) until every point has the new one.
+        searched = next(
+            (found for other in stale if (found := SparseEncoder.for_vector(other)) is not None),
+            self._sparse,
+        )
+        log.warning(
+            "index_sparse_scheme_changed",
+            collection=name,
+            found=list(stale),
+            vector=current,
+            searching=searched.vector_name,
+            action="re-encoding the posts' sparse vectors in the background",
+        )
+        return searched, stale, True
+
+    def _reencode(self, shard: _Shard) -> None:
+        """Give every point of the shard the current scheme's sparse vector, from its stored
+        text, a batch at a time; then drop the old vectors and search the new one. Stops when
+        the shard closes (it resumes from the points still lacking the vector next time)."""
+        current = self._sparse.vector_name
+        lacking = Filter(must_not=[HasVectorCondition(current)])
+        started, done = time.monotonic(), 0
+        try:
+            while True:
+                with _locked(shard):
+                    batch, _ = shard.shard.scroll(
+                        ScrollRequest(limit=SPARSE_BATCH, filter=lacking, with_payload=["text"])
+                    )
+                    if not batch:
+                        for name in shard.stale:
+                            shard.shard.update(UpdateOperation.delete_vector_name(name))
+                        shard.searched, shard.stale, shard.reencoding = self._sparse, (), False
+                        break
+                texts = {point.id: str((point.payload or {}).get("text", "")) for point in batch}
+                terms = dict(zip(texts, self._sparse.documents(list(texts.values())), strict=True))
+                with _locked(shard):
+                    # A point rewritten or deleted meanwhile already has the right vector or none.
+                    unchanged = [
+                        point.id
+                        for point in shard.shard.retrieve(list(texts), ["text"], False)
+                        if (point.payload or {}).get("text", "") == texts[point.id]
+                    ]
+                    if unchanged:
+                        updates = [
+                            PointVectors(point, {current: _sparse_vector(terms[point])})
+                            for point in unchanged
+                        ]
+                        shard.shard.update(UpdateOperation.update_vectors(updates))
+                done += len(batch)
+                time.sleep(0.001)  # let operations waiting for the shard take the lock
+        except IndexUnavailable:
+            log.info("index_sparse_reencode_paused", collection=shard.name, points=done)
+            return
+        except Exception:
+            log.exception("index_sparse_reencode_failed", collection=shard.name, points=done)
+            return
+        log.info(
+            "index_sparse_reencoded",
+            collection=shard.name,
+            points=done,
+            vector=current,
+            seconds=round(time.monotonic() - started, 2),
+        )
+
     def _write(
         self,
         shard: _Shard,
         documents: Sequence[IndexDocument],
         dense: Sequence[list[float] | None],
     ) -> None:
-        sparse = self._sparse.documents([doc.text for doc in documents])
-        points = [
-            _point(document, terms, embedding, self._dense_name)
-            for document, terms, embedding in zip(documents, sparse, dense, strict=True)
-        ]
+        texts = [doc.text for doc in documents]
+        sparse = {self._sparse.vector_name: self._sparse.documents(texts)}
+        searched = shard.searched
+        if searched.vector_name not in sparse:  # re-encoding: the old vector is still searched
+            sparse[searched.vector_name] = searched.documents(texts)
         with _locked(shard):
+            live = {shard.searched.vector_name, self._sparse.vector_name}  # one may be dropped
+            points = [
+                _point(
+                    document,
+                    {name: terms[number] for name, terms in sparse.items() if name in live},
+                    embedding,
+                    self._dense_name,
+                )
+                for number, (document, embedding) in enumerate(zip(documents, dense, strict=True))
+            ]
             shard.shard.update(UpdateOperation.upsert_points(points))
 
     def _count(self, shard: _Shard, vector: str | None = None) -> int:
@@ -377,12 +493,25 @@ class EdgePostIndex:
         limit: int,
         filters: SearchFilter | None,
     ) -> list[SearchHit]:
+        searched = shard.searched
         request = _request(
-            self._sparse, text, dense, self._dense_name, limit, _filter(filters), self._ranking
+            searched, text, dense, self._dense_name, limit, _filter(filters), self._ranking
         )
         if request is None:
             return []
         with _locked(shard):
+            if shard.searched is not searched:  # re-encoding finished meanwhile
+                request = _request(
+                    shard.searched,
+                    text,
+                    dense,
+                    self._dense_name,
+                    limit,
+                    _filter(filters),
+                    self._ranking,
+                )
+                if request is None:
+                    return []
             points = shard.shard.query(request)
         return [SearchHit(point.score, from_payload(point.payload or {})) for point in points]
 
@@ -439,10 +568,39 @@ def _apply(shard: _Shard, operation: UpdateOperation) -> None:
         shard.shard.update(operation)
 
 
+def _sparse_names(path: Path, shard: EdgeShard, current: str) -> list[str]:
+    """The shard's sparse vector names, from the config qdrant-edge keeps beside the shard (the
+    0.9 API has no call for it); without that file, whichever of the current and the first
+    scheme's vectors a query finds."""
+    try:
+        config = json.loads((path / "edge_config.json").read_text(encoding="utf-8"))
+        return list(config["sparse_vectors"])
+    except (OSError, ValueError, KeyError, TypeError):
+        found = []
+        for name in dict.fromkeys([current, LEGACY_VECTOR]):
+            try:
+                shard.query(
+                    QueryRequest(limit=1, query=Query.Nearest(SparseVector([0], [1.0]), using=name))
+                )
+            except Exception as exc:
+                if "Not existing vector name" not in str(exc):
+                    raise
+            else:
+                found.append(name)
+        return found
+
+
+def _sparse_vector(terms: SparseTerms) -> SparseVector:
+    return SparseVector(terms.indices, terms.values)
+
+
 def _point(
-    document: IndexDocument, terms: SparseTerms, embedding: list[float] | None, dense_name: str
+    document: IndexDocument,
+    sparse: Mapping[str, SparseTerms],
+    embedding: list[float] | None,
+    dense_name: str,
 ) -> Point:
-    vector: dict[str, Any] = {SPARSE_VECTOR: SparseVector(terms.indices, terms.values)}
+    vector: dict[str, Any] = {name: _sparse_vector(terms) for name, terms in sparse.items()}
     if embedding is not None:
         vector[dense_name] = embedding
     return Point(document.point_id, vector, to_payload(document))
@@ -475,9 +633,7 @@ def _request(
     legs: list[tuple[Query, SearchParams | None]] = []
     terms = sparse.query(text) if ranking.legs != "dense" else None
     if terms:
-        legs.append(
-            (Query.Nearest(SparseVector(terms.indices, terms.values), using=SPARSE_VECTOR), None)
-        )
+        legs.append((Query.Nearest(_sparse_vector(terms), using=sparse.vector_name), None))
     if dense is not None:
         # Exact: HNSW recall is poor on this data at default ef; a full scan of tens of
         # thousands of 384-dim vectors takes a few milliseconds.

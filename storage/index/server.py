@@ -1,8 +1,9 @@
 """The post index on a Qdrant server through qdrant-client, one collection per tenant.
 
-Behaves like the embedded EdgePostIndex: same vectors, payload, filters and fusion. Tests run
-it on qdrant-client's in-process mode (`location=":memory:"`), which implements the same API
-but runs synchronously inside the event loop; production points it at a real server.
+Behaves like the embedded EdgePostIndex: same vectors, payload, filters and fusion, and the
+same background re-encoding of a collection written by an older sparse scheme. Tests run it on
+qdrant-client's in-process mode (`location=":memory:"`), which implements the same API but
+runs synchronously inside the event loop; production points it at a real server.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from core.ports import CollectionStats, IndexDocument, SearchFilter, SearchHit, 
 from storage.index.common import (
     DENSE_VECTOR,
     INDEXED_FIELDS,
-    SPARSE_VECTOR,
     date_bounds,
     dense_of,
     dense_vector_name,
@@ -32,6 +32,9 @@ from storage.index.common import (
 )
 from storage.index.embeddings import Embedder
 from storage.index.sparse import SparseEncoder, SparseTerms
+
+# Points re-encoded per request when a collection's sparse scheme changes.
+SPARSE_BATCH = 256
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +56,11 @@ class QdrantServerIndex:
             dense_vector_name(embedder.name) if embedder is not None else DENSE_VECTOR
         )
         self._dense: dict[str, bool] = {}  # known collections: whether dense vectors are used
+        # Per collection: the scheme search uses (an older one until re-encoded), and the
+        # older schemes' vectors the background task drops once every point has the new one.
+        self._searched: dict[str, SparseEncoder] = {}
+        self._stale: dict[str, tuple[str, ...]] = {}
+        self._reencoding: dict[str, asyncio.Task[None]] = {}
         self._create_lock = asyncio.Lock()
 
     async def stats(self, tenant_id: int) -> CollectionStats | None:
@@ -62,7 +70,12 @@ class QdrantServerIndex:
             if name is None:
                 return None
             count = await self._client.count(name, exact=True)
-            extra: dict[str, object] = {"engine": "qdrant", "dense": self._dense[name]}
+            extra: dict[str, object] = {
+                "engine": "qdrant",
+                "dense": self._dense[name],
+                "sparse": self._searched[name].vector_name,
+                "sparse_reencoding": name in self._reencoding,
+            }
             if self._dense[name]:
                 has = models.Filter(must=[models.HasVectorCondition(has_vector=self._dense_name)])
                 dense = await self._client.count(name, count_filter=has, exact=True)
@@ -84,11 +97,22 @@ class QdrantServerIndex:
             name = await self._collection(tenant_id, create=True)
             assert name is not None  # created when missing
             dense = dense_of(documents, vectors if self._dense[name] else None)
-            # ~15k texts/s: a batch would stall the loop for a noticeable moment.
-            sparse = await asyncio.to_thread(self._sparse.documents, texts)
+            # Thousands of texts/s: a batch would stall the loop for a noticeable moment.
+            sparse = {
+                self._sparse.vector_name: await asyncio.to_thread(self._sparse.documents, texts)
+            }
+            searched = self._searched[name]
+            if searched.vector_name not in sparse:  # re-encoding: the old vector is still searched
+                sparse[searched.vector_name] = await asyncio.to_thread(searched.documents, texts)
+            live = {self._searched[name].vector_name, self._sparse.vector_name}
             points = [
-                _point(document, terms, embedding, self._dense_name)
-                for document, terms, embedding in zip(documents, sparse, dense, strict=True)
+                _point(
+                    document,
+                    {vector: terms[number] for vector, terms in sparse.items() if vector in live},
+                    embedding,
+                    self._dense_name,
+                )
+                for number, (document, embedding) in enumerate(zip(documents, dense, strict=True))
             ]
             await self._client.upsert(name, points=points, wait=True)
         log.debug("index_upserted", collection=name, points=len(documents))
@@ -145,10 +169,11 @@ class QdrantServerIndex:
             if name is None:
                 return []
             legs: list[_Leg] = []
-            terms = self._sparse.query(query)
+            searched = self._searched[name]
+            terms = searched.query(query)
             if terms:
                 sparse = models.SparseVector(indices=terms.indices, values=terms.values)
-                legs.append((sparse, SPARSE_VECTOR, None))
+                legs.append((sparse, searched.vector_name, None))
             if self._dense[name] and self._embedder is not None:
                 dense = await embed_query_or_none(self._embedder, query)
                 if dense is not None:
@@ -192,7 +217,10 @@ class QdrantServerIndex:
         ]
 
     async def close(self) -> None:
-        """Close the client's connections."""
+        """Stop re-encoding (it resumes on next use) and close the client's connections."""
+        for task in self._reencoding.values():
+            task.cancel()
+        await asyncio.gather(*self._reencoding.values(), return_exceptions=True)
         await self._client.close()
 
     async def _collection(self, tenant_id: int, *, create: bool) -> str | None:
@@ -207,7 +235,9 @@ class QdrantServerIndex:
                 if not create:
                     return None
                 await self._create(name)
-            self._dense[name] = await self._dense_ready(name)
+            dense = await self._dense_ready(name)
+            await self._sparse_ready(name)
+            self._dense[name] = dense  # last: a known collection is fully set up
         return name
 
     async def _create(self, name: str) -> None:
@@ -216,7 +246,7 @@ class QdrantServerIndex:
             vectors[self._dense_name] = models.VectorParams(
                 size=self._embedder.dim, distance=models.Distance.COSINE
             )
-        sparse = {SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)}
+        sparse = {self._sparse.vector_name: models.SparseVectorParams(modifier=models.Modifier.IDF)}
         try:
             await self._client.create_collection(
                 name, vectors_config=vectors, sparse_vectors_config=sparse
@@ -262,6 +292,84 @@ class QdrantServerIndex:
         )
         return False
 
+    async def _sparse_ready(self, name: str) -> None:
+        """Which scheme search uses on the collection; when it was written by an older one, add
+        the current scheme's vector and re-encode the points in the background."""
+        current = self._sparse.vector_name
+        info = await self._client.get_collection(name)
+        names = list(info.config.params.sparse_vectors or {})
+        stale = tuple(other for other in names if other != current)
+        self._searched[name] = self._sparse
+        if current in names and not stale:
+            return
+        if current not in names:
+            config = models.SparseVectorConfig(modifier=models.Modifier.IDF)
+            await self._client.create_vector_name(
+                name, current, models.SparseVectorNameConfig(sparse=config)
+            )
+        self._searched[name] = next(
+            (found for other in stale if (found := SparseEncoder.for_vector(other)) is not None),
+            self._sparse,
+        )
+        self._stale[name] = stale
+        log.warning(
+            "index_sparse_scheme_changed",
+            collection=name,
+            found=list(stale),
+            vector=current,
+            searching=self._searched[name].vector_name,
+            action="re-encoding the posts' sparse vectors in the background",
+        )
+        self._reencoding[name] = asyncio.create_task(self._reencode(name))
+
+    async def _reencode(self, name: str) -> None:
+        """Give every point the current scheme's sparse vector from its stored text, a batch at
+        a time; then drop the old vectors and search the new one."""
+        current = self._sparse.vector_name
+        lacking = models.Filter(must_not=[models.HasVectorCondition(has_vector=current)])
+        done = 0
+        try:
+            while True:
+                batch, _ = await self._client.scroll(
+                    name, scroll_filter=lacking, limit=SPARSE_BATCH, with_payload=["text"]
+                )
+                if not batch:
+                    break
+                texts = {point.id: str((point.payload or {}).get("text", "")) for point in batch}
+                encoded = await asyncio.to_thread(self._sparse.documents, list(texts.values()))
+                terms = dict(zip(texts, encoded, strict=True))
+                # A point rewritten or deleted meanwhile already has the right vector or none.
+                found = await self._client.retrieve(name, ids=list(texts), with_payload=["text"])
+                updates = [
+                    models.PointVectors(
+                        id=point.id,
+                        vector={
+                            current: models.SparseVector(
+                                indices=terms[point.id].indices, values=terms[point.id].values
+                            )
+                        },
+                    )
+                    for point in found
+                    if (point.payload or {}).get("text", "") == texts[point.id]
+                ]
+                if updates:
+                    await self._client.update_vectors(name, points=updates, wait=True)
+                done += len(batch)
+            self._searched[name] = self._sparse
+            for stale in self._stale.pop(name, ()):
+                await self._client.delete_vector_name(name, stale)
+        except asyncio.CancelledError:
+            log.info("index_sparse_reencode_paused", collection=name, points=done)
+            self._dense.pop(name, None)  # looked at again (and resumed) on next use
+            raise
+        except Exception:
+            log.exception("index_sparse_reencode_failed", collection=name, points=done)
+            self._dense.pop(name, None)
+            return
+        finally:
+            self._reencoding.pop(name, None)
+        log.info("index_sparse_reencoded", collection=name, points=done, vector=current)
+
     async def _delete(self, tenant_id: int, selector: models.PointsSelector) -> None:
         with _reachable():
             name = await self._collection(tenant_id, create=False)
@@ -279,10 +387,14 @@ def _reachable() -> Iterator[None]:
 
 
 def _point(
-    document: IndexDocument, terms: SparseTerms, embedding: list[float] | None, dense_name: str
+    document: IndexDocument,
+    sparse: Mapping[str, SparseTerms],
+    embedding: list[float] | None,
+    dense_name: str,
 ) -> models.PointStruct:
     vector: dict[str, models.Vector] = {
-        SPARSE_VECTOR: models.SparseVector(indices=terms.indices, values=terms.values)
+        name: models.SparseVector(indices=terms.indices, values=terms.values)
+        for name, terms in sparse.items()
     }
     if embedding is not None:
         vector[dense_name] = embedding

@@ -8,6 +8,10 @@ stemmer leaves Latin letters untouched), and both stop-word lists apply.
 Document vectors carry BM25 term-frequency weights only; the collections use Qdrant's IDF
 modifier, so the engine multiplies in the IDF of each term at query time. Query vectors
 weigh each distinct term 1.0, which makes the dot product exactly BM25.
+
+Each way of turning text into terms (a scheme) writes its own named sparse vector
+(`SparseEncoder.vector_name`): an index built with another scheme is found by that name and
+re-encoded from its stored post texts while search goes on with the old vector.
 """
 
 from __future__ import annotations
@@ -26,6 +30,14 @@ from core.text.tokens import fold_yo, headline
 # Telegram posts are short: ~54 words on average in a 22k-post Russian news sample, ~40
 # after stop words. BM25's length normalisation needs a realistic average (default is 256).
 DEFAULT_AVG_LEN = 40.0
+
+# The vector of the first scheme (Snowball stems only), named before schemes had names.
+LEGACY_VECTOR = "sparse"
+_BM25_DEFAULTS = (1.2, 0.75, DEFAULT_AVG_LEN)
+_VECTOR_NAME = re.compile(
+    r"sparse(?P<lemmas>-lemmas)?(?:-head(?P<head>\d+))?"
+    r"(?:-k(?P<k>[\d.]+)-b(?P<b>[\d.]+)-len(?P<len>[\d.]+))?"
+)
 
 # Whole words of ASCII letters only: mixed tokens such as "iphone15" stay as they are.
 _LATIN_WORD = re.compile(r"\b[A-Za-z]+\b")
@@ -65,9 +77,9 @@ def _latin_stem_match(match: re.Match[str]) -> str:
 class SparseEncoder:
     """Turns post texts and queries into BM25 sparse vectors; thread-safe and cheap to share.
 
-    Variants measured by bench/ranking.py: `headline_repeat` counts a post's first line that
-    many extra times (news headlines name the story); `lemmas` puts Russian words in their
-    dictionary form (pymorphy3) before Snowball stemming.
+    Chosen by bench/ranking.py on the tuning split: `lemmas` puts Russian words in their
+    dictionary form (pymorphy3) before Snowball stemming, and `headline_repeat` counts a post's
+    first line that many extra times (news headlines name the story).
     """
 
     def __init__(
@@ -76,11 +88,12 @@ class SparseEncoder:
         avg_len: float = DEFAULT_AVG_LEN,
         k: float = 1.2,
         b: float = 0.75,
-        headline_repeat: int = 0,
-        lemmas: bool = False,
+        headline_repeat: int = 1,
+        lemmas: bool = True,
     ):
         self._headline_repeat = headline_repeat
         self._lemmas = lemmas
+        self._bm25 = (k, b, avg_len)
         self._documents = Bm25(
             Bm25Config(
                 k=k,
@@ -89,6 +102,35 @@ class SparseEncoder:
                 language="russian",
                 stopwords=StopwordsSet(languages={Language.Russian, Language.English}),
             )
+        )
+
+    @property
+    def vector_name(self) -> str:
+        """The named sparse vector this scheme writes: texts encoded another way go elsewhere."""
+        if not self._lemmas and not self._headline_repeat and self._bm25 == _BM25_DEFAULTS:
+            return LEGACY_VECTOR
+        name = "sparse" + ("-lemmas" if self._lemmas else "")
+        if self._headline_repeat:
+            name += f"-head{self._headline_repeat}"
+        if self._bm25 != _BM25_DEFAULTS:
+            name += "-k{:g}-b{:g}-len{:g}".format(*self._bm25)
+        return name
+
+    @classmethod
+    def for_vector(cls, name: str) -> SparseEncoder | None:
+        """The encoder of the scheme that wrote a named vector; None for a name it never writes."""
+        found = _VECTOR_NAME.fullmatch(name)
+        if found is None:
+            return None
+        k, b, avg_len = _BM25_DEFAULTS
+        if found["k"]:
+            k, b, avg_len = float(found["k"]), float(found["b"]), float(found["len"])
+        return cls(
+            avg_len=avg_len,
+            k=k,
+            b=b,
+            headline_repeat=int(found["head"] or 0),
+            lemmas=bool(found["lemmas"]),
         )
 
     def document(self, text: str) -> SparseTerms:
