@@ -325,6 +325,45 @@ class _RenamedE5:
         return await self._e5.embed_query(text)
 
 
+class _PinnedVectors:
+    """An embedder with chosen vectors: every query points at (1, 0), passages as given."""
+
+    dim = 2
+    name = "pinned"
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self._vectors = vectors
+
+    async def embed_passages(
+        self, texts: Sequence[str], *, threads: int | None = None
+    ) -> list[list[float]]:
+        return [self._vectors[text] for text in texts]
+
+    async def embed_query(self, text: str) -> list[float]:
+        return [1.0, 0.0]
+
+
+async def test_a_tie_between_the_two_leaders_ranks_the_same_every_time(
+    make_index: IndexFactory,
+) -> None:
+    """The lexical leader second by meaning and the dense leader second by words tie under
+    plain RRF; the dense leader comes first, in every one of many searches."""
+    by_words = post(1, 1, "Курс доллара на бирже вырос до ста рублей")
+    by_meaning = post(1, 2, "Американская валюта подорожала: доллар дороже ста рублей")
+    embedder = _PinnedVectors({by_words.text: [0.6, 0.8], by_meaning.text: [0.9, 0.1]})
+    index = make_index(embedder)
+    vectors = await vectors_of(embedder, [by_words, by_meaning])
+    await index.upsert(1, [by_words, by_meaning], vectors)
+    lexical = make_index(None) if isinstance(index, QdrantServerIndex) else None
+    if lexical is not None:  # the words alone rank the two the other way round
+        assert ids(await lexical.search(1, "курс доллара", limit=2)) == [
+            by_words.point_id,
+            by_meaning.point_id,
+        ]
+    rankings = {tuple(ids(await index.search(1, "курс доллара", limit=2))) for _ in range(30)}
+    assert rankings == {(by_meaning.point_id, by_words.point_id)}
+
+
 async def test_model_change_keeps_search_up_while_vectors_refill(
     make_index: IndexFactory, e5: Embedder
 ) -> None:

@@ -647,9 +647,14 @@ def _request(
         Prefetch(prefetch_limit(limit), query=query, params=params, filter=condition)
         for query, params in legs
     ]
+    fusion: Any = (  # the stub types Fusion's variants apart from Fusion
+        Fusion.Dbsf()
+        if ranking.fusion == "dbsf"
+        else Fusion.Rrf(k=ranking.rrf_k, weights=ranking.rrf_query_weights())
+    )
     return QueryRequest(
         limit,
-        query=Fusion.Dbsf() if ranking.fusion == "dbsf" else Fusion.Rrf(k=ranking.rrf_k),  # type: ignore[arg-type]  # the stub omits Fusion
+        query=fusion,
         prefetches=prefetches,
         filter=condition,
         with_payload=True,

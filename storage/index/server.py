@@ -19,8 +19,10 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 from core.errors import IndexUnavailable
 from core.ports import CollectionStats, IndexDocument, SearchFilter, SearchHit, collection_name
 from storage.index.common import (
+    DEFAULT_RANKING,
     DENSE_VECTOR,
     INDEXED_FIELDS,
+    RRF_K,
     date_bounds,
     dense_of,
     dense_vector_name,
@@ -207,7 +209,9 @@ class QdrantServerIndex:
                 response = await self._client.query_points(
                     name,
                     prefetch=prefetch,
-                    query=models.FusionQuery(fusion=models.Fusion.RRF),  # k=2, as on Edge
+                    query=models.RrfQuery(  # as on Edge: k=2, weights that never tie
+                        rrf=models.Rrf(k=RRF_K, weights=DEFAULT_RANKING.rrf_query_weights())
+                    ),
                     query_filter=condition,
                     limit=limit,
                     with_payload=True,
