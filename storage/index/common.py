@@ -36,11 +36,7 @@ class Ranking:
     # (lexical, dense) RRF weights, a hair apart: with equal weights a post first in one list
     # and another first in the other tie exactly, and Qdrant orders ties arbitrarily, so the
     # same question was ranked differently from one search to the next.
-    rrf_weights: tuple[float, float] = RRF_WEIGHTS
-
-    def rrf_query_weights(self) -> list[float]:
-        """The weights as Qdrant takes them, in the order the legs are prefetched."""
-        return list(self.rrf_weights)
+    rrf_weights: tuple[float, float] = RRF_WEIGHTS  # in the order the legs are prefetched
 
 
 DEFAULT_RANKING = Ranking()

@@ -371,10 +371,7 @@ class EdgePostIndex:
             if not stale:  # no sparse vector at all: search the new one while it fills
                 return self._sparse, (), True
         # Search the old vector (with its own query encoding) until every point has the new one.
-        searched = next(
-            (found for other in stale if (found := SparseEncoder.for_vector(other)) is not None),
-            self._sparse,
-        )
+        searched = self._sparse.searched_until_reencoded(stale)
         log.warning(
             "index_sparse_scheme_changed",
             collection=name,
@@ -440,11 +437,7 @@ class EdgePostIndex:
         documents: Sequence[IndexDocument],
         dense: Sequence[list[float] | None],
     ) -> None:
-        texts = [doc.text for doc in documents]
-        sparse = {self._sparse.vector_name: self._sparse.documents(texts)}
-        searched = shard.searched
-        if searched.vector_name not in sparse:  # re-encoding: the old vector is still searched
-            sparse[searched.vector_name] = searched.documents(texts)
+        sparse = self._sparse.documents_for(shard.searched, [doc.text for doc in documents])
         with _locked(shard):
             live = {shard.searched.vector_name, self._sparse.vector_name}  # one may be dropped
             points = [
@@ -493,25 +486,20 @@ class EdgePostIndex:
         limit: int,
         filters: SearchFilter | None,
     ) -> list[SearchHit]:
+        condition = _filter(filters)
+
+        def build(searched: SparseEncoder) -> QueryRequest | None:
+            return _request(
+                searched, text, dense, self._dense_name, limit, condition, self._ranking
+            )
+
         searched = shard.searched
-        request = _request(
-            searched, text, dense, self._dense_name, limit, _filter(filters), self._ranking
-        )
-        if request is None:
-            return []
+        request = build(searched)  # encoded before taking the lock
         with _locked(shard):
             if shard.searched is not searched:  # re-encoding finished meanwhile
-                request = _request(
-                    shard.searched,
-                    text,
-                    dense,
-                    self._dense_name,
-                    limit,
-                    _filter(filters),
-                    self._ranking,
-                )
-                if request is None:
-                    return []
+                request = build(shard.searched)
+            if request is None:
+                return []
             points = shard.shard.query(request)
         return [SearchHit(point.score, from_payload(point.payload or {})) for point in points]
 
@@ -650,7 +638,7 @@ def _request(
     fusion: Any = (  # the stub types Fusion's variants apart from Fusion
         Fusion.Dbsf()
         if ranking.fusion == "dbsf"
-        else Fusion.Rrf(k=ranking.rrf_k, weights=ranking.rrf_query_weights())
+        else Fusion.Rrf(k=ranking.rrf_k, weights=list(ranking.rrf_weights))
     )
     return QueryRequest(
         limit,

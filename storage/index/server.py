@@ -100,13 +100,13 @@ class QdrantServerIndex:
             assert name is not None  # created when missing
             dense = dense_of(documents, vectors if self._dense[name] else None)
             # Thousands of texts/s: a batch would stall the loop for a noticeable moment.
-            sparse = {
-                self._sparse.vector_name: await asyncio.to_thread(self._sparse.documents, texts)
-            }
-            searched = self._searched[name]
-            if searched.vector_name not in sparse:  # re-encoding: the old vector is still searched
-                sparse[searched.vector_name] = await asyncio.to_thread(searched.documents, texts)
-            live = {self._searched[name].vector_name, self._sparse.vector_name}
+            sparse = await asyncio.to_thread(
+                self._sparse.documents_for, self._searched[name], texts
+            )
+            live = {
+                self._searched[name].vector_name,
+                self._sparse.vector_name,
+            }  # one may be dropped
             points = [
                 _point(
                     document,
@@ -210,7 +210,7 @@ class QdrantServerIndex:
                     name,
                     prefetch=prefetch,
                     query=models.RrfQuery(  # as on Edge: k=2, weights that never tie
-                        rrf=models.Rrf(k=RRF_K, weights=DEFAULT_RANKING.rrf_query_weights())
+                        rrf=models.Rrf(k=RRF_K, weights=list(DEFAULT_RANKING.rrf_weights))
                     ),
                     query_filter=condition,
                     limit=limit,
@@ -311,10 +311,7 @@ class QdrantServerIndex:
             await self._client.create_vector_name(
                 name, current, models.SparseVectorNameConfig(sparse=config)
             )
-        self._searched[name] = next(
-            (found for other in stale if (found := SparseEncoder.for_vector(other)) is not None),
-            self._sparse,
-        )
+        self._searched[name] = self._sparse.searched_until_reencoded(stale)
         self._stale[name] = stale
         log.warning(
             "index_sparse_scheme_changed",

@@ -133,6 +133,24 @@ class SparseEncoder:
             lemmas=bool(found["lemmas"]),
         )
 
+    def searched_until_reencoded(self, stale: Sequence[str]) -> SparseEncoder:
+        """The scheme to search an index with while its older vectors (`stale`) are re-encoded
+        to this one: the first older scheme this release can still encode, else this one."""
+        return next(
+            (found for name in stale if (found := SparseEncoder.for_vector(name)) is not None),
+            self,
+        )
+
+    def documents_for(
+        self, searched: SparseEncoder, texts: Sequence[str]
+    ) -> dict[str, list[SparseTerms]]:
+        """The texts' terms under this scheme and, while an index still searches an older one
+        (`searched`), under that one too: vector name -> terms per text."""
+        encoded = {self.vector_name: self.documents(texts)}
+        if searched.vector_name not in encoded:
+            encoded[searched.vector_name] = searched.documents(texts)
+        return encoded
+
     def document(self, text: str) -> SparseTerms:
         """Term-frequency weights of a post (IDF is applied by the index)."""
         if self._headline_repeat:
