@@ -86,6 +86,18 @@ def _base_env(data_dir: Path) -> dict[str, str]:
     }
 
 
+def bot_env(api: FakeBotAPI, data_dir: Path, questions_per_user: int) -> dict[str, str]:
+    """The bot's environment under load: the fake Bot API, and no limit that would refuse the
+    benchmark's questions (it measures answers, not the per-user throttle's refusals)."""
+    return {
+        **_base_env(data_dir),
+        "BOT_TOKEN": f"{api.bot_user['id']}:{TOKEN_SECRET}",
+        "TELEGRAM_API_BASE": api.base_url,
+        "QUESTION_RATE_LIMIT": str(max(questions_per_user * 10, 1000)),
+        "QUOTA_DAILY_QUESTIONS": "0",
+    }
+
+
 def _cache_key(corpus: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(corpus.glob("*.json")):
@@ -346,14 +358,7 @@ async def measure(
         api.add_chat(GROUP, "supergroup", title="Bench forum", is_forum=True)
         with tempfile.TemporaryDirectory(prefix="tgassist-bot-load-") as work:
             shutil.copytree(data, Path(work) / "data")
-            env = {
-                **_base_env(Path(work) / "data"),
-                "BOT_TOKEN": f"{api.bot_user['id']}:{TOKEN_SECRET}",
-                "TELEGRAM_API_BASE": api.base_url,
-                # The bench measures answers, not the per-user throttle's refusals.
-                "QUESTION_RATE_LIMIT": str(max(per_user * 10, 1000)),
-                "QUOTA_DAILY_QUESTIONS": "0",
-            }
+            env = bot_env(api, Path(work) / "data", per_user)
             command = [sys.executable, "-m", "app.cli", "bot"]
             webhook = None
             if workers is not None:

@@ -33,10 +33,9 @@ from bench.bot_load import (  # noqa: E402
     DEFAULT_CORPUS,
     GROUP,
     QUESTIONS,
-    TOKEN_SECRET,
     Sender,
-    _base_env,
     _rss_mib,
+    bot_env,
     load,
     percentile,
     prepared_data,
@@ -60,14 +59,7 @@ async def run(args: argparse.Namespace, data: Path) -> None:
         api.add_chat(GROUP, "supergroup", title="Bench forum", is_forum=True)
         with tempfile.TemporaryDirectory(prefix="tgassist-bot-profile-") as work:
             shutil.copytree(data, Path(work) / "data")
-            env = {
-                **_base_env(Path(work) / "data"),
-                "BOT_TOKEN": f"{api.bot_user['id']}:{TOKEN_SECRET}",
-                "TELEGRAM_API_BASE": api.base_url,
-                "QUESTION_RATE_LIMIT": str(max(args.questions * 10, 1000)),
-                "QUOTA_DAILY_QUESTIONS": "0",
-                **extra,
-            }
+            env = {**bot_env(api, Path(work) / "data", args.questions), **extra}
             errors = (Path(work) / "bot.err").open("w")
             child = await asyncio.to_thread(
                 subprocess.Popen,
