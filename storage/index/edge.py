@@ -71,7 +71,7 @@ from storage.index.common import (
     to_payload,
 )
 from storage.index.embeddings import Embedder
-from storage.index.sparse import LEGACY_VECTOR, SparseEncoder, SparseTerms
+from storage.index.sparse import LEGACY_VECTOR, SparseEncoder, SparseTerms, per_text
 
 log = structlog.get_logger(__name__)
 
@@ -441,13 +441,10 @@ class EdgePostIndex:
         with _locked(shard):
             live = {shard.searched.vector_name, self._sparse.vector_name}  # one may be dropped
             points = [
-                _point(
-                    document,
-                    {name: terms[number] for name, terms in sparse.items() if name in live},
-                    embedding,
-                    self._dense_name,
+                _point(document, terms, embedding, self._dense_name)
+                for document, terms, embedding in zip(
+                    documents, per_text(sparse, live), dense, strict=True
                 )
-                for number, (document, embedding) in enumerate(zip(documents, dense, strict=True))
             ]
             shard.shard.update(UpdateOperation.upsert_points(points))
 

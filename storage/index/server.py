@@ -33,7 +33,7 @@ from storage.index.common import (
     to_payload,
 )
 from storage.index.embeddings import Embedder
-from storage.index.sparse import SparseEncoder, SparseTerms
+from storage.index.sparse import SparseEncoder, SparseTerms, per_text
 
 # Points re-encoded per request when a collection's sparse scheme changes.
 SPARSE_BATCH = 256
@@ -108,13 +108,10 @@ class QdrantServerIndex:
                 self._sparse.vector_name,
             }  # one may be dropped
             points = [
-                _point(
-                    document,
-                    {vector: terms[number] for vector, terms in sparse.items() if vector in live},
-                    embedding,
-                    self._dense_name,
+                _point(document, terms, embedding, self._dense_name)
+                for document, terms, embedding in zip(
+                    documents, per_text(sparse, live), dense, strict=True
                 )
-                for number, (document, embedding) in enumerate(zip(documents, dense, strict=True))
             ]
             await self._client.upsert(name, points=points, wait=True)
         log.debug("index_upserted", collection=name, points=len(documents))

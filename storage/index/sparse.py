@@ -17,7 +17,7 @@ re-encoded from its stored post texts while search goes on with the old vector.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -169,6 +169,15 @@ class SparseEncoder:
 
     def _normalise(self, text: str) -> str:
         return _normalise(lemmatise(text) if self._lemmas else text)
+
+
+def per_text(
+    encoded: Mapping[str, list[SparseTerms]], keep: Collection[str]
+) -> list[dict[str, SparseTerms]]:
+    """`SparseEncoder.documents_for` turned per text: vector name -> terms, for the names in
+    `keep` (a scheme whose vector was dropped meanwhile is left out)."""
+    kept = {name: terms for name, terms in encoded.items() if name in keep}
+    return [dict(zip(kept, row, strict=True)) for row in zip(*kept.values(), strict=True)]
 
 
 def _normalise(text: str) -> str:
