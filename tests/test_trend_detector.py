@@ -231,3 +231,33 @@ def test_a_story_breaking_just_before_the_window_is_not_its_own_baseline(stream:
     [trend] = TrendDetector().detect(stream.sorted(), NOW)
     assert {"землетрясен", "тбилис"} <= set(trend.stems)
     assert TrendDetector(TrendParams(guard=timedelta(0))).detect(stream.sorted(), NOW) == []
+
+
+def test_facets_of_a_story_that_broke_days_ago_are_one_story(stream: Stream) -> None:
+    """Two statements about a flood that has been news for two days are one trend: the word
+    naming it ("приморских") is far commoner over the last day than before, so it links them
+    though its own burst is small, the flood being its own baseline by now."""
+    flood = [
+        "Наводнение в приморских сёлах: вода продолжает прибывать",
+        "Приморских жителей эвакуируют, паводок не отступает",
+        "В приморских районах затоплены дороги и мосты",
+    ]
+    for hours in range(8, 48, 2):  # a post every two hours since the flood began
+        stream.add(hours % 6 + 1, NOW - timedelta(hours=hours), flood[hours % len(flood)])
+    governor = [
+        "Губернатор объявил режим чрезвычайной ситуации в приморских районах",
+        "Режим чрезвычайной ситуации введён губернатором в приморских районах",
+        "В приморских районах губернатор ввёл режим чрезвычайной ситуации",
+        "Губернатор: в приморских районах действует режим чрезвычайной ситуации",
+    ]
+    rescue = [
+        "Спасатели перебросили в приморские сёла вертолёты и лодки",
+        "Вертолёты и лодки спасателей отправлены в приморские сёла",
+        "Спасатели на лодках и вертолётах вывозят людей из приморских сёл",
+        "Лодки и вертолёты спасателей работают в приморских сёлах",
+    ]
+    stream.burst([1, 2, 3, 4], governor, start=NOW - timedelta(hours=5))
+    stream.burst([3, 4, 5, 6], rescue, start=NOW - timedelta(hours=4))
+    [trend] = TrendDetector().detect(stream.sorted(), NOW)
+    assert {"губернатор", "спасател"} <= set(trend.stems)
+    assert len(trend.posts) == 8

@@ -49,6 +49,7 @@ _SISTER_MIN_TERMS = 10  # a repost is of a real text, not a one-liner that match
 _STORY_SHARE = 0.5  # a term covering this share of two clusters' posts (and specific) joins them
 _STORY_SIMILARITY = 0.3  # two clusters whose term profiles are this alike are one story
 _SNIPPET_LENGTH = 90
+_FRESH_STORY = 3.0  # a term this much commoner over the last day than before names a new story
 _MIN_BRIDGE_LENGTH = 4  # a shorter single term (an abbreviation) does not join two stories
 
 
@@ -59,6 +60,9 @@ class _Scored:
     expected: float  # posts usually mentioning it in a window like this one
     posts: set[int]  # window post indices
     escalation: float = 0.0  # posts now against its own level of the last day (0: not known)
+    # Its rate over the last day against the days before: a story that broke days ago is
+    # already its own baseline, so its words burst less while still naming it.
+    freshness: float = 0.0
 
 
 @dataclass(slots=True)
@@ -377,15 +381,18 @@ class TrendDetector:
             escalation = 0.0
             # A known story (already big in the last day) is also measured against its own
             # recent level: its long baseline is high, so only this shows it escalating.
-            recent_counts = (counts.get(term) or [0] * bins)[:short_bins]
+            history = counts.get(term) or [0] * bins
+            recent_counts = history[:short_bins]
             recent_volume = sum(volume[:short_bins]) or 1
             level = sum(recent_counts) / recent_volume * now_volume
+            older_rate = (sum(history[short_bins:]) + 1) / (sum(volume[short_bins:]) + 1)
+            freshness = sum(recent_counts) / recent_volume / older_rate
             if level >= params.min_mentions:  # a story's size already, per window
                 escalation = count / level
                 if escalation >= params.escalation_ratio:
                     z = max(z, (count - level) / (math.sqrt(level) + beta))
             if z >= params.min_z / 2:
-                scored.append(_Scored(term, z, expected, set(indices), escalation))
+                scored.append(_Scored(term, z, expected, set(indices), escalation, freshness))
         scored.sort(key=lambda s: (-s.z, s.term))
         return scored
 
@@ -454,14 +461,14 @@ class TrendDetector:
                 union = clusters[first].posts | clusters[second].posts
                 smaller = min((first, second), key=lambda i: len(clusters[i].posts))
                 need = _STORY_SHARE * len(clusters[smaller].posts)
-                shared = [
+                linking = [
                     term
                     for term in counts[first].keys() & counts[second].keys()
                     if counts[smaller][term] >= need
                     and not _ambiguous(term)
-                    and by_term[term].z >= self.params.min_z
                     and len(by_term[term].posts & union) >= _STORY_SHARE * len(by_term[term].posts)
                 ]
+                shared = [term for term in linking if by_term[term].z >= self.params.min_z]
                 seeds = {clusters[first].seed.term, clusters[second].seed.term}
                 # A phrase and its words are one piece of evidence ("минфин рф", "минфин").
                 words = {
@@ -470,6 +477,7 @@ class TrendDetector:
                 if (
                     len(words) >= 2
                     or any(term in seeds and self._is_name(term, union, window) for term in shared)
+                    or any(by_term[term].freshness >= _FRESH_STORY for term in linking)
                     or _cosine(profiles[first], profiles[second]) >= _STORY_SIMILARITY
                 ):
                     groups.join(first, second)
