@@ -6,6 +6,7 @@ and the metrics. Everything else comes from one `build_…` per feature.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,6 +91,7 @@ class Container:
     embedding: EmbeddingService | None = None  # None: EMBEDDINGS=none (lexical search only)
     foreground: ForegroundActivity = field(default_factory=ForegroundActivity)
     closers: list[Closer] = field(default_factory=list)  # closed newest first
+    close_timeout: float = 30.0  # seconds one closer may take at shutdown
 
     # --- what entry points and jobs use, by name ------------------------------------------------
 
@@ -181,12 +183,18 @@ class Container:
         }
 
     async def close(self) -> None:
-        """Stop background work and release files and connections (newest first)."""
+        """Stop background work and release files and connections (newest first), each part
+        within `close_timeout`: a part that hangs is logged and left, so the process still exits
+        and the parts after it (the database, the index) are still closed."""
         for closer in reversed(self.closers):
+            name = getattr(closer, "__qualname__", repr(closer))
             try:
-                await closer()
+                async with asyncio.timeout(self.close_timeout):
+                    await closer()
+            except TimeoutError:
+                log.error("container_close_timed_out", part=name, seconds=self.close_timeout)
             except Exception as error:
-                log.warning("container_close_failed", error=str(error))
+                log.warning("container_close_failed", part=name, error=str(error))
 
 
 def register_dead_letter_handlers(
