@@ -261,3 +261,31 @@ def test_facets_of_a_story_that_broke_days_ago_are_one_story(stream: Stream) -> 
     [trend] = TrendDetector().detect(stream.sorted(), NOW)
     assert {"губернатор", "спасател"} <= set(trend.stems)
     assert len(trend.posts) == 8
+
+
+def test_a_recent_story_named_in_a_digest_does_not_join_another_story(stream: Stream) -> None:
+    """A word naming a story of the last days links two facets only when it is in half of the
+    posts of each: two digest posts of an earthquake story that also mention the flood keep the
+    earthquake a story of its own."""
+    flood = [
+        "Наводнение в приморских сёлах: вода продолжает прибывать",
+        "Приморских жителей эвакуируют, паводок не отступает",
+        "В приморских районах затоплены дороги и мосты",
+    ]
+    for hours in range(8, 48, 2):
+        stream.add(hours % 6 + 1, NOW - timedelta(hours=hours), flood[hours % len(flood)])
+    governor = [
+        "Губернатор объявил режим чрезвычайной ситуации в приморских районах",
+        "Режим чрезвычайной ситуации введён губернатором в приморских районах",
+        "В приморских районах губернатор ввёл режим чрезвычайной ситуации",
+        "Губернатор: в приморских районах действует режим чрезвычайной ситуации",
+    ]
+    digests = [
+        f"{QUAKE[0]}. Ещё о главном: паводок в приморских сёлах продолжается",
+        f"{QUAKE[1]}. Ещё о главном: приморские сёла всё ещё затоплены",
+    ]
+    stream.burst([1, 2, 3, 4], governor, start=NOW - timedelta(hours=5))
+    stream.burst([2, 3, 4, 5, 6, 1], QUAKE[2:] + digests, start=NOW - timedelta(hours=4))
+    trends = TrendDetector().detect(stream.sorted(), NOW)
+    assert len(trends) == 2
+    assert not trends[0].post_ids & trends[1].post_ids

@@ -477,7 +477,10 @@ class TrendDetector:
                 if (
                     len(words) >= 2
                     or any(term in seeds and self._is_name(term, union, window) for term in shared)
-                    or any(by_term[term].freshness >= _FRESH_STORY for term in linking)
+                    or any(
+                        self._names_a_recent_story(by_term[term], clusters[first], clusters[second])
+                        for term in linking
+                    )
                     or _cosine(profiles[first], profiles[second]) >= _STORY_SIMILARITY
                 ):
                     groups.join(first, second)
@@ -490,6 +493,19 @@ class TrendDetector:
                 head.terms.extend(cluster.terms)
                 head.posts |= cluster.posts
         return list(merged.values())
+
+    def _names_a_recent_story(self, term: _Scored, *clusters: _Cluster) -> bool:
+        """The term names a story that broke days ago ("сирийских" on the fourth day of an
+        offensive): far commoner over the last day than before, in half of each cluster's posts,
+        and bursting too little to link them otherwise, because the story is its own baseline.
+        A term that bursts on its own is judged by the rule for bursting terms."""
+        return (
+            term.z < self.params.min_z
+            and term.freshness >= _FRESH_STORY
+            and all(
+                2 * len(term.posts & cluster.posts) >= len(cluster.posts) for cluster in clusters
+            )
+        )
 
     @staticmethod
     def _is_name(term: str, indices: set[int], window: _Window) -> bool:
