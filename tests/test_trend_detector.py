@@ -9,7 +9,16 @@ import pytest
 from core.text.terms import TermExtractor
 from core.trends.detector import TrendDetector
 from core.trends.models import PreviousTrend, TrendParams
-from tests.trend_streams import FOOTERS, NOW, QUAKE, Stream, every_quarter_hour, ongoing_story
+from tests.trend_streams import (
+    FLOOD_GOVERNOR,
+    FOOTERS,
+    NOW,
+    QUAKE,
+    Stream,
+    every_quarter_hour,
+    flood_for_two_days,
+    ongoing_story,
+)
 
 
 def _footer_stems() -> set[str]:
@@ -237,26 +246,14 @@ def test_facets_of_a_story_that_broke_days_ago_are_one_story(stream: Stream) -> 
     """Two statements about a flood that has been news for two days are one trend: the word
     naming it ("приморских") is far commoner over the last day than before, so it links them
     though its own burst is small, the flood being its own baseline by now."""
-    flood = [
-        "Наводнение в приморских сёлах: вода продолжает прибывать",
-        "Приморских жителей эвакуируют, паводок не отступает",
-        "В приморских районах затоплены дороги и мосты",
-    ]
-    for hours in range(8, 48, 2):  # a post every two hours since the flood began
-        stream.add(hours % 6 + 1, NOW - timedelta(hours=hours), flood[hours % len(flood)])
-    governor = [
-        "Губернатор объявил режим чрезвычайной ситуации в приморских районах",
-        "Режим чрезвычайной ситуации введён губернатором в приморских районах",
-        "В приморских районах губернатор ввёл режим чрезвычайной ситуации",
-        "Губернатор: в приморских районах действует режим чрезвычайной ситуации",
-    ]
+    flood_for_two_days(stream)
     rescue = [
         "Спасатели перебросили в приморские сёла вертолёты и лодки",
         "Вертолёты и лодки спасателей отправлены в приморские сёла",
         "Спасатели на лодках и вертолётах вывозят людей из приморских сёл",
         "Лодки и вертолёты спасателей работают в приморских сёлах",
     ]
-    stream.burst([1, 2, 3, 4], governor, start=NOW - timedelta(hours=5))
+    stream.burst([1, 2, 3, 4], FLOOD_GOVERNOR, start=NOW - timedelta(hours=5))
     stream.burst([3, 4, 5, 6], rescue, start=NOW - timedelta(hours=4))
     [trend] = TrendDetector().detect(stream.sorted(), NOW)
     assert {"губернатор", "спасател"} <= set(trend.stems)
@@ -267,24 +264,12 @@ def test_a_recent_story_named_in_a_digest_does_not_join_another_story(stream: St
     """A word naming a story of the last days links two facets only when it is in half of the
     posts of each: two digest posts of an earthquake story that also mention the flood keep the
     earthquake a story of its own."""
-    flood = [
-        "Наводнение в приморских сёлах: вода продолжает прибывать",
-        "Приморских жителей эвакуируют, паводок не отступает",
-        "В приморских районах затоплены дороги и мосты",
-    ]
-    for hours in range(8, 48, 2):
-        stream.add(hours % 6 + 1, NOW - timedelta(hours=hours), flood[hours % len(flood)])
-    governor = [
-        "Губернатор объявил режим чрезвычайной ситуации в приморских районах",
-        "Режим чрезвычайной ситуации введён губернатором в приморских районах",
-        "В приморских районах губернатор ввёл режим чрезвычайной ситуации",
-        "Губернатор: в приморских районах действует режим чрезвычайной ситуации",
-    ]
+    flood_for_two_days(stream)
     digests = [
         f"{QUAKE[0]}. Ещё о главном: паводок в приморских сёлах продолжается",
         f"{QUAKE[1]}. Ещё о главном: приморские сёла всё ещё затоплены",
     ]
-    stream.burst([1, 2, 3, 4], governor, start=NOW - timedelta(hours=5))
+    stream.burst([1, 2, 3, 4], FLOOD_GOVERNOR, start=NOW - timedelta(hours=5))
     stream.burst([2, 3, 4, 5, 6, 1], QUAKE[2:] + digests, start=NOW - timedelta(hours=4))
     trends = TrendDetector().detect(stream.sorted(), NOW)
     assert len(trends) == 2

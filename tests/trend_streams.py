@@ -124,3 +124,22 @@ def ongoing_story(
         number += 1
     channels = [channel for channel in range(1, stream.channels + 1) for _ in range(2)]
     return stream.burst(channels, QUAKE, start=rise - timedelta(hours=3), spread=timedelta(hours=3))
+
+
+FLOOD = [
+    "Наводнение в приморских сёлах: вода продолжает прибывать",
+    "Приморских жителей эвакуируют, паводок не отступает",
+    "В приморских районах затоплены дороги и мосты",
+]
+FLOOD_GOVERNOR = [
+    "Губернатор объявил режим чрезвычайной ситуации в приморских районах",
+    "Режим чрезвычайной ситуации введён губернатором в приморских районах",
+    "В приморских районах губернатор ввёл режим чрезвычайной ситуации",
+    "Губернатор: в приморских районах действует режим чрезвычайной ситуации",
+]
+
+
+def flood_for_two_days(stream: Stream) -> None:
+    """A flood in the news for the two days before NOW's window: a post every two hours."""
+    for hours in range(8, 48, 2):
+        stream.add(hours % 6 + 1, NOW - timedelta(hours=hours), FLOOD[hours % len(FLOOD)])
