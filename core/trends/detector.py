@@ -441,7 +441,8 @@ class TrendDetector:
         their term profiles read alike. Such a term must burst
         significantly on its own: a common word ("Госдума", "законопроект") is in many stories
         and rises whenever two of them coincide. A short single word (an abbreviation: "ЖК",
-        "ЦБ") is never such a term either: it names too many things.
+        "ЦБ") is never such a term either: it names too many things. The exception is a term
+        naming a story that broke days ago (`_names_a_recent_story`): it links two facets alone.
         """
         if len(clusters) < 2:
             return clusters
