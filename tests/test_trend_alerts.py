@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import os
 import signal
 import subprocess
@@ -254,7 +255,9 @@ async def test_trends_command_lists_current_trends_with_links(
     [alert] = _alerts(harness.api, 7001)
     mute = alert["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     calls = await harness.press(mute, chat_id=7001, user_id=7001)
-    assert any("Muted" in str(call.get("text")) for call in calls)
+    [toast] = [str(call["text"]) for call in calls if "Muted" in str(call.get("text"))]
+    headline = listing.split("<b>")[2].split("</b>")[0]  # the first story's, as /trends showed it
+    assert toast == f"🔕 Muted: {html.unescape(headline)}"[:200]
     [after] = await harness.send("/trends", chat_id=7001, user_id=7001)
     assert "Nothing is trending" in after
 

@@ -7,7 +7,6 @@ from aiogram.filters import BaseFilter, Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import FirstArgument, command_args, managed_router, managers_only
-from bot.formatting import escape
 from bot.replies import answer_long
 from bot.texts import t
 from bot.topics import HERE, TopicsUnitOfWork, choose_topic
@@ -128,7 +127,8 @@ async def mute_trend(
     if trend is None:
         await query.answer(t(lang, "trend_gone"))
         return
-    await query.answer(t(lang, "trend_muted", label=escape(trend.label))[:200])
+    # A callback answer is plain text (no HTML), at most 200 characters.
+    await query.answer(t(lang, "trend_muted", label=trend.headline or trend.label)[:200])
 
 
 async def alerts_off_button(
