@@ -19,10 +19,10 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 from core.errors import IndexUnavailable
 from core.ports import CollectionStats, IndexDocument, SearchFilter, SearchHit, collection_name
 from storage.index.common import (
-    DEFAULT_RANKING,
     DENSE_VECTOR,
     INDEXED_FIELDS,
     RRF_K,
+    RRF_WEIGHTS,
     date_bounds,
     dense_of,
     dense_vector_name,
@@ -103,10 +103,8 @@ class QdrantServerIndex:
             sparse = await asyncio.to_thread(
                 self._sparse.documents_for, self._searched[name], texts
             )
-            live = {
-                self._searched[name].vector_name,
-                self._sparse.vector_name,
-            }  # one may be dropped
+            # The old vector may have been dropped meanwhile: write only the live ones.
+            live = {self._searched[name].vector_name, self._sparse.vector_name}
             points = [
                 _point(document, terms, embedding, self._dense_name)
                 for document, terms, embedding in zip(
@@ -207,7 +205,7 @@ class QdrantServerIndex:
                     name,
                     prefetch=prefetch,
                     query=models.RrfQuery(  # as on Edge: k=2, weights that never tie
-                        rrf=models.Rrf(k=RRF_K, weights=list(DEFAULT_RANKING.rrf_weights))
+                        rrf=models.Rrf(k=RRF_K, weights=list(RRF_WEIGHTS))
                     ),
                     query_filter=condition,
                     limit=limit,
