@@ -7,8 +7,9 @@ Run: .venv/bin/python bench/ranking.py [--corpus PATH] [--max-tokens 128]
   a headline boost (a post's first line counted once more), pymorphy3 lemmas before stemming,
   both (the default since they won on the tuning split).
 - fusion: the hybrid mode over the evaluation pool (bench/vectors.py), or with
-  `--hybrid-corpus full` over all posts (every vector from the cache), with RRF k = 2 (the
-  default), 10, 60 and distribution-based score fusion (DBSF, normalised scores).
+  `--hybrid-corpus full` over all posts (every vector from the cache), with RRF k = 2, 10, 60
+  and the legs weighted equally or the lexical one lighter (0.7 at k = 2, the default), and
+  distribution-based score fusion (DBSF, normalised scores).
 - recency: a mild prior for newer posts on questions without a period, re-ranking the fused
   candidates by score x (1 + w x 0.5^(age / half-life)), age counted from the newest candidate:
   on "what happened with..." questions only, or on every question without a period.
@@ -49,6 +50,7 @@ from bench.vectors import corpus_texts, evaluation_pool
 
 ALL_PARTS = "schemes,fusion,recency,expansion"
 DEFAULT_SCHEME = "lemmas + stems + headline boost (default)"
+DEFAULT_FUSION = "RRF k=2, lexical weight 0.7 (default)"
 # "What happened with X?" in both languages: the questions a recency prior is meant for.
 WHAT_HAPPENED = re.compile(
     r"\b(что\s+(случилось|произошло|происходит|нового|известно)|"
@@ -215,11 +217,21 @@ def main() -> None:
         if args.hybrid_corpus == "full":
             subset, hybrid = args.corpus, "hybrid, full corpus"
         model = query_model(args.max_tokens or None)
+        equal = (1.0, 1.001)  # the weights before: a hair apart so the two leaders never tie
         fusions = {
-            "RRF k=2 (default)": Ranking(),
-            "RRF k=10": Ranking(rrf_k=10),
-            "RRF k=60": Ranking(rrf_k=60),
+            DEFAULT_FUSION: Ranking(),
+            "RRF k=2, equal weights": Ranking(rrf_weights=equal),
+            "RRF k=10, equal weights": Ranking(rrf_k=10, rrf_weights=equal),
+            "RRF k=60, equal weights": Ranking(rrf_k=60, rrf_weights=equal),
             "DBSF (normalised scores)": Ranking(fusion="dbsf"),
+            # Dense-only ranks better than hybrid: a lighter lexical leg (Qdrant divides a
+            # leg's rank by its weight) keeps its exact-word wins and loses some of its noise.
+            **{
+                f"RRF k={k}, lexical weight {w}": Ranking(rrf_k=k, rrf_weights=(w, 1.001))
+                for k in (2, 10)
+                for w in (0.85, 0.7, 0.5, 0.3)
+                if (k, w) != (2, 0.7)
+            },
         }
         schemes = ("stems (before issue 13)", DEFAULT_SCHEME) if "fusion" in parts else ()
         for sparse_name in dict.fromkeys([*schemes, DEFAULT_SCHEME]):
@@ -242,7 +254,7 @@ def main() -> None:
             }
             if ideas and "fusion" not in parts:
                 ranked, _ = asyncio.run(evaluate(data_dir, questions, channels, model=model))
-                record(hybrid, f"RRF k=2 (default); {DEFAULT_SCHEME}", ranked)
+                record(hybrid, f"{DEFAULT_FUSION}; {DEFAULT_SCHEME}", ranked)
             for name, make in ideas.items():
                 ranked, _ = asyncio.run(
                     evaluate(data_dir, questions, channels, model=model, index_class=make())
