@@ -364,6 +364,37 @@ async def test_a_tie_between_the_two_leaders_ranks_the_same_every_time(
     assert rankings == {(by_meaning.point_id, by_words.point_id)}
 
 
+async def test_meaning_outweighs_words_in_the_fusion(make_index: IndexFactory) -> None:
+    """The best of five posts by meaning, last by words, outranks the best by words that the
+    meaning puts fourth (the other way round with equal weights): the lexical leg weighs less."""
+    by_words = post(1, 1, "Курс доллара: курс доллара снова вырос")
+    second = post(1, 2, "Курс доллара вырос до ста рублей")
+    third = post(1, 3, "Курс доллара на бирже вырос до ста рублей к вечеру пятницы")
+    fourth = post(
+        1, 4, "Курс доллара на бирже вырос до ста рублей к вечеру пятницы, пишут аналитики банков"
+    )
+    by_meaning = post(
+        1, 5, "Американская валюта резко подорожала, доллар на бирже дороже ста рублей за штуку"
+    )
+    posts = [by_words, second, third, fourth, by_meaning]
+    embedder = _PinnedVectors(
+        {
+            by_meaning.text: [1.0, 0.0],
+            second.text: [0.95, 0.31],
+            fourth.text: [0.9, 0.44],
+            by_words.text: [0.8, 0.6],
+            third.text: [0.1, 0.99],
+        }
+    )
+    index = make_index(embedder)
+    await index.upsert(1, posts, await vectors_of(embedder, posts))
+    words_only = make_index(None) if isinstance(index, QdrantServerIndex) else None
+    if words_only is not None:  # the lexical order the fusion sees
+        lexical = await words_only.search(1, "курс доллара", limit=5)
+        assert ids(lexical) == [p.point_id for p in posts]
+    assert ids(await index.search(1, "курс доллара", limit=1)) == [by_meaning.point_id]
+
+
 async def test_model_change_keeps_search_up_while_vectors_refill(
     make_index: IndexFactory, e5: Embedder
 ) -> None:

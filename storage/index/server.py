@@ -204,7 +204,7 @@ class QdrantServerIndex:
                 response = await self._client.query_points(
                     name,
                     prefetch=prefetch,
-                    query=models.RrfQuery(  # as on Edge: k=2, weights that never tie
+                    query=models.RrfQuery(  # as on Edge: k=2, the dense leg heavier
                         rrf=models.Rrf(k=RRF_K, weights=list(RRF_WEIGHTS))
                     ),
                     query_filter=condition,
