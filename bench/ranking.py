@@ -50,7 +50,6 @@ from bench.vectors import corpus_texts, evaluation_pool
 
 ALL_PARTS = "schemes,fusion,recency,expansion"
 DEFAULT_SCHEME = "lemmas + stems + headline boost (default)"
-DEFAULT_FUSION = "RRF k=2, lexical weight 0.7 (default)"
 # "What happened with X?" in both languages: the questions a recency prior is meant for.
 WHAT_HAPPENED = re.compile(
     r"\b(что\s+(случилось|произошло|происходит|нового|известно)|"
@@ -166,7 +165,7 @@ def main() -> None:
     parser.add_argument("--hybrid-corpus", choices=["pool", "full"], default="pool")
     args = parser.parse_args()
     from app.logs import configure_logging
-    from storage.index.common import Ranking
+    from storage.index.common import RRF_K, RRF_WEIGHTS, Ranking
 
     configure_logging(log_format="console", level="WARNING")
     parts = set(args.parts.split(","))
@@ -217,9 +216,11 @@ def main() -> None:
         if args.hybrid_corpus == "full":
             subset, hybrid = args.corpus, "hybrid, full corpus"
         model = query_model(args.max_tokens or None)
-        equal = (1.0, 1.001)  # the weights before: a hair apart so the two leaders never tie
+        lexical, dense = RRF_WEIGHTS
+        default_fusion = f"RRF k={RRF_K}, lexical weight {lexical} (default)"
+        equal = (1.0, dense)  # the weights before: a hair apart so the two leaders never tie
         fusions = {
-            DEFAULT_FUSION: Ranking(),
+            default_fusion: Ranking(),
             "RRF k=2, equal weights": Ranking(rrf_weights=equal),
             "RRF k=10, equal weights": Ranking(rrf_k=10, rrf_weights=equal),
             "RRF k=60, equal weights": Ranking(rrf_k=60, rrf_weights=equal),
@@ -227,10 +228,10 @@ def main() -> None:
             # Dense-only ranks better than hybrid: a lighter lexical leg (Qdrant divides a
             # leg's rank by its weight) keeps its exact-word wins and loses some of its noise.
             **{
-                f"RRF k={k}, lexical weight {w}": Ranking(rrf_k=k, rrf_weights=(w, 1.001))
+                f"RRF k={k}, lexical weight {w}": Ranking(rrf_k=k, rrf_weights=(w, dense))
                 for k in (2, 10)
                 for w in (0.85, 0.7, 0.5, 0.3)
-                if (k, w) != (2, 0.7)
+                if (k, w) != (RRF_K, lexical)
             },
         }
         schemes = ("stems (before issue 13)", DEFAULT_SCHEME) if "fusion" in parts else ()
@@ -254,7 +255,7 @@ def main() -> None:
             }
             if ideas and "fusion" not in parts:
                 ranked, _ = asyncio.run(evaluate(data_dir, questions, channels, model=model))
-                record(hybrid, f"{DEFAULT_FUSION}; {DEFAULT_SCHEME}", ranked)
+                record(hybrid, f"{default_fusion}; {DEFAULT_SCHEME}", ranked)
             for name, make in ideas.items():
                 ranked, _ = asyncio.run(
                     evaluate(data_dir, questions, channels, model=model, index_class=make())
